@@ -1,0 +1,58 @@
+"""Working days: Monday to Friday, not an England and Wales bank holiday.
+
+Bank holidays come from `holidays` (UK, subdivision ENG) plus a local list of
+one-off holidays that the package does not know yet (a coronation, a state
+funeral), one `YYYY-MM-DD` per line, `#` starting a comment. Used only where a
+rule says working days (the appeal window, HESC r.12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+import holidays
+
+
+class WorkingDays:
+    def __init__(self, extra_holidays: Iterable[date] = ()) -> None:
+        self._bank = holidays.country_holidays("GB", subdiv="ENG")
+        self._extra = frozenset(extra_holidays)
+
+    def is_holiday(self, day: date) -> bool:
+        return day in self._extra or day in self._bank
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and not self.is_holiday(day)
+
+    def next_on_or_after(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add(self, day: date, working_days: int) -> date:
+        """The working day `working_days` after `day` (negative counts back)."""
+        step = 1 if working_days >= 0 else -1
+        remaining = abs(working_days)
+        while remaining:
+            day += timedelta(days=step)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+
+def read_extra_holidays(path: Path) -> list[date]:
+    """Read a local holiday file; a bad line is an error naming its number."""
+    days = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            days.append(date.fromisoformat(text.split()[0]))
+        except ValueError:
+            raise ValueError(
+                f"{path} line {number}: '{text}' is not a date in the form YYYY-MM-DD"
+            ) from None
+    return days

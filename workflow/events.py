@@ -1,0 +1,337 @@
+"""The event vocabulary of an EHC case (spec deadlines.md section 2).
+
+An event is a dated fact about a case. Events are parsed and checked here for
+a known type, a valid date and their required fields; whether the case can
+take an event in its current state is the state machine's job (`machine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from workflow.errors import InvalidEvent
+
+
+class EventType(StrEnum):
+    # Declared in the spec's processing order for events on the same date.
+    REQUEST_RECEIVED = "request_received"
+    PLAN_TRANSFERRED_IN = "plan_transferred_in"
+    MEDIATION_REQUESTED = "mediation_requested"
+    MEDIATION_HELD = "mediation_held"
+    MEDIATION_WITHDRAWN = "mediation_withdrawn"
+    MEDIATION_CERTIFICATE_ISSUED = "mediation_certificate_issued"
+    MEDIATION_AGREEMENT = "mediation_agreement"
+    APPEAL_REGISTERED = "appeal_registered"
+    APPEAL_CONCEDED = "appeal_conceded"
+    TRIBUNAL_ORDER = "tribunal_order"
+    DECISION_TO_ASSESS = "decision_to_assess"
+    DECISION_NOT_TO_ASSESS = "decision_not_to_assess"
+    ADVICE_REQUESTED = "advice_requested"
+    ADVICE_RECEIVED = "advice_received"
+    EXCEPTION_RECORDED = "exception_recorded"
+    DECISION_NOT_TO_ISSUE = "decision_not_to_issue"
+    DRAFT_PLAN_ISSUED = "draft_plan_issued"
+    FINAL_PLAN_ISSUED = "final_plan_issued"
+    REVIEW_MEETING_HELD = "review_meeting_held"
+    REVIEW_REPORT_SENT = "review_report_sent"
+    REVIEW_DECISION = "review_decision"
+    AMENDMENT_NOTICE_SENT = "amendment_notice_sent"
+    AMENDED_PLAN_ISSUED = "amended_plan_issued"
+    DECISION_NOT_TO_AMEND = "decision_not_to_amend"
+    PHASE_TRANSFER_SCHEDULED = "phase_transfer_scheduled"
+    TRANSFER_NOTICE_SENT = "transfer_notice_sent"
+    REQUEST_WITHDRAWN = "request_withdrawn"
+    PLAN_CEASED = "plan_ceased"
+
+
+TYPE_ORDER: dict[str, int] = {t.value: i for i, t in enumerate(EventType)}
+
+ORDER_EVENTS = frozenset(
+    {EventType.MEDIATION_AGREEMENT, EventType.APPEAL_CONCEDED, EventType.TRIBUNAL_ORDER}
+)
+
+REQUEST_SOURCES = ("parent", "young_person", "school", "health", "social_care", "other")
+ADVICE_KINDS = (
+    "parent",
+    "educational",
+    "health",
+    "psychological",
+    "social_care",
+    "adulthood",
+    "other",
+)
+REVIEW_OUTCOMES = ("maintain", "amend", "cease")
+ORDER_KINDS = ("assess", "issue_plan", "amend", "name_school")
+PHASES = ("school", "post16")
+CEASE_REASONS = (
+    "max_age",
+    "needs_met",
+    "higher_education",
+    "employment",
+    "moved_la",
+    "disengaged",
+    "left_england",
+    "deceased",
+    "other",
+)
+
+# Statutory exceptions (spec section 4): which reasons each deadline kind allows.
+EXCEPTION_REASONS: dict[str, tuple[str, ...]] = {
+    # reg 5(4)(a)-(c)
+    "decision_to_assess": ("school_closure", "personal_circumstances", "absence_from_area"),
+    # reg 10(4), 13(3)
+    "decision_not_to_issue": (
+        "school_closure",
+        "early_years_closure",
+        "personal_circumstances",
+        "absence_from_area",
+    ),
+    "final_plan": (
+        "school_closure",
+        "early_years_closure",
+        "personal_circumstances",
+        "absence_from_area",
+    ),
+    # reg 8(2)
+    "advice": ("personal_circumstances", "absence_from_area", "missed_appointment"),
+    # reg 44(3)
+    "order_compliance": (
+        "school_closure",
+        "early_years_closure",
+        "personal_circumstances",
+        "absence_from_area",
+    ),
+}
+
+# Fields every event may carry, besides its type and date.
+COMMON_OPTIONAL = ("note", "actor")
+
+
+def _parse_date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a real date in the form YYYY-MM-DD") from None
+    if len(value) != 10:
+        raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+    return parsed
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)} (got {value!r})")
+        return str(value)
+
+    return check
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be some text")
+    return value
+
+
+def _year(value: Any) -> int:
+    # JSON booleans are ints in Python; a year is never true or false.
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("must be a year, for example 2025")
+    try:
+        year = int(value)
+    except ValueError:
+        raise ValueError(f"must be a year, for example 2025 (got {value!r})") from None
+    if not 2000 <= year <= 2100:
+        raise ValueError(f"must be a year between 2000 and 2100 (got {year})")
+    return year
+
+
+_DEADLINE_KINDS_WITH_EXCEPTIONS = tuple(EXCEPTION_REASONS)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    parse: Callable[[Any], Any]
+    required: bool = True
+    is_date: bool = False
+
+
+def _date_field(required: bool = True) -> FieldSpec:
+    return FieldSpec(_parse_date, required=required, is_date=True)
+
+
+_ORDER_FIELDS = {"order": FieldSpec(_one_of(ORDER_KINDS))}
+
+# Fields each event type carries (spec section 2).
+EVENT_FIELDS: dict[EventType, dict[str, FieldSpec]] = {
+    EventType.REQUEST_RECEIVED: {"source": FieldSpec(_one_of(REQUEST_SOURCES))},
+    EventType.REQUEST_WITHDRAWN: {},
+    EventType.DECISION_TO_ASSESS: {},
+    EventType.DECISION_NOT_TO_ASSESS: {},
+    EventType.ADVICE_REQUESTED: {
+        "advice": FieldSpec(_one_of(ADVICE_KINDS)),
+        "ref": FieldSpec(_text, required=False),
+        "received_on": _date_field(required=False),
+    },
+    EventType.ADVICE_RECEIVED: {
+        "advice": FieldSpec(_one_of(ADVICE_KINDS)),
+        "ref": FieldSpec(_text, required=False),
+    },
+    EventType.EXCEPTION_RECORDED: {
+        "reason": FieldSpec(_text),
+        "applies_to": FieldSpec(_one_of(_DEADLINE_KINDS_WITH_EXCEPTIONS)),
+        "advice": FieldSpec(_one_of(ADVICE_KINDS), required=False),
+        "ref": FieldSpec(_text, required=False),
+        "ends": _date_field(required=False),
+        "evidence": FieldSpec(_text, required=False),
+    },
+    EventType.DECISION_NOT_TO_ISSUE: {},
+    EventType.DRAFT_PLAN_ISSUED: {"served_on": _date_field(required=False)},
+    EventType.FINAL_PLAN_ISSUED: {},
+    EventType.REVIEW_MEETING_HELD: {},
+    EventType.REVIEW_REPORT_SENT: {},
+    EventType.REVIEW_DECISION: {"outcome": FieldSpec(_one_of(REVIEW_OUTCOMES))},
+    EventType.AMENDMENT_NOTICE_SENT: {"served_on": _date_field(required=False)},
+    EventType.AMENDED_PLAN_ISSUED: {},
+    EventType.DECISION_NOT_TO_AMEND: {},
+    EventType.PHASE_TRANSFER_SCHEDULED: {
+        "transfer_year": FieldSpec(_year),
+        "to": FieldSpec(_one_of(PHASES)),
+    },
+    EventType.PLAN_CEASED: {"reason": FieldSpec(_one_of(CEASE_REASONS))},
+    EventType.PLAN_TRANSFERRED_IN: {"last_reviewed": _date_field()},
+    EventType.TRANSFER_NOTICE_SENT: {},
+    EventType.MEDIATION_REQUESTED: {},
+    EventType.MEDIATION_HELD: {},
+    EventType.MEDIATION_WITHDRAWN: {},
+    EventType.MEDIATION_CERTIFICATE_ISSUED: {},
+    EventType.MEDIATION_AGREEMENT: _ORDER_FIELDS,
+    EventType.APPEAL_REGISTERED: {},
+    EventType.APPEAL_CONCEDED: _ORDER_FIELDS,
+    EventType.TRIBUNAL_ORDER: _ORDER_FIELDS,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated event, its fields parsed (dates as `date`, years as `int`)."""
+
+    type: EventType
+    date: date
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
+    actor: str | None = None
+    # Position in the input or in recording order; breaks ties within a type.
+    index: int = 0
+
+    def get(self, name: str) -> Any:
+        return self.fields.get(name)
+
+    @property
+    def sort_key(self) -> tuple[date, int, int]:
+        return (self.date, TYPE_ORDER[self.type], self.index)
+
+    def describe(self) -> str:
+        return f"{self.type} on {self.date.isoformat()}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as written in files: dates as YYYY-MM-DD strings."""
+        out: dict[str, Any] = {"type": self.type.value, "date": self.date.isoformat()}
+        for name, value in self.fields.items():
+            out[name] = value.isoformat() if isinstance(value, date) else value
+        if self.note is not None:
+            out["note"] = self.note
+        if self.actor is not None:
+            out["actor"] = self.actor
+        return out
+
+
+def parse_event(
+    raw: Mapping[str, Any],
+    *,
+    index: int = 0,
+    where: str | None = None,
+    extra_fields: Iterable[str] = (),
+) -> Event:
+    """Check one raw event and return it parsed.
+
+    `where` names the event in error messages ("Event 3", "Line 500");
+    `extra_fields` are keys the caller handles itself (for example `case` on an
+    imported line) and are not treated as unknown.
+    """
+    label = where or f"Event {index}"
+    if not isinstance(raw, Mapping):
+        raise InvalidEvent(f"{label}: must be a JSON object with a type and a date")
+    type_name = raw.get("type")
+    if type_name is None:
+        raise InvalidEvent(f"{label}: enter the event type")
+    try:
+        event_type = EventType(type_name)
+    except ValueError:
+        raise InvalidEvent(f"{label}: '{type_name}' is not a known event type") from None
+    prefix = f"{label} ({event_type})"
+    if raw.get("date") in (None, ""):
+        raise InvalidEvent(f"{prefix}: enter the date the event happened")
+    try:
+        when = _parse_date(raw["date"])
+    except ValueError as e:
+        raise InvalidEvent(f"{prefix}: date {e}") from None
+
+    specs = EVENT_FIELDS[event_type]
+    allowed = {"type", "date", *specs, *COMMON_OPTIONAL, *extra_fields}
+    unknown = sorted(k for k in raw if k not in allowed)
+    if unknown:
+        raise InvalidEvent(
+            f"{prefix} on {when.isoformat()}: unknown field {', '.join(unknown)}; "
+            f"{event_type} takes {', '.join(specs) or 'no other fields'}"
+        )
+    fields: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = raw.get(name)
+        if value is None:
+            if spec.required:
+                raise InvalidEvent(f"{prefix} on {when.isoformat()}: enter the {name}")
+            continue
+        try:
+            fields[name] = spec.parse(value)
+        except ValueError as e:
+            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} {e}") from None
+    if event_type is EventType.EXCEPTION_RECORDED:
+        _check_exception(fields, f"{prefix} on {when.isoformat()}")
+    for name in COMMON_OPTIONAL:
+        if raw.get(name) is not None and not isinstance(raw[name], str):
+            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} must be text")
+    return Event(
+        type=event_type,
+        date=when,
+        fields=fields,
+        note=raw.get("note"),
+        actor=raw.get("actor"),
+        index=index,
+    )
+
+
+def _check_exception(fields: dict[str, Any], label: str) -> None:
+    applies_to = fields["applies_to"]
+    allowed = EXCEPTION_REASONS[applies_to]
+    if fields["reason"] not in allowed:
+        raise InvalidEvent(
+            f"{label}: '{fields['reason']}' is not an allowed exception for "
+            f"{applies_to}; it allows {', '.join(allowed)}"
+        )
+    if applies_to == "advice" and "advice" not in fields:
+        raise InvalidEvent(f"{label}: enter which advice the exception applies to")
+    if applies_to != "advice" and "advice" in fields:
+        raise InvalidEvent(f"{label}: advice applies only to an advice exception")
+    if applies_to not in ("advice", "order_compliance") and "ref" in fields:
+        raise InvalidEvent(f"{label}: ref applies only to an advice or order exception")
+
+
+def in_processing_order(events: Iterable[Event]) -> list[Event]:
+    """Date order; same-date events in the spec's fixed order of types, then input order."""
+    return sorted(events, key=lambda e: e.sort_key)

@@ -1,0 +1,226 @@
+"""The statutory state machine of an EHC case (spec deadlines.md section 2a).
+
+One module-level `transitions` machine, built from a declarative table, drives
+thin `CaseFlow` objects. Guards that depend on a case's history (is there an
+unanswered advice request? a review meeting without a decision?) live in
+`CaseFlow`, which keeps just enough of the history to answer them, and return
+a reason, so the refusal can say why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import StrEnum
+
+from transitions import Machine, MachineError
+
+from workflow.errors import EventNotAllowed
+from workflow.events import ORDER_EVENTS, Event, EventType
+
+
+class State(StrEnum):
+    NEW = "new"  # a case with no events yet
+    REQUESTED = "requested"
+    ASSESSING = "assessing"
+    DRAFT_ISSUED = "draft_issued"
+    NOT_ASSESSED = "not_assessed"
+    NOT_ISSUED = "not_issued"
+    PLAN_IN_FORCE = "plan_in_force"
+    WITHDRAWN = "withdrawn"
+    CEASED = "ceased"
+
+
+FINAL_STATES = frozenset({State.WITHDRAWN, State.CEASED})
+OPEN_STATES = tuple(s for s in State if s not in FINAL_STATES and s is not State.NEW)
+
+E = EventType
+STAY = "="  # a reflexive transition in `transitions`
+
+# (event, states that accept it, next state or STAY)
+TRANSITIONS: list[tuple[EventType, tuple[State, ...], str]] = [
+    (E.REQUEST_RECEIVED, (State.NEW,), State.REQUESTED),
+    (E.PLAN_TRANSFERRED_IN, (State.NEW,), State.PLAN_IN_FORCE),
+    (E.DECISION_TO_ASSESS, (State.REQUESTED, State.NOT_ASSESSED), State.ASSESSING),
+    (E.DECISION_NOT_TO_ASSESS, (State.REQUESTED,), State.NOT_ASSESSED),
+    (
+        E.REQUEST_WITHDRAWN,
+        (State.REQUESTED, State.ASSESSING, State.DRAFT_ISSUED),
+        State.WITHDRAWN,
+    ),
+    (E.ADVICE_REQUESTED, (State.ASSESSING, State.DRAFT_ISSUED), STAY),
+    (E.ADVICE_RECEIVED, (State.ASSESSING, State.DRAFT_ISSUED, State.PLAN_IN_FORCE), STAY),
+    (E.DRAFT_PLAN_ISSUED, (State.ASSESSING, State.NOT_ISSUED), State.DRAFT_ISSUED),
+    (E.DRAFT_PLAN_ISSUED, (State.DRAFT_ISSUED,), STAY),
+    (E.DECISION_NOT_TO_ISSUE, (State.ASSESSING,), State.NOT_ISSUED),
+    (E.FINAL_PLAN_ISSUED, (State.DRAFT_ISSUED,), State.PLAN_IN_FORCE),
+    *(
+        (event, (State.PLAN_IN_FORCE,), STAY)
+        for event in (
+            E.REVIEW_MEETING_HELD,
+            E.REVIEW_REPORT_SENT,
+            E.REVIEW_DECISION,
+            E.AMENDMENT_NOTICE_SENT,
+            E.AMENDED_PLAN_ISSUED,
+            E.DECISION_NOT_TO_AMEND,
+            E.PHASE_TRANSFER_SCHEDULED,
+            E.TRANSFER_NOTICE_SENT,
+        )
+    ),
+    (E.PLAN_CEASED, (State.PLAN_IN_FORCE,), State.CEASED),
+    # Accepted in every state but the final ones (and a new case).
+    *(
+        (event, OPEN_STATES, STAY)
+        for event in (
+            E.EXCEPTION_RECORDED,
+            E.MEDIATION_REQUESTED,
+            E.MEDIATION_HELD,
+            E.MEDIATION_WITHDRAWN,
+            E.MEDIATION_CERTIFICATE_ISSUED,
+            E.APPEAL_REGISTERED,
+            *sorted(ORDER_EVENTS),
+        )
+    ),
+]
+
+MACHINE = Machine(
+    model=None,
+    states=[s.value for s in State],
+    initial=State.NEW.value,
+    auto_transitions=False,
+)
+for _event, _sources, _dest in TRANSITIONS:
+    MACHINE.add_transition(_event.value, [s.value for s in _sources], str(_dest))
+
+# Which orders each state may take (spec 2a, "Orders: ...").
+ORDER_STATES: dict[str, tuple[State, ...]] = {
+    "assess": (State.NOT_ASSESSED,),
+    "issue_plan": (State.NOT_ISSUED, State.ASSESSING),
+    "amend": (State.PLAN_IN_FORCE,),
+    "name_school": (State.PLAN_IN_FORCE,),
+}
+
+
+# Read once from the machine: the event types each state takes.
+_ACCEPTS: dict[str, frozenset[str]] = {
+    s.value: frozenset(MACHINE.get_triggers(s.value)) for s in State
+}
+
+
+def accepts(state: str) -> list[str]:
+    """The event types a case in `state` can take, in the spec's order."""
+    return [t.value for t in EventType if t.value in _ACCEPTS[str(state)]]
+
+
+class CaseFlow:
+    """A case's place in the machine plus what its guards need to remember.
+
+    Feed it events in processing order with `apply`; it raises
+    `EventNotAllowed` (naming the case, event, state and what the state takes)
+    when the machine or a guard refuses one.
+    """
+
+    state: str
+
+    def __init__(self, case_ref: str, state: str = State.NEW.value) -> None:
+        self.case_ref = case_ref
+        self.state = state
+        self.unanswered_advice: Counter[tuple[str, str | None]] = Counter()
+        self.meetings_without_report = 0
+        self.meeting_since_decision = False
+        self.notice_open = False  # an amendment notice not yet answered by a plan or decision
+        self.amend_orders_open = 0  # orders amend / name_school not yet met by an amended plan
+        self.mediations_open = 0
+
+    def refuse(self, event: Event, why: str = "") -> EventNotAllowed:
+        return EventNotAllowed(
+            self.case_ref, event.describe(), self.state, accepts(self.state), why
+        )
+
+    def guard(self, event: Event) -> str | None:
+        """Why the history forbids `event`, or None when it allows it."""
+        t = event.type
+        if t is E.ADVICE_REQUESTED:
+            received_on = event.get("received_on")
+            if received_on is not None and received_on < event.date:
+                return "the request cannot be received before it was sent"
+        elif t is E.ADVICE_RECEIVED:
+            key = (event.get("advice"), event.get("ref"))
+            if not self.unanswered_advice[key]:
+                ref = f" with ref {key[1]}" if key[1] else ""
+                return f"there is no unanswered request for {key[0]} advice{ref}"
+        elif t in (E.DRAFT_PLAN_ISSUED, E.AMENDMENT_NOTICE_SENT):
+            served_on = event.get("served_on")
+            if served_on is not None and served_on < event.date:
+                return "it cannot be served before it was sent"
+        elif t is E.REVIEW_REPORT_SENT:
+            if not self.meetings_without_report:
+                return "there is no review meeting whose report is still to be sent"
+        elif t is E.REVIEW_DECISION:
+            if not self.meeting_since_decision:
+                return "no review meeting has been held since the last review decision"
+        elif t is E.AMENDED_PLAN_ISSUED:
+            if not (self.notice_open or self.amend_orders_open):
+                return "no amendment notice has been sent and no order to amend is open"
+        elif t is E.DECISION_NOT_TO_AMEND:
+            if not self.notice_open:
+                return "no amendment notice has been sent"
+        elif t in (E.MEDIATION_HELD, E.MEDIATION_WITHDRAWN):
+            if not self.mediations_open:
+                return "mediation has not been requested"
+        elif t in ORDER_EVENTS:
+            allowed = ORDER_STATES[event.get("order")]
+            if self.state not in allowed:
+                return (
+                    f"an order to {event.get('order')} applies only to a case that is "
+                    f"{' or '.join(allowed)}"
+                )
+        return None
+
+    def apply(self, event: Event) -> None:
+        """Move the case on by one event, or raise `EventNotAllowed`."""
+        if event.type.value not in _ACCEPTS[self.state]:
+            raise self.refuse(event)
+        why = self.guard(event)
+        if why:
+            raise self.refuse(event, why)
+        try:
+            MACHINE.events[event.type.value].trigger(self)
+        except MachineError:  # pragma: no cover - get_triggers said it could
+            raise self.refuse(event) from None
+        self._remember(event)
+
+    def _remember(self, event: Event) -> None:
+        t = event.type
+        if t is E.ADVICE_REQUESTED:
+            self.unanswered_advice[(event.get("advice"), event.get("ref"))] += 1
+        elif t is E.ADVICE_RECEIVED:
+            self.unanswered_advice[(event.get("advice"), event.get("ref"))] -= 1
+        elif t is E.REVIEW_MEETING_HELD:
+            self.meetings_without_report += 1
+            self.meeting_since_decision = True
+        elif t is E.REVIEW_REPORT_SENT:
+            self.meetings_without_report -= 1
+        elif t is E.REVIEW_DECISION:
+            self.meeting_since_decision = False
+        elif t is E.AMENDMENT_NOTICE_SENT:
+            self.notice_open = True
+        elif t in (E.AMENDED_PLAN_ISSUED, E.DECISION_NOT_TO_AMEND):
+            self.notice_open = False
+            if t is E.AMENDED_PLAN_ISSUED:
+                self.amend_orders_open = 0
+        elif t is E.MEDIATION_REQUESTED:
+            self.mediations_open += 1
+        elif t is E.MEDIATION_HELD:
+            self.mediations_open -= 1
+        elif t is E.MEDIATION_WITHDRAWN:
+            self.mediations_open = 0  # the family no longer wants any of it
+        elif t in ORDER_EVENTS and event.get("order") in ("amend", "name_school"):
+            self.amend_orders_open += 1
+
+
+def replay(case_ref: str, events: list[Event]) -> CaseFlow:
+    """Run events (already in processing order) through the machine; return the flow."""
+    flow = CaseFlow(case_ref)
+    for event in events:
+        flow.apply(event)
+    return flow
