@@ -67,11 +67,17 @@ class Deadline:
     met_on: date | None = None
     cancelled_on: date | None = None
     exception: str | None = None
+    created_on: date | None = None  # date of the event that created it
+    exception_on: date | None = None  # date of the exception_recorded that excused it
     # A final_plan cancelled by a decision not to issue never lapses (section 5).
     never_lapses: bool = False
     status: str = ""
     breach: bool = False
     days_late: int | None = None
+
+    @property
+    def can_lapse(self) -> bool:
+        return not (self.never_lapses or self.kind in NEVER_LAPSE)
 
     @property
     def open(self) -> bool:
@@ -86,7 +92,7 @@ class Deadline:
             else:
                 status, days_late = "late", (self.met_on - self.due).days
         elif self.cancelled_on is not None:
-            if self.never_lapses or self.kind in NEVER_LAPSE or self.cancelled_on <= self.due:
+            if not self.can_lapse or self.cancelled_on <= self.due:
                 status = "cancelled"
             else:
                 status, days_late = "lapsed", (self.cancelled_on - self.due).days
@@ -129,7 +135,11 @@ class Window:
     closes: date
 
     def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "opens": self.opens.isoformat(), "closes": self.closes.isoformat()}
+        return {
+            "kind": self.kind,
+            "opens": self.opens.isoformat(),
+            "closes": self.closes.isoformat(),
+        }
 
 
 @dataclass
@@ -168,10 +178,12 @@ class _Clock:
         self.representations: list[Window] = []
         self.representations_close: date | None = None
         self.warnings: list[str] = []
+        self.today = date.min  # the date of the event being applied
 
     # -- helpers ------------------------------------------------------------
 
     def add(self, deadline: Deadline) -> Deadline:
+        deadline.created_on = self.today
         self.deadlines.append(deadline)
         return deadline
 
@@ -194,6 +206,7 @@ class _Clock:
 
     def apply(self, event: Event, position: int) -> None:
         t, on = event.type, event.date
+        self.today = on
         if t is E.REQUEST_RECEIVED:
             self.request = on
             self.add(
@@ -343,9 +356,7 @@ class _Clock:
                 on,
             )
         elif t is E.MEDIATION_REQUESTED:
-            self.add(
-                Deadline("mediation", on, ts.mediation_due(on), f"{REGS} reg 37 (mediation)")
-            )
+            self.add(Deadline("mediation", on, ts.mediation_due(on), f"{REGS} reg 37 (mediation)"))
         elif t is E.MEDIATION_HELD:
             self.meet("mediation", on)
         elif t is E.MEDIATION_WITHDRAWN:
@@ -415,7 +426,7 @@ class _Clock:
                 continue
             if kind == "order_compliance" and ref is not None and d.ref != ref:
                 continue
-            d.exception = event.get("reason")
+            d.exception, d.exception_on = event.get("reason"), event.date
             return
         which = kind if kind != "advice" else f"{advice} advice" + (f" {ref}" if ref else "")
         raise InvalidException(
@@ -424,7 +435,7 @@ class _Clock:
 
     def windows(self, working_days: WorkingDays) -> list[Window]:
         out = list(self.representations)
-        for i, (position, notice) in enumerate(self.notices):
+        for i, (_position, notice) in enumerate(self.notices):
             next_position = self.notices[i + 1][0] if i + 1 < len(self.notices) else None
             certificate = next(
                 (
@@ -434,7 +445,9 @@ class _Clock:
                 ),
                 None,
             )
-            out.append(Window("appeal", notice, ts.appeal_closes(notice, certificate, working_days)))
+            out.append(
+                Window("appeal", notice, ts.appeal_closes(notice, certificate, working_days))
+            )
         return out
 
 

@@ -7,7 +7,7 @@
 | EHC_PHASE_TRANSFER_RULE | before (reg 18's word) or by | before |
 | EHC_EXTRA_HOLIDAYS | file of one-off bank holidays, one YYYY-MM-DD a line | none |
 | EHC_EXPORTS_DIR | where the monthly KPI export writes | ./exports |
-| EHC_SMTP_HOST, EHC_SMTP_PORT, EHC_SMTP_USER, EHC_SMTP_PASSWORD, EHC_SMTP_FROM | email for notifications; with no host they go to the log | none |
+| EHC_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM | email; with no host, the log | none |
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ class ConcurrentUpdate(WorkflowError):
         self.case_ref = case_ref
         super().__init__(
             f"Case {case_ref} was changed by someone else while you were recording; "
-            "nothing was saved. Look at the case again and record the event again if it is still needed"
+            "nothing was saved. Look at the case again and record the event again "
+            "if it is still needed"
         )
 
 

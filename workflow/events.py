@@ -15,6 +15,8 @@ from typing import Any
 
 from workflow.errors import InvalidEvent
 
+Day = date  # an alias: inside `Event`, `date` names the field
+
 
 class EventType(StrEnum):
     # Declared in the spec's processing order for events on the same date.
@@ -233,7 +235,7 @@ class Event:
         return self.fields.get(name)
 
     @property
-    def sort_key(self) -> tuple[date, int, int]:
+    def sort_key(self) -> tuple[Day, int, int]:
         return (self.date, TYPE_ORDER[self.type], self.index)
 
     def describe(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from workflow.cli import cases, data, db
 from workflow.cli.deadlines import deadlines
 
 app = typer.Typer(
@@ -20,6 +21,10 @@ def _root() -> None:
     """EHC needs-assessment statutory workflow engine."""
 
 
+app.add_typer(db.app, name="db")
+app.add_typer(cases.app, name="case")
+app.add_typer(data.import_app, name="import")
+app.add_typer(data.export_app, name="export")
 app.command("deadlines")(deadlines)
 
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
-from zoneinfo import ZoneInfo
 
 from workflow.errors import WorkflowError
 

@@ -24,7 +24,7 @@ def read_case_file(path: Path) -> tuple[str, list[Event]]:
     except json.JSONDecodeError as e:
         fail(f"{path} is not valid JSON: {e.msg} at line {e.lineno}")
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
-        fail(f"{path} must hold an object with a list of events under \"events\"")
+        fail(f'{path} must hold an object with a list of events under "events"')
     case_ref = str(doc.get("case") or path.stem)
     if doc.get("date_of_birth") is not None:
         parse_day(str(doc["date_of_birth"]), "date_of_birth")

@@ -1,0 +1,134 @@
+"""`ehc case record` and `ehc case show`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from workflow import service
+from workflow.cli.common import fail, parse_day, today, user_errors
+from workflow.cli.context import default_actor, session_scope
+from workflow.config import clock_settings, working_days
+from workflow.service import CaseView
+
+app = typer.Typer(help="Record events on a case and look at it.", no_args_is_help=True)
+
+
+def parse_assignments(values: list[str], what: str = "--set") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"{what} takes field=value (got {item!r})")
+        out[name.strip()] = value
+    return out
+
+
+@app.command("record")
+def record(
+    reference: str = typer.Argument(..., help="The case reference"),
+    event_type: str = typer.Argument(..., help="The event type, for example request_received"),
+    on: str = typer.Option(..., "--date", help="When it happened, YYYY-MM-DD"),
+    assignments: list[str] = typer.Option([], "--set", help="field=value, repeatable"),
+    note: str | None = typer.Option(None, "--note"),
+    team: str | None = typer.Option(None, "--team", help="Assign the case to a team"),
+    officer: str | None = typer.Option(None, "--officer", help="Assign the case officer"),
+    expect_version: int | None = typer.Option(
+        None, "--expect-version", help="Refuse if the case has changed since this version"
+    ),
+    actor: str | None = typer.Option(None, "--actor", help="Who is recording (default: you)"),
+) -> None:
+    """Record one event on a case; the first event opens the case."""
+    raw: dict[str, Any] = {"type": event_type, "date": on, **parse_assignments(assignments)}
+    if note:
+        raw["note"] = note
+    case_fields = {k: v for k, v in (("team", team), ("officer", officer)) if v}
+    with user_errors(), session_scope() as session:
+        result = service.record_event(
+            session=session,
+            case_ref=reference,
+            event=raw,
+            actor=actor or default_actor(),
+            clock=service.system_clock,
+            expected_version=expect_version,
+            settings=clock_settings(),
+            working_days=working_days(),
+            case_fields=case_fields,
+        )
+    typer.echo(
+        f"Recorded {result.event.type} on {result.event.date.isoformat()} for case "
+        f"{result.case.reference}: it is now {result.case.state} (version {result.case.version})"
+    )
+    for warning in result.evaluation.warnings:
+        typer.echo(f"Warning: {warning}")
+
+
+def case_json(view: CaseView) -> dict[str, Any]:
+    case = view.case
+    return {
+        "case": case.reference,
+        "state": case.state,
+        "version": case.version,
+        "team": case.team,
+        "officer": case.officer,
+        "date_of_birth": case.date_of_birth.isoformat() if case.date_of_birth else None,
+        "as_of": view.evaluation.as_of.isoformat(),
+        "events": [
+            {
+                "sequence": e.sequence,
+                "type": e.type,
+                "date": e.date.isoformat(),
+                **e.fields,
+                "note": e.note,
+                "recorded_at": e.recorded_at.isoformat(),
+                "recorded_by": e.recorded_by,
+            }
+            for e in view.events
+        ],
+        "deadlines": [d.to_json() for d in view.evaluation.deadlines],
+        "windows": [w.to_json() for w in view.evaluation.windows],
+        "warnings": view.warnings,
+    }
+
+
+@app.command("show")
+def show(
+    reference: str = typer.Argument(..., help="The case reference"),
+    as_json: bool = typer.Option(False, "--json"),
+    as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD; default today"),
+) -> None:
+    """Show a case: its state, details, events in date order, deadlines and windows."""
+    day = parse_day(as_of, "--as-of") or today()
+    with user_errors(), session_scope() as session:
+        view = service.get_case(
+            session=session,
+            case_ref=reference,
+            as_of=day,
+            settings=clock_settings(),
+            working_days=working_days(),
+        )
+    doc = case_json(view)
+    if as_json:
+        typer.echo(json.dumps(doc, indent=1, default=str))
+        return
+    typer.echo(f"Case {doc['case']}: {doc['state']} (version {doc['version']})")
+    typer.echo(f"  Team: {doc['team'] or '-'}    Case officer: {doc['officer'] or '-'}")
+    typer.echo(f"\nEvents ({len(doc['events'])}):")
+    for e in view.events:
+        details = ", ".join(f"{k}={v}" for k, v in e.fields.items())
+        typer.echo(f"  {e.date.isoformat()}  {e.type:30} {details}")
+    typer.echo(f"\nDeadlines as of {doc['as_of']}:")
+    for d in view.evaluation.deadlines:
+        what = d.kind + (f" ({d.advice})" if d.advice else "") + (f" [{d.ref}]" if d.ref else "")
+        late = f", {d.days_late} days late" if d.days_late is not None else ""
+        exc = f", exception: {d.exception}" if d.exception else ""
+        breach = "  BREACH" if d.breach else ""
+        typer.echo(f"  due {d.due.isoformat()}  {what:38} {d.status}{late}{exc}{breach}")
+    if view.evaluation.windows:
+        typer.echo("\nWindows:")
+        for w in view.evaluation.windows:
+            typer.echo(f"  {w.kind:28} {w.opens.isoformat()} to {w.closes.isoformat()}")
+    for warning in view.warnings:
+        typer.echo(f"\nWarning: {warning}")

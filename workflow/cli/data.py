@@ -1,0 +1,56 @@
+"""`ehc import events` and `ehc export events` (JSONL, spec section 8)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from workflow import service
+from workflow.cli.common import fail, user_errors
+from workflow.cli.context import default_actor, session_scope
+from workflow.config import clock_settings, working_days
+
+import_app = typer.Typer(help="Import events from a JSONL file.", no_args_is_help=True)
+export_app = typer.Typer(help="Export events as JSONL.", no_args_is_help=True)
+
+
+@import_app.command("events")
+def import_events(
+    file: Path = typer.Argument(..., help="JSONL: one event a line, each with its case"),
+    actor: str | None = typer.Option(None, "--actor", help="Who is importing (default: you)"),
+) -> None:
+    """Import every line, or nothing: a bad line is named and nothing is saved."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as e:
+        fail(f"Cannot read {file}: {e.strerror}")
+    with user_errors(), session_scope() as session:
+        summary = service.import_events(
+            session=session,
+            lines=text.splitlines(),
+            actor=actor or default_actor(),
+            clock=service.system_clock,
+            settings=clock_settings(),
+            working_days=working_days(),
+        )
+    typer.echo(
+        f"Imported {summary.events} events: {summary.cases_created} new cases, "
+        f"{summary.cases_updated} existing cases updated"
+    )
+
+
+@export_app.command("events")
+def export_events(
+    output: Path | None = typer.Option(None, "--output", help="File to write (default stdout)"),
+) -> None:
+    """Write every case's events, in the format `ehc import events` reads."""
+    with session_scope() as session:
+        lines = [json.dumps(line) + "\n" for line in service.export_events(session=session)]
+    if output:
+        output.write_text("".join(lines), encoding="utf-8")
+        typer.echo(f"Exported {len(lines)} events to {output}", err=True)
+    else:
+        sys.stdout.writelines(lines)

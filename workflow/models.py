@@ -1,0 +1,96 @@
+"""Stored rows: cases, their append-only events, and the deadlines derived from them.
+
+The event table is the record; a case's `state` and its deadline rows are
+derived from its events and rewritten by `workflow.service` in the same
+transaction as every new event. The database itself refuses to update or
+delete an event (triggers in the first migration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timestamp written in UTC and read back timezone-aware, on SQLite too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(index=True, unique=True, max_length=64)
+    state: str = Field(default="new", index=True, max_length=32)
+    team: str | None = Field(default=None, index=True, max_length=100)
+    officer: str | None = Field(default=None, index=True, max_length=100)
+    date_of_birth: dt.date | None = None
+    # Optimistic lock: bumped by every change; a stale writer gets ConcurrentUpdate.
+    version: int = Field(default=0)
+    created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class StoredEvent(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (sa.UniqueConstraint("case_id", "sequence", name="uq_events_case_sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    # Recording order within the case (1, 2, ...); breaks ties between same-day events.
+    sequence: int
+    type: str = Field(index=True, max_length=40)
+    date: dt.date = Field(index=True)  # when it happened: the statutory date
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str | None = None
+    actor: str | None = Field(default=None, max_length=100)
+    recorded_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    recorded_by: str = Field(max_length=100)
+
+
+class StoredDeadline(SQLModel, table=True):
+    """One deadline of a case, as its full recorded history makes it.
+
+    Statuses that depend on the day are not stored: a query as of day X takes
+    the rows with `created_on <= X` and reads `met_on`, `cancelled_on` and
+    `exception_on` against X (see `scheduler.store`).
+    """
+
+    __tablename__ = "deadlines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    position: int  # order of creation within the case
+    kind: str = Field(index=True, max_length=40)
+    advice: str | None = Field(default=None, max_length=40)
+    ref: str | None = Field(default=None, max_length=100)
+    regulation: str = Field(max_length=100)
+    party: str = Field(max_length=40)
+    created_on: dt.date  # date of the event that created it
+    starts: dt.date
+    due: dt.date = Field(index=True)
+    met_on: dt.date | None = None
+    cancelled_on: dt.date | None = None
+    # False for the kinds that limit a decision and so never lapse (spec section 5).
+    can_lapse: bool = True
+    exception: str | None = Field(default=None, max_length=40)
+    exception_on: dt.date | None = None

@@ -1,0 +1,592 @@
+"""The only writer: every change to a case goes through these functions.
+
+Each public function takes keyword-only arguments, owns its transaction and
+commits once: it locks the case, checks its version, replays the whole
+history with the new events through the state machine and the clock, appends
+the events, rewrites the case's state and deadlines, and commits. Web, CLI,
+import and scheduler all call these; none of them writes rows itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from scheduler.calendar import WorkingDays
+from scheduler.deadlines import Evaluation, Settings, evaluate
+from workflow.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidEvent,
+    InvalidInput,
+    WorkflowError,
+)
+from workflow.events import Event, parse_event
+from workflow.models import Case, StoredDeadline, StoredEvent
+
+Clock = Callable[[], datetime]
+LONDON = ZoneInfo("Europe/London")
+CASE_FIELDS = ("team", "officer", "date_of_birth")
+MAX_REFERENCE = 64
+# Replaying the whole recorded history: nothing recorded is later than this.
+END_OF_TIME = date(9999, 12, 31)
+
+
+def system_clock() -> datetime:
+    """The real clock, for the edges to pass in."""
+    return datetime.now(UTC)
+
+
+def today_in_england(clock: Clock) -> date:
+    return clock().astimezone(LONDON).date()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    case: Case
+    event: StoredEvent
+    evaluation: Evaluation
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    events: int
+    cases_created: int
+    cases_updated: int
+
+
+@dataclass
+class CaseView:
+    case: Case
+    events: list[StoredEvent]
+    evaluation: Evaluation
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- reading and checking ------------------------------------------------------
+
+
+def check_reference(case_ref: Any) -> str:
+    if not isinstance(case_ref, str) or not case_ref.strip():
+        raise InvalidInput("Enter the case reference")
+    ref = case_ref.strip()
+    if len(ref) > MAX_REFERENCE or any(c.isspace() for c in ref):
+        raise InvalidInput(
+            f"Case reference '{ref[:80]}' must be at most {MAX_REFERENCE} characters, no spaces"
+        )
+    return ref
+
+
+def _check_not_future(event: Event, today: date, where: str) -> None:
+    if event.date > today:
+        raise InvalidEvent(
+            f"{where} ({event.type}): the date {event.date.isoformat()} is in the future; "
+            "enter a date that is today or in the past"
+        )
+
+
+def _case_field(name: str, value: Any, where: str) -> Any:
+    if value is None or value == "":
+        return None
+    if name == "date_of_birth":
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidInput(
+                f"{where}: date_of_birth '{value}' is not a real date in the form YYYY-MM-DD"
+            ) from None
+    if not isinstance(value, str) or len(value) > 100:
+        raise InvalidInput(f"{where}: {name} must be text of at most 100 characters")
+    return value.strip()
+
+
+def _stored_to_event(row: StoredEvent) -> Event:
+    raw = {"type": row.type, "date": row.date.isoformat(), **row.fields}
+    if row.note is not None:
+        raw["note"] = row.note
+    if row.actor is not None:
+        raw["actor"] = row.actor
+    return parse_event(raw, index=row.sequence, where=f"Stored event {row.sequence}")
+
+
+def _fields_json(event: Event) -> dict[str, Any]:
+    out = event.to_json()
+    for key in ("type", "date", "note", "actor"):
+        out.pop(key, None)
+    return out
+
+
+def _lock_case(session: Session, case_ref: str) -> Case | None:
+    """Read the case, holding its row lock on PostgreSQL until commit.
+
+    On SQLite the whole database is locked from BEGIN IMMEDIATE (see `db`).
+    """
+    return session.exec(select(Case).where(Case.reference == case_ref).with_for_update()).first()
+
+
+def _events_of(session: Session, case_id: int) -> list[StoredEvent]:
+    return list(
+        session.exec(
+            select(StoredEvent)
+            .where(StoredEvent.case_id == case_id)
+            .order_by(col(StoredEvent.sequence))
+        )
+    )
+
+
+def _replay(
+    case_ref: str,
+    events: list[Event],
+    new: Iterable[Event],
+    settings: Settings,
+    working_days: WorkingDays | None,
+) -> Evaluation:
+    """Replay the whole history; name the new event when it, or what it broke, is refused."""
+    new_ids = {id(e) for e in new}
+    try:
+        return evaluate(case_ref, events, END_OF_TIME, settings, working_days)
+    except WorkflowError as err:
+        refused = err.event
+        if refused is not None and id(refused) not in new_ids and isinstance(refused, Event):
+            raise _history_broken(case_ref, refused, err) from None
+        raise
+
+
+def _history_broken(case_ref: str, refused: Event, err: WorkflowError) -> WorkflowError:
+    broken = InvalidEvent(
+        f"Case {case_ref}: the new event would make its history invalid, because the "
+        f"recorded {refused.describe()} could then not happen: {err}"
+    )
+    broken.event = refused
+    return broken
+
+
+def _write_deadlines(session: Session, case_id: int, evaluation: Evaluation) -> None:
+    session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id) == case_id))
+    rows = deadline_rows(case_id, evaluation)
+    if rows:
+        session.execute(sa.insert(StoredDeadline), rows)
+
+
+def deadline_rows(case_id: int, evaluation: Evaluation) -> list[dict[str, Any]]:
+    ordered = sorted(evaluation.deadlines, key=lambda d: d.created_on or d.starts)
+    return [
+        {
+            "case_id": case_id,
+            "position": position,
+            "kind": d.kind,
+            "advice": d.advice,
+            "ref": d.ref,
+            "regulation": d.regulation,
+            "party": d.party,
+            "created_on": d.created_on,
+            "starts": d.starts,
+            "due": d.due,
+            "met_on": d.met_on,
+            "cancelled_on": d.cancelled_on,
+            "can_lapse": d.can_lapse,
+            "exception": d.exception,
+            "exception_on": d.exception_on,
+        }
+        for position, d in enumerate(ordered)
+    ]
+
+
+def _bump(session: Session, case: Case, seen_version: int, now: datetime, **values: Any) -> None:
+    """Move the case to its next version, refusing if someone else got there first."""
+    result = session.execute(
+        sa.update(Case)
+        .where(col(Case.id) == case.id, col(Case.version) == seen_version)
+        .values(version=seen_version + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentUpdate(case.reference)
+    case.version = seen_version + 1
+    case.updated_at = now
+    for name, value in values.items():
+        setattr(case, name, value)
+
+
+def _commit(session: Session, case_ref: str) -> None:
+    try:
+        session.commit()
+    except (IntegrityError, OperationalError) as e:
+        session.rollback()
+        raise ConcurrentUpdate(case_ref) from e
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def record_event(
+    *,
+    session: Session,
+    case_ref: str,
+    event: Mapping[str, Any] | Event,
+    actor: str,
+    clock: Clock,
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+    case_fields: Mapping[str, Any] | None = None,
+) -> Recorded:
+    """Record one event on a case (opening the case with its first event).
+
+    `expected_version` is the version the caller read: if the case has moved
+    on since, nothing is saved and `ConcurrentUpdate` is raised.
+    """
+    case_ref = check_reference(case_ref)
+    settings = settings or Settings()
+    now = clock()
+    parsed = event if isinstance(event, Event) else parse_event(event, where=f"Case {case_ref}")
+    _check_not_future(parsed, today_in_england(clock), f"Case {case_ref}")
+    extra = {
+        name: _case_field(name, value, f"Case {case_ref}")
+        for name, value in (case_fields or {}).items()
+        if name in CASE_FIELDS
+    }
+    try:
+        case = _lock_case(session, case_ref)
+        if case is None:
+            if expected_version not in (None, 0):
+                raise CaseNotFound(case_ref)
+            case = Case(reference=case_ref, state="new", version=0, created_at=now, updated_at=now)
+            session.add(case)
+            session.flush()
+        seen = case.version
+        if expected_version is not None and expected_version != seen:
+            raise ConcurrentUpdate(case_ref)
+        assert case.id is not None
+        stored = _events_of(session, case.id)
+        sequence = (stored[-1].sequence if stored else 0) + 1
+        new = Event(
+            type=parsed.type,
+            date=parsed.date,
+            fields=parsed.fields,
+            note=parsed.note,
+            actor=parsed.actor,
+            index=sequence,
+        )
+        history = [_stored_to_event(row) for row in stored] + [new]
+        evaluation = _replay(case_ref, history, [new], settings, working_days)
+        row = StoredEvent(
+            case_id=case.id,
+            sequence=sequence,
+            type=new.type.value,
+            date=new.date,
+            fields=_fields_json(new),
+            note=new.note,
+            actor=new.actor,
+            recorded_at=now,
+            recorded_by=actor,
+        )
+        session.add(row)
+        _bump(session, case, seen, now, state=evaluation.state, **extra)
+        _write_deadlines(session, case.id, evaluation)
+        session.flush()
+    except WorkflowError:
+        session.rollback()
+        raise
+    except IntegrityError as e:  # another session opened the same case at the same moment
+        session.rollback()
+        raise ConcurrentUpdate(case_ref) from e
+    _commit(session, case_ref)
+    return Recorded(case=case, event=row, evaluation=evaluation)
+
+
+@dataclass
+class _ImportCase:
+    ref: str
+    events: list[tuple[int, Event]] = field(default_factory=list)  # (line number, event)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_import_lines(lines: Iterable[str], today: date) -> dict[str, _ImportCase]:
+    """Check every line of a JSONL import; the first bad one raises, naming its line."""
+    cases: dict[str, _ImportCase] = {}
+    for number, line in enumerate(lines, start=1):
+        where = f"Line {number}"
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InvalidEvent(f"{where}: not valid JSON ({e.msg})") from None
+        if not isinstance(raw, dict):
+            raise InvalidEvent(f"{where}: must be a JSON object")
+        try:
+            ref = check_reference(raw.get("case"))
+        except InvalidInput as e:
+            raise InvalidInput(f"{where}: {e}") from None
+        event = parse_event(raw, index=number, where=where, extra_fields=("case", *CASE_FIELDS))
+        _check_not_future(event, today, where)
+        entry = cases.setdefault(ref, _ImportCase(ref))
+        entry.events.append((number, event))
+        for name in CASE_FIELDS:
+            if name in raw:  # the last value seen wins
+                entry.fields[name] = _case_field(name, raw[name], where)
+    return cases
+
+
+def import_events(
+    *,
+    session: Session,
+    lines: Iterable[str],
+    actor: str,
+    clock: Clock,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> ImportSummary:
+    """Import a JSONL file of events, all or nothing (spec section 8).
+
+    A bad line (unknown type, invalid date, missing field, or an event the
+    state machine refuses given the case's whole history) imports nothing and
+    raises a `WorkflowError` naming the line.
+    """
+    settings = settings or Settings()
+    now = clock()
+    incoming = parse_import_lines(lines, today_in_england(clock))
+    if not incoming:
+        return ImportSummary(0, 0, 0)
+    try:
+        existing = _lock_cases(session, list(incoming))
+        stored_by_case = _stored_events_by_case(session, [c.id for c in existing.values()])
+        created = 0
+        plans: list[tuple[_ImportCase, Case | None, list[Event], Evaluation]] = []
+        for ref, entry in incoming.items():
+            case = existing.get(ref)
+            stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
+            next_sequence = (stored[-1].sequence if stored else 0) + 1
+            new_events = [
+                Event(e.type, e.date, e.fields, e.note, e.actor, index=next_sequence + i)
+                for i, (_line, e) in enumerate(entry.events)
+            ]
+            history = [_stored_to_event(row) for row in stored] + new_events
+            try:
+                evaluation = _replay(ref, history, new_events, settings, working_days)
+            except WorkflowError as err:
+                raise _name_line(err, entry, new_events) from None
+            plans.append((entry, case, new_events, evaluation))
+
+        new_cases = [
+            {
+                "reference": entry.ref,
+                "state": "new",
+                "version": 0,
+                "created_at": now,
+                "updated_at": now,
+                **entry.fields,
+            }
+            for entry, case, _events, _evaluation in plans
+            if case is None
+        ]
+        if new_cases:
+            session.execute(sa.insert(Case), new_cases)
+            created = len(new_cases)
+        ids = _case_ids(session, [entry.ref for entry, *_rest in plans])
+
+        event_rows: list[dict[str, Any]] = []
+        deadline_rows_all: list[dict[str, Any]] = []
+        for entry, case, new_events, evaluation in plans:
+            case_id = ids[entry.ref]
+            event_rows.extend(
+                {
+                    "case_id": case_id,
+                    "sequence": e.index,
+                    "type": e.type.value,
+                    "date": e.date,
+                    "fields": _fields_json(e),
+                    "note": e.note,
+                    "actor": e.actor,
+                    "recorded_at": now,
+                    "recorded_by": actor,
+                }
+                for e in new_events
+            )
+            deadline_rows_all.extend(deadline_rows(case_id, evaluation))
+            if case is None:
+                session.execute(
+                    sa.update(Case)
+                    .where(col(Case.id) == case_id)
+                    .values(state=evaluation.state, version=1)
+                )
+            else:
+                _bump(session, case, case.version, now, state=evaluation.state, **entry.fields)
+        session.execute(sa.insert(StoredEvent), event_rows)
+        touched = [ids[entry.ref] for entry, case, *_ in plans if case is not None]
+        for chunk in _chunks(touched, 500):
+            session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
+        if deadline_rows_all:
+            session.execute(sa.insert(StoredDeadline), deadline_rows_all)
+        session.flush()
+    except WorkflowError:
+        session.rollback()
+        raise
+    except IntegrityError as e:
+        session.rollback()
+        raise ConcurrentUpdate(", ".join(sorted(incoming))[:200]) from e
+    _commit(session, "in the import")
+    return ImportSummary(
+        events=sum(len(e.events) for e in incoming.values()),
+        cases_created=created,
+        cases_updated=len(incoming) - created,
+    )
+
+
+def _name_line(err: WorkflowError, entry: _ImportCase, new_events: list[Event]) -> WorkflowError:
+    refused = err.event
+    line = None
+    for (number, _original), event in zip(entry.events, new_events, strict=True):
+        if event is refused:
+            line = number
+    if line is None:  # a stored event was refused: blame the case's first new line
+        line = entry.events[0][0]
+    err.args = (f"Line {line}: {err}",)
+    return err
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _lock_cases(session: Session, refs: list[str]) -> dict[str, Case]:
+    found: dict[str, Case] = {}
+    for chunk in _chunks(refs, 500):
+        statement = select(Case).where(col(Case.reference).in_(chunk)).with_for_update()
+        found.update({c.reference: c for c in session.exec(statement)})
+    return found
+
+
+def _stored_events_by_case(
+    session: Session, case_ids: list[int | None]
+) -> dict[int, list[StoredEvent]]:
+    out: dict[int, list[StoredEvent]] = {}
+    ids = [i for i in case_ids if i is not None]
+    for chunk in _chunks(ids, 500):
+        statement = (
+            select(StoredEvent)
+            .where(col(StoredEvent.case_id).in_(chunk))
+            .order_by(col(StoredEvent.case_id), col(StoredEvent.sequence))
+        )
+        for row in session.exec(statement):
+            out.setdefault(row.case_id, []).append(row)
+    return out
+
+
+def _case_ids(session: Session, refs: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in _chunks(refs, 500):
+        rows = session.execute(
+            sa.select(col(Case.reference), col(Case.id)).where(col(Case.reference).in_(chunk))
+        )
+        ids.update(dict(rows))
+    return ids
+
+
+def refresh_all_deadlines(
+    *,
+    session: Session,
+    clock: Clock,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> int:
+    """Recompute every case's stored deadlines (after a settings change). Returns the count."""
+    settings = settings or Settings()
+    cases = list(session.exec(select(Case).with_for_update()))
+    events = _stored_events_by_case(session, [c.id for c in cases])
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        assert case.id is not None
+        history = [_stored_to_event(r) for r in events.get(case.id, [])]
+        rows.extend(
+            deadline_rows(
+                case.id, evaluate(case.reference, history, END_OF_TIME, settings, working_days)
+            )
+        )
+    session.execute(sa.delete(StoredDeadline))
+    if rows:
+        session.execute(sa.insert(StoredDeadline), rows)
+    _commit(session, "all cases")
+    return len(cases)
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+def _end_read(session: Session) -> None:
+    """End a read-only transaction, keeping loaded rows usable (no expiry on commit)."""
+    session.commit()
+
+
+def get_case(
+    *,
+    session: Session,
+    case_ref: str,
+    as_of: date,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> CaseView:
+    """A case with its events in processing order and its deadlines as of a day."""
+    case = session.exec(select(Case).where(Case.reference == check_reference(case_ref))).first()
+    if case is None:
+        raise CaseNotFound(case_ref)
+    assert case.id is not None
+    stored = _events_of(session, case.id)
+    events = [_stored_to_event(r) for r in stored]
+    evaluation = evaluate(case.reference, events, as_of, settings or Settings(), working_days)
+    by_sequence = {r.sequence: r for r in stored}
+    ordered = [by_sequence[e.index] for e in sorted(events, key=lambda e: e.sort_key)]
+    _end_read(session)
+    return CaseView(case=case, events=ordered, evaluation=evaluation, warnings=evaluation.warnings)
+
+
+def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
+    """Every case's events as import lines (spec section 8), in recording order.
+
+    Case fields (team, officer, date_of_birth) ride on each case's first line.
+    """
+    cases = {c.id: c for c in session.exec(select(Case).order_by(col(Case.reference)))}
+    order = {case_id: i for i, case_id in enumerate(cases)}
+    rows = sorted(
+        session.exec(select(StoredEvent)),
+        key=lambda r: (order[r.case_id], r.sequence),
+    )
+    seen: set[int] = set()
+    for row in rows:
+        case = cases[row.case_id]
+        line: dict[str, Any] = {
+            "case": case.reference,
+            "type": row.type,
+            "date": row.date.isoformat(),
+        }
+        line.update(row.fields)
+        if row.note is not None:
+            line["note"] = row.note
+        if row.actor is not None:
+            line["actor"] = row.actor
+        if row.case_id not in seen:
+            seen.add(row.case_id)
+            for name in CASE_FIELDS:
+                value = getattr(case, name)
+                if value is not None:
+                    line[name] = value.isoformat() if isinstance(value, date) else value
+        yield line
+    _end_read(session)
+
+
+def cases_by_state(*, session: Session) -> Counter[str]:
+    rows = session.execute(sa.select(col(Case.state), sa.func.count()).group_by(col(Case.state)))
+    counts = Counter(dict(rows))
+    _end_read(session)
+    return counts
