@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
-
 class UtcDateTime(sa.TypeDecorator[dt.datetime]):
     """A timestamp written in UTC and read back timezone-aware, on SQLite too."""
 
