@@ -426,7 +426,10 @@ class _Clock:
                 continue
             if kind == "order_compliance" and ref is not None and d.ref != ref:
                 continue
-            d.exception, d.exception_on = event.get("reason"), event.date
+            # The latest reason wins; `exception_on` keeps the first day it was excused,
+            # so an as-of query (scheduler.store) knows since when it is no breach.
+            d.exception = event.get("reason")
+            d.exception_on = d.exception_on or event.date
             return
         which = kind if kind != "advice" else f"{advice} advice" + (f" {ref}" if ref else "")
         raise InvalidException(

@@ -1,0 +1,103 @@
+"""Stored deadlines read as of a day, in SQL (for the breach queue and the KPIs).
+
+Deadline rows hold what the case's whole recorded history makes of them
+(`workflow.service` rewrites them with every event). Read as of day X, a row
+exists when `created_on <= X`, is met when `met_on <= X`, cancelled when
+`cancelled_on <= X`, excused when `exception_on <= X`; the status, breach and
+days late then follow spec section 5 exactly as `scheduler.deadlines` does.
+Everything here is one set-based SELECT: no per-case Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from workflow.models import Case, StoredDeadline
+
+DEADLINES: sa.Table = StoredDeadline.__table__  # type: ignore[attr-defined]
+CASES: sa.Table = Case.__table__  # type: ignore[attr-defined]
+D = DEADLINES.c
+C = CASES.c
+
+
+def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    """Whole days from `earlier` to `later`, on SQLite and PostgreSQL."""
+    if dialect == "postgresql":
+        return sa.cast(later, sa.Date) - sa.cast(earlier, sa.Date)
+    return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
+
+
+def status_columns(as_of: date, dialect: str) -> dict[str, ColumnElement[Any]]:
+    """status, met_on, exception, breach and days_late of a deadline row as of a day."""
+    x = sa.literal(as_of, sa.Date)
+    met = sa.and_(D.met_on.is_not(None), D.met_on <= x)
+    cancelled = sa.and_(D.cancelled_on.is_not(None), D.cancelled_on <= x)
+    excused = sa.and_(D.exception_on.is_not(None), D.exception_on <= x)
+    status = sa.case(
+        (sa.and_(met, D.met_on <= D.due), "met"),
+        (met, "late"),
+        (sa.and_(cancelled, sa.or_(D.can_lapse.is_(False), D.cancelled_on <= D.due)), "cancelled"),
+        (cancelled, "lapsed"),
+        (x <= D.due, "pending"),
+        else_="overdue",
+    )
+    days_late = sa.case(
+        (sa.and_(met, D.met_on > D.due), days_between(D.met_on, D.due, dialect)),
+        (met, sa.null()),
+        (
+            sa.and_(cancelled, D.can_lapse.is_(True), D.cancelled_on > D.due),
+            days_between(D.cancelled_on, D.due, dialect),
+        ),
+        (cancelled, sa.null()),
+        (x > D.due, days_between(x, D.due, dialect)),
+        else_=sa.null(),
+    )
+    late_or_lapsed = sa.or_(
+        sa.and_(met, D.met_on > D.due),
+        sa.and_(cancelled, D.can_lapse.is_(True), D.cancelled_on > D.due),
+    )
+    # An unresolved decision_not_to_issue limit is overdue but not a breach (section 5).
+    overdue = sa.and_(
+        sa.not_(met), sa.not_(cancelled), x > D.due, D.kind != "decision_not_to_issue"
+    )
+    breach = sa.and_(sa.or_(late_or_lapsed, overdue), sa.not_(excused))
+    return {
+        "status": status.label("status"),
+        "met_on": sa.case((met, D.met_on), else_=sa.null()).label("met_on"),
+        "exception": sa.case((excused, D.exception), else_=sa.null()).label("exception"),
+        "breach": breach.label("breach"),
+        "days_late": days_late.label("days_late"),
+    }
+
+
+def deadlines_as_of(as_of: date, dialect: str) -> sa.Select[Any]:
+    """Every deadline that exists on `as_of`, with its case, team, officer and status.
+
+    Callers add their own filters (`.where(...)`) on D, C or the labelled columns
+    wrapped in a subquery.
+    """
+    cols = status_columns(as_of, dialect)
+    return (
+        sa.select(
+            C.reference.label("case"),
+            C.team,
+            C.officer,
+            C.state,
+            D.case_id,
+            D.kind,
+            D.advice,
+            D.ref,
+            D.regulation,
+            D.party,
+            D.created_on,
+            D.starts,
+            D.due,
+            *cols.values(),
+        )
+        .select_from(DEADLINES.join(CASES, C.id == D.case_id))
+        .where(D.created_on <= sa.literal(as_of, sa.Date))
+    )

@@ -1,0 +1,125 @@
+"""Shared fixtures: a fixed clock and fresh, migrated databases on SQLite and PostgreSQL.
+
+PostgreSQL tests use EHC_TEST_POSTGRES_URL (default: the local server's `test`
+database) only to create a fresh database per test, cloned from a migrated
+template. With no server they skip with the reason, except under CI=true,
+where a missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from workflow import migrate
+from workflow.db import make_engine, new_session
+
+POSTGRES_URL = os.environ.get(
+    "EHC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI") == "true"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def clock() -> Callable[[], datetime]:
+    """A clock stuck at midday, 20 November 2026 (a Friday)."""
+    return lambda: NOW
+
+
+# -- SQLite ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "ehc.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# -- PostgreSQL ------------------------------------------------------------------
+
+
+def _admin_engine() -> Engine:
+    return sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as e:
+        admin.dispose()
+        message = f"PostgreSQL is not answering at {POSTGRES_URL}: {str(e).splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"ehc_template_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    admin = _admin_engine()
+    name = f"ehc_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+# -- Either engine ---------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database URL: each test runs once on each engine."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    s = new_session(engine)
+    yield s
+    s.close()
