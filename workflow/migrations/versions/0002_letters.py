@@ -26,12 +26,13 @@ depends_on = None
 
 UTC_TS = sa.DateTime(timezone=True)
 
-# While a letter waits for details anything but its identity may be filled in; once
-# ready, nothing about it can change and it cannot be deleted.
+# While a letter waits for details anything but its identity may be filled in (the
+# recipient too: who gets a family letter depends on the date of birth, which may be
+# what is missing); once ready, nothing about it can change and it cannot be deleted.
 _SQLITE_CHANGED_IDENTITY = """
     NEW.id IS NOT OLD.id OR NEW.case_id IS NOT OLD.case_id
     OR NEW.event_id IS NOT OLD.event_id OR NEW.type IS NOT OLD.type
-    OR NEW.recipient IS NOT OLD.recipient OR NEW.is_copy IS NOT OLD.is_copy
+    OR NEW.is_copy IS NOT OLD.is_copy
     OR NEW.dedupe_key IS NOT OLD.dedupe_key OR NEW.created_at IS NOT OLD.created_at
 """
 SQLITE_TRIGGERS = [
@@ -61,7 +62,6 @@ POSTGRES_TRIGGERS = [
          IF NEW.status NOT IN ('awaiting_details', 'ready')
             OR NEW.id IS DISTINCT FROM OLD.id OR NEW.case_id IS DISTINCT FROM OLD.case_id
             OR NEW.event_id IS DISTINCT FROM OLD.event_id OR NEW.type IS DISTINCT FROM OLD.type
-            OR NEW.recipient IS DISTINCT FROM OLD.recipient
             OR NEW.is_copy IS DISTINCT FROM OLD.is_copy
             OR NEW.dedupe_key IS DISTINCT FROM OLD.dedupe_key
             OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
