@@ -51,10 +51,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "ehc.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
+def sqlite_url(new_sqlite_url: Callable[[], str]) -> str:
+    return new_sqlite_url()
 
 
 # -- PostgreSQL ------------------------------------------------------------------
@@ -90,25 +88,57 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres_template: str) -> Iterator[str]:
+def new_postgres_url(postgres_template: str) -> Iterator[Callable[[], str]]:
+    """Make fresh migrated PostgreSQL databases; all are dropped after the test."""
     admin = _admin_engine()
-    name = f"ehc_test_{uuid.uuid4().hex[:12]}"
+    names: list[str] = []
+
+    def make() -> str:
+        name = f"ehc_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+        names.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield make
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in names:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(new_postgres_url: Callable[[], str]) -> str:
+    return new_postgres_url()
+
+
+@pytest.fixture
+def new_sqlite_url(sqlite_template: Path, tmp_path: Path) -> Callable[[], str]:
+    """Make fresh migrated SQLite databases in the test's folder."""
+
+    def make() -> str:
+        path = tmp_path / f"ehc-{uuid.uuid4().hex[:8]}.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    return make
 
 
 # -- Either engine ---------------------------------------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """A fresh, migrated database URL: each test runs once on each engine."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(fixture))
+def new_db_url(request: pytest.FixtureRequest) -> Callable[[], str]:
+    """A maker of fresh, migrated databases: each test runs once on each engine."""
+    fixture = "new_sqlite_url" if request.param == "sqlite" else "new_postgres_url"
+    maker: Callable[[], str] = request.getfixturevalue(fixture)
+    return maker
+
+
+@pytest.fixture
+def db_url(new_db_url: Callable[[], str]) -> str:
+    """A fresh, migrated database URL on the engine of the test's run."""
+    return new_db_url()
 
 
 @pytest.fixture

@@ -490,7 +490,7 @@ def _case_ids(session: Session, refs: list[str]) -> dict[str, int]:
         rows = session.execute(
             sa.select(col(Case.reference), col(Case.id)).where(col(Case.reference).in_(chunk))
         )
-        ids.update(dict(rows))
+        ids.update({ref: case_id for ref, case_id in rows.all()})  # noqa: C416
     return ids
 
 
@@ -587,6 +587,6 @@ def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
 
 def cases_by_state(*, session: Session) -> Counter[str]:
     rows = session.execute(sa.select(col(Case.state), sa.func.count()).group_by(col(Case.state)))
-    counts = Counter(dict(rows))
+    counts = Counter({state: n for state, n in rows.all()})  # noqa: C416
     _end_read(session)
     return counts

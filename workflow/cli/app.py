@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli import cases, data, db
+from workflow.cli import cases, data, db, demo
 from workflow.cli.deadlines import deadlines
 
 app = typer.Typer(
@@ -25,6 +25,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(cases.app, name="case")
 app.add_typer(data.import_app, name="import")
 app.add_typer(data.export_app, name="export")
+app.add_typer(demo.app, name="demo")
+app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
 
 
