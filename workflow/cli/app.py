@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
 from workflow.cli import cases, data, db, demo
+from workflow.cli.common import EXIT_FAULT
 from workflow.cli.deadlines import deadlines
+from workflow.config import database_url
 
 app = typer.Typer(
     name="ehc",
@@ -31,4 +35,13 @@ app.command("deadlines")(deadlines)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except sa_exc.OperationalError as e:
+        # A fault, not bad input: exit 1, one readable line (no SQL parameters echoed).
+        url = make_url(database_url()).render_as_string(hide_password=True)
+        hint = ""
+        if "no such table" in str(e.orig) or "does not exist" in str(e.orig):
+            hint = " (create it with `ehc db upgrade`)"
+        typer.echo(f"Cannot use the database at {url}: {e.orig}{hint}", err=True)
+        raise SystemExit(EXIT_FAULT) from None

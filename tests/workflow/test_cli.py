@@ -1,0 +1,108 @@
+"""The `ehc` command line as a user runs it: exit 0 on success, 2 on bad input, 1 otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from workflow import cohort
+
+EHC = str(Path(sys.executable).parent / "ehc")
+
+
+def run(*args: str, db: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EHC_ACTOR": "cli.tester"}
+    if db:
+        env["EHC_DATABASE_URL"] = db
+    return subprocess.run([EHC, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_record_show_and_refuse(sqlite_url: str) -> None:
+    ok = run(
+        "case", "record", "CLI1", "request_received", "--date", "2024-01-08",
+        "--set", "source=parent", "--team", "North", "--officer", "A", db=sqlite_url,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "now requested (version 1)" in ok.stdout
+
+    refused = run("case", "record", "CLI1", "final_plan_issued", "--date", "2024-02-01",
+                  db=sqlite_url)  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert refused.stderr.strip().count("\n") == 0
+    assert "Case CLI1 is requested: it cannot take final_plan_issued" in refused.stderr
+
+    shown = run("case", "show", "CLI1", "--json", "--as-of", "2024-03-01", db=sqlite_url)
+    doc = json.loads(shown.stdout)
+    assert (doc["state"], doc["team"], doc["officer"]) == ("requested", "North", "A")
+    assert doc["events"][0]["recorded_by"] == "cli.tester"
+    assert doc["deadlines"][0]["kind"] == "decision_to_assess"
+    assert doc["deadlines"][0]["status"] == "overdue"
+
+    text = run("case", "show", "CLI1", "--as-of", "2024-03-01", db=sqlite_url).stdout
+    assert "decision_to_assess" in text and "overdue, 11 days late" in text
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["case", "record", "X", "request_received", "--date", "2024-02-30",
+          "--set", "source=parent"], "not a real date"),
+        (["case", "record", "X", "request_received", "--date", "2024-02-01",
+          "--set", "sauce=parent"], "unknown field sauce"),
+        (["case", "record", "X", "request_received", "--date", "2024-02-01",
+          "--set", "source"], "--set takes field=value"),
+        (["case", "show", "NOPE"], "There is no case NOPE"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_2_with_one_line(sqlite_url: str, args: list[str], message: str) -> None:
+    result = run(*args, db=sqlite_url)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_export_through_the_cli(sqlite_url: str, new_sqlite_url, tmp_path: Path) -> None:
+    lines = [json.dumps(x) for x in cohort.generate(40, end=date(2026, 10, 1), seed=3)]
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    imported = run("import", "events", str(source), db=sqlite_url)
+    assert imported.returncode == 0, imported.stderr
+    assert f"Imported {len(lines)} events: 40 new cases" in imported.stdout
+
+    exported = tmp_path / "out.jsonl"
+    assert run("export", "events", "--output", str(exported), db=sqlite_url).returncode == 0
+    other = new_sqlite_url()
+    assert run("import", "events", str(exported), db=other).returncode == 0
+    again = run("export", "events", db=other)
+    assert again.stdout == exported.read_text()
+
+
+def test_bad_import_names_the_line_and_imports_nothing(sqlite_url: str, tmp_path: Path) -> None:
+    lines = [json.dumps(x) for x in cohort.generate(40, end=date(2026, 10, 1), seed=3)][:30]
+    lines[11] = '{"case": "X1", "type": "request_received", "date": "2024-01-01"}'
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join(lines))
+    result = run("import", "events", str(source), db=sqlite_url)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Line 12 (request_received) on 2024-01-01: enter the source"
+    assert run("export", "events", db=sqlite_url).stdout == ""
+
+
+def test_unreadable_database_is_exit_1(tmp_path: Path) -> None:
+    result = run("summary", db=f"sqlite:///{tmp_path}/missing/dir/ehc.db")
+    assert result.returncode == 1
+
+
+def test_deadlines_command_bad_input(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"case": "D1", "events": [{"type": "request_received"}]}))
+    result = run("deadlines", "--events", str(case), "--as-of", "2024-06-01", "--json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip() == "Event 0 (request_received): enter the date the event happened"
