@@ -7,6 +7,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from workflow.cli import cases, data, db, demo
+from workflow.cli.breaches import breaches
 from workflow.cli.common import EXIT_FAULT
 from workflow.cli.deadlines import deadlines
 from workflow.config import database_url
@@ -32,6 +33,7 @@ app.add_typer(data.export_app, name="export")
 app.add_typer(demo.app, name="demo")
 app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
+app.command("breaches")(breaches)
 
 
 def main() -> None:

@@ -23,18 +23,21 @@ def _what(item: QueueItem) -> str:
 
 def render_table(items: list[QueueItem]) -> str:
     if not items:
-        return "Nothing overdue or due in the window.\n"
-    header = ("Case", "Deadline", "Starts", "Due", "Status", "Days late", "Team", "Officer")
+        return "Nothing is overdue or due in the window.\n"
+    header = (
+        "Case", "Deadline", "Starts", "Due", "Status", "Days late", "Breach", "Exception",
+        "Team", "Officer",
+    )  # fmt: skip
     rows = [
         (
             i.case,
-            _what(i)
-            + (" BREACH" if i.breach else "")
-            + (f" (exception: {i.exception})" if i.exception else ""),
+            _what(i),
             i.starts.isoformat(),
             i.due.isoformat(),
             i.status,
             "" if i.days_late is None else str(i.days_late),
+            "BREACH" if i.breach else "",
+            i.exception or "",
             i.team or "",
             i.officer or "",
         )
@@ -46,7 +49,8 @@ def render_table(items: list[QueueItem]) -> str:
         for r in [header, *rows]
     ]
     overdue = sum(1 for i in items if i.status == "overdue")
-    lines.append(f"\n{overdue} overdue, {len(items) - overdue} due soon")
+    breaches = sum(1 for i in items if i.breach)
+    lines.append(f"\n{overdue} overdue ({breaches} in breach), {len(items) - overdue} due soon")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,155 @@
+"""The breach queue: every unmet, not cancelled deadline that is overdue or due soon.
+
+One set-based SELECT over the stored deadlines (`scheduler.store.deadlines_as_of`),
+read as of a day, so a status here is exactly what `scheduler.deadlines.evaluate`
+gives for that case on that day (spec section 5). Overdue work comes first, the
+most days late first; then pending work, soonest due first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from scheduler.store import C, D, deadlines_as_of
+from workflow.errors import InvalidInput
+
+DEFAULT_DUE_WITHIN_DAYS = 14
+# Every deadline kind of spec section 3, for checking --kind.
+KINDS = (
+    "decision_to_assess",
+    "advice",
+    "decision_not_to_issue",
+    "final_plan",
+    "annual_review",
+    "review_report",
+    "review_decision",
+    "amended_plan",
+    "phase_transfer",
+    "transfer_notice",
+    "mediation",
+    "order_compliance",
+)
+FIELDS = (
+    "case",
+    "kind",
+    "advice",
+    "ref",
+    "starts",
+    "due",
+    "status",
+    "breach",
+    "exception",
+    "days_late",
+    "team",
+    "officer",
+)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    case: str
+    kind: str
+    advice: str | None
+    ref: str | None
+    starts: date
+    due: date
+    status: str  # overdue or pending
+    breach: bool
+    exception: str | None
+    days_late: int | None
+    team: str | None
+    officer: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "kind": self.kind,
+            "advice": self.advice,
+            "ref": self.ref,
+            "starts": self.starts.isoformat(),
+            "due": self.due.isoformat(),
+            "status": self.status,
+            "breach": self.breach,
+            "exception": self.exception,
+            "days_late": self.days_late,
+            "team": self.team,
+            "officer": self.officer,
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    team: str | None = None
+    officer: str | None = None
+    kind: str | None = None
+    due_within: int = DEFAULT_DUE_WITHIN_DAYS
+
+    def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in KINDS:
+            raise InvalidInput(f"Select a deadline kind for --kind: one of {', '.join(KINDS)}")
+        if self.due_within < 0:
+            raise InvalidInput("Enter --due-within as a whole number of days, 0 or more")
+
+
+def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa.Select[Any]:
+    """The breach queue as one SELECT: open deadlines due by `as_of` + `due_within` days.
+
+    "Open as of X" is written on the raw columns (not met by X, not cancelled by X),
+    so the status computed by `deadlines_as_of` can only be overdue or pending.
+    """
+    f = filters or Filters()
+    x = sa.literal(as_of, sa.Date)
+    horizon = sa.literal(as_of + timedelta(days=f.due_within), sa.Date)
+    query = deadlines_as_of(as_of, dialect).where(
+        D.due <= horizon,
+        sa.or_(D.met_on.is_(None), D.met_on > x),
+        sa.or_(D.cancelled_on.is_(None), D.cancelled_on > x),
+    )
+    if f.team is not None:
+        query = query.where(C.team == f.team)
+    if f.officer is not None:
+        query = query.where(C.officer == f.officer)
+    if f.kind is not None:
+        query = query.where(D.kind == f.kind)
+    # Overdue deadlines have due < as_of <= the due of pending ones, and days late is
+    # as_of - due: so due ascending is "overdue first, most days late first".
+    return query.order_by(
+        D.due,
+        C.reference,
+        D.kind,
+        sa.func.coalesce(D.advice, ""),
+        sa.func.coalesce(D.ref, ""),
+        D.position,
+    )
+
+
+def _item(row: Any) -> QueueItem:
+    return QueueItem(
+        case=row.case,
+        kind=row.kind,
+        advice=row.advice,
+        ref=row.ref,
+        starts=row.starts,
+        due=row.due,
+        status=row.status,
+        breach=bool(row.breach),
+        exception=row.exception,
+        days_late=None if row.days_late is None else int(row.days_late),
+        team=row.team,
+        officer=row.officer,
+    )
+
+
+def breach_queue(
+    *, session: Session, as_of: date, filters: Filters | None = None
+) -> list[QueueItem]:
+    """The breach queue as of a day (read only; ends its read transaction)."""
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(queue_query(as_of, dialect, filters)).all()
+    session.commit()
+    return [_item(row) for row in rows]
