@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from letters import people as letter_people
+from letters import store as letter_store
 from scheduler.calendar import WorkingDays
 from scheduler.deadlines import Evaluation, Settings, evaluate
 from workflow.errors import (
@@ -294,6 +296,17 @@ def record_event(
         _bump(session, case, seen, now, state=evaluation.state, **extra)
         _write_deadlines(session, case.id, evaluation)
         session.flush()
+        # The event's letters, in its transaction (they wait if details are missing).
+        letter_store.create_for_event(
+            session=session,
+            case=case,
+            row=row,
+            event=new,
+            evaluation=evaluation,
+            settings=settings,
+            clock=clock,
+            actor=actor,
+        )
     except WorkflowError:
         session.rollback()
         raise
@@ -346,8 +359,12 @@ def import_events(
     clock: Clock,
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
+    letters: bool = False,
 ) -> ImportSummary:
     """Import a JSONL file of events, all or nothing (spec section 8).
+
+    With `letters`, the imported events make their letters too (by default
+    an import of past events makes none).
 
     A bad line (unknown type, invalid date, missing field, or an event the
     state machine refuses given the case's whole history) imports nothing and
@@ -428,6 +445,8 @@ def import_events(
             session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
         if deadline_rows_all:
             session.execute(sa.insert(StoredDeadline), deadline_rows_all)
+        if letters:
+            _import_letters(session, plans, ids, settings, clock, actor)
         session.flush()
     except WorkflowError:
         session.rollback()
@@ -441,6 +460,37 @@ def import_events(
         cases_created=created,
         cases_updated=len(incoming) - created,
     )
+
+
+def _import_letters(
+    session: Session,
+    plans: list[tuple[_ImportCase, Case | None, list[Event], Evaluation]],
+    ids: dict[str, int],
+    settings: Settings,
+    clock: Clock,
+    actor: str,
+) -> None:
+    for entry, _case, new_events, evaluation in plans:
+        case = session.get(Case, ids[entry.ref])
+        assert case is not None
+        first = new_events[0].index
+        rows = {
+            r.sequence: r
+            for r in session.exec(
+                select(StoredEvent).where(
+                    StoredEvent.case_id == case.id, col(StoredEvent.sequence) >= first
+                )
+            )
+        }
+        letter_store.for_events(
+            session=session,
+            case=case,
+            pairs=[(rows[e.index], e) for e in new_events],
+            evaluation=evaluation,
+            settings=settings,
+            clock=clock,
+            actor=actor,
+        )
 
 
 def _name_line(err: WorkflowError, entry: _ImportCase, new_events: list[Event]) -> WorkflowError:
@@ -519,6 +569,51 @@ def refresh_all_deadlines(
         session.execute(sa.insert(StoredDeadline), rows)
     _commit(session, "all cases")
     return len(cases)
+
+
+def update_case(
+    *,
+    session: Session,
+    case_ref: str,
+    details: Mapping[str, Any],
+    actor: str,
+    clock: Clock,
+    expected_version: int | None = None,
+) -> Case:
+    """Set the people on a case (names, addresses, date of birth, preferences).
+
+    A new reference opens the case, before its first event, so details can
+    come first. Letters waiting for these details are rendered now, in the
+    same transaction.
+    """
+    case_ref = check_reference(case_ref)
+    now = clock()
+    parsed = letter_people.parse_details(details, today_in_england(clock), f"Case {case_ref}")
+    try:
+        case = _lock_case(session, case_ref)
+        if case is None:
+            if expected_version not in (None, 0):
+                raise CaseNotFound(case_ref)
+            case = Case(reference=case_ref, state="new", version=0, created_at=now, updated_at=now)
+            session.add(case)
+            session.flush()
+        seen = case.version
+        if expected_version is not None and expected_version != seen:
+            raise ConcurrentUpdate(case_ref)
+        assert case.id is not None
+        on_case = {"date_of_birth": parsed["date_of_birth"]} if "date_of_birth" in parsed else {}
+        _bump(session, case, seen, now, **on_case)
+        letter_people.write_people(session, case.id, parsed, now, actor)
+        session.flush()
+        letter_store.render_waiting(session=session, case=case, clock=clock)
+    except WorkflowError:
+        session.rollback()
+        raise
+    except IntegrityError as e:  # another session opened the same case at the same moment
+        session.rollback()
+        raise ConcurrentUpdate(case_ref) from e
+    _commit(session, case_ref)
+    return case
 
 
 # -- reading ---------------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""The catalogue: which event makes which letter, for whom, with which context.
+
+| event | letter | to | law |
+|---|---|---|---|
+| request_received | acknowledgement_of_request | family | CFA s.36; reg 4, 5 |
+| decision_to_assess | decision_to_assess | family | reg 5, 6, 10, 13 |
+| decision_not_to_assess | decision_not_to_assess | family | s.36(5), s.51; reg 5 |
+| advice_requested (not parent) | request_for_advice | adviser | reg 6, 8 |
+| (scheduler sweep) | advice_reminder, advice_overdue | adviser | reg 8(1) |
+| decision_not_to_issue | decision_not_to_issue | family | reg 10; s.51 |
+| draft_plan_issued | draft_plan_cover | family | s.38, s.39, s.49; reg 13 |
+| final_plan_issued | final_plan_cover | family | reg 13(2), 14; s.51 |
+| review_decision | review_decision | family | reg 20(10); s.51 |
+| amendment_notice_sent | proposed_amendments | family | reg 22 |
+| amended_plan_issued | amended_plan | family | reg 22(3); s.51 |
+| decision_not_to_amend | decision_not_to_amend | family | reg 22(4); s.51 |
+| plan_ceased | plan_ceased | family | s.45; reg 31 |
+| transfer_notice_sent | transfer_in_notice | family | reg 15(4) |
+
+"family" is the parent, or the young person from the 31 August ending the
+academic year they turn 16 in (`letters.recipients`). Bump a letter's `version`
+whenever its template's wording changes: the version is stored with each letter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from letters import contexts as c
+from letters.recipients import Audience
+from workflow.events import Event, EventType
+from workflow.events import EventType as E
+
+ContextType = type[c.LetterContext]
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    type: str
+    title: str
+    audience: Audience
+    context: ContextType
+    law: str
+    event: EventType | None = None  # None: queued by the scheduler, not by an event
+    version: int = 1
+    # Details of the letter itself, not of the people, that an officer may need to add.
+    letter_fields: tuple[str, ...] = ()
+
+    @property
+    def template(self) -> str:
+        return f"{self.type}.html.j2"
+
+
+_SPECS = [
+    LetterSpec(
+        "acknowledgement_of_request",
+        "We have received the request for an EHC needs assessment",
+        "family",
+        c.AcknowledgementContext,
+        "Children and Families Act 2014 s.36; SEND Regulations 2014 reg 4 and 5",
+        E.REQUEST_RECEIVED,
+    ),
+    LetterSpec(
+        "decision_to_assess",
+        "We will carry out an EHC needs assessment",
+        "family",
+        c.DecisionToAssessContext,
+        "SEND Regulations 2014 reg 5, 6, 10 and 13",
+        E.DECISION_TO_ASSESS,
+    ),
+    LetterSpec(
+        "decision_not_to_assess",
+        "We have decided not to carry out an EHC needs assessment",
+        "family",
+        c.DecisionNotToAssessContext,
+        "Children and Families Act 2014 s.36(5) and s.51; SEND Regulations 2014 reg 5",
+        E.DECISION_NOT_TO_ASSESS,
+        letter_fields=("reasons",),
+    ),
+    LetterSpec(
+        "request_for_advice",
+        "Request for advice for an EHC needs assessment",
+        "adviser",
+        c.AdviceRequestContext,
+        "SEND Regulations 2014 reg 6 and 8",
+        E.ADVICE_REQUESTED,
+    ),
+    LetterSpec(
+        "advice_reminder",
+        "Reminder: advice for an EHC needs assessment is due soon",
+        "adviser",
+        c.AdviceChaserContext,
+        "SEND Regulations 2014 reg 8(1)",
+    ),
+    LetterSpec(
+        "advice_overdue",
+        "Advice for an EHC needs assessment is overdue",
+        "adviser",
+        c.AdviceChaserContext,
+        "SEND Regulations 2014 reg 8(1)",
+    ),
+    LetterSpec(
+        "decision_not_to_issue",
+        "We have decided not to issue an EHC plan",
+        "family",
+        c.DecisionNotToIssueContext,
+        "SEND Regulations 2014 reg 10; Children and Families Act 2014 s.51",
+        E.DECISION_NOT_TO_ISSUE,
+        letter_fields=("reasons",),
+    ),
+    LetterSpec(
+        "draft_plan_cover",
+        "Your draft EHC plan",
+        "family",
+        c.DraftPlanContext,
+        "Children and Families Act 2014 s.38, s.39 and s.49; SEND Regulations 2014 reg 13",
+        E.DRAFT_PLAN_ISSUED,
+    ),
+    LetterSpec(
+        "final_plan_cover",
+        "Your final EHC plan",
+        "family",
+        c.FinalPlanContext,
+        "SEND Regulations 2014 reg 13(2) and 14; Children and Families Act 2014 s.51",
+        E.FINAL_PLAN_ISSUED,
+    ),
+    LetterSpec(
+        "review_decision",
+        "Our decision after the annual review",
+        "family",
+        c.ReviewDecisionContext,
+        "SEND Regulations 2014 reg 20(10); Children and Families Act 2014 s.51",
+        E.REVIEW_DECISION,
+    ),
+    LetterSpec(
+        "proposed_amendments",
+        "We propose to change the EHC plan",
+        "family",
+        c.ProposedAmendmentsContext,
+        "SEND Regulations 2014 reg 22(2) and 22(3)",
+        E.AMENDMENT_NOTICE_SENT,
+    ),
+    LetterSpec(
+        "amended_plan",
+        "Your amended EHC plan",
+        "family",
+        c.AmendedPlanContext,
+        "SEND Regulations 2014 reg 22(3); Children and Families Act 2014 s.51",
+        E.AMENDED_PLAN_ISSUED,
+    ),
+    LetterSpec(
+        "decision_not_to_amend",
+        "We have decided not to change the EHC plan",
+        "family",
+        c.DecisionNotToAmendContext,
+        "SEND Regulations 2014 reg 22(4); Children and Families Act 2014 s.51",
+        E.DECISION_NOT_TO_AMEND,
+        letter_fields=("reasons",),
+    ),
+    LetterSpec(
+        "plan_ceased",
+        "The EHC plan has ended",
+        "family",
+        c.PlanCeasedContext,
+        "Children and Families Act 2014 s.45; SEND Regulations 2014 reg 31",
+        E.PLAN_CEASED,
+    ),
+    LetterSpec(
+        "transfer_in_notice",
+        "Your EHC plan has moved to us",
+        "family",
+        c.TransferInContext,
+        "SEND Regulations 2014 reg 15(4) and 15(5)",
+        E.TRANSFER_NOTICE_SENT,
+        letter_fields=("will_assess",),
+    ),
+]
+
+CATALOGUE: dict[str, LetterSpec] = {spec.type: spec for spec in _SPECS}
+CHASERS = ("advice_reminder", "advice_overdue")
+
+
+def spec(letter_type: str) -> LetterSpec:
+    return CATALOGUE[letter_type]
+
+
+def letters_for_event(event: Event) -> list[LetterSpec]:
+    """The letters an event makes. The family's own advice needs no letter: the
+    decision to assess asks for their views."""
+    if event.type is E.ADVICE_REQUESTED and event.get("advice") == "parent":
+        return []
+    return [s for s in _SPECS if s.event is event.type]
+
+
+# -- letter details an officer adds -------------------------------------------------
+
+
+def parse_letter_field(name: str, value: Any) -> Any:
+    """Check a letter detail (`ehc letters complete ID --set reasons=...`)."""
+    if name == "reasons":
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("Enter the reasons for the decision")
+        return value.strip()
+    if name == "will_assess":
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "y", "1"):
+            return True
+        if text in ("false", "no", "n", "0"):
+            return False
+        raise ValueError("will_assess must be yes or no")
+    raise ValueError(f"{name} is not a letter detail")

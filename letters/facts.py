@@ -1,0 +1,216 @@
+"""The statutory facts of a letter, read off the pure clock, never recomputed here.
+
+`facts_for(letter_type, event, evaluation, settings)` takes the event that makes
+the letter and the case's evaluation (`scheduler.deadlines.evaluate` over its
+whole history) and picks out the deadlines and windows that event created:
+decision due, advice due, representations close, appeal-by and so on. The only
+date worked out here is the expected final plan date in the acknowledgement of
+a request, and that comes from `scheduler.timescales.final_plan_due`, the same
+rule the clock uses once the council decides to assess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from scheduler import timescales as ts
+from scheduler.deadlines import Deadline, Evaluation, Settings, Window
+from workflow.errors import WorkflowError
+from workflow.events import Event
+
+
+class MissingFact(WorkflowError):
+    """The clock has no deadline or window where the letter needs one (a bug, not bad input)."""
+
+
+def created(
+    evaluation: Evaluation,
+    kind: str,
+    on: date,
+    *,
+    advice: str | None = None,
+    ref: str | None = None,
+    match_advice: bool = False,
+) -> Deadline | None:
+    """The last deadline of `kind` created by an event on day `on`."""
+    found = [
+        d
+        for d in evaluation.deadlines
+        if d.kind == kind
+        and d.created_on == on
+        and (not match_advice or (d.advice == advice and d.ref == ref))
+    ]
+    return found[-1] if found else None
+
+
+def latest_before(evaluation: Evaluation, kind: str, on: date) -> Deadline | None:
+    """The most recently created deadline of `kind` created on or before `on`."""
+    found = [d for d in evaluation.deadlines if d.kind == kind and (d.created_on or d.starts) <= on]
+    found.sort(key=lambda d: d.created_on or d.starts)
+    return found[-1] if found else None
+
+
+def window(evaluation: Evaluation, kind: str, opens: date) -> Window | None:
+    return next((w for w in evaluation.windows if w.kind == kind and w.opens == opens), None)
+
+
+def _need(value: Any, what: str, event: Event) -> Any:
+    if value is None:
+        raise MissingFact(f"{event.describe()}: the clock has no {what} for this letter")
+    return value
+
+
+def _due(deadline: Deadline | None, what: str, event: Event) -> date:
+    found: Deadline = _need(deadline, what, event)
+    return found.due
+
+
+def _appeal_by(evaluation: Evaluation, event: Event) -> date:
+    found: Window = _need(window(evaluation, "appeal", event.date), "appeal window", event)
+    return found.closes
+
+
+def facts_for(
+    letter_type: str, event: Event, evaluation: Evaluation, settings: Settings
+) -> dict[str, Any]:
+    """The letter's statutory facts, as JSON (dates as YYYY-MM-DD)."""
+    facts = _FACTS[letter_type](event, evaluation, settings)
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in facts.items()}
+
+
+def _reasons(event: Event) -> str | None:
+    return event.note.strip() if event.note and event.note.strip() else None
+
+
+def _acknowledgement(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    return {
+        "request_date": e.date,
+        "requested_by": e.get("source"),
+        "decision_due": _due(created(ev, "decision_to_assess", e.date), "decision due date", e),
+        # The 20-week date the clock will set when the council decides to assess.
+        "final_plan_due": ts.final_plan_due(
+            e.date, twenty_week_days=s.twenty_week_days, after_order=False
+        ),
+    }
+
+
+def _decision_to_assess(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    final = _need(created(ev, "final_plan", e.date), "final plan deadline", e)
+    return {
+        "request_date": final.starts,
+        "decision_date": e.date,
+        "decision_not_to_issue_due": _due(
+            created(ev, "decision_not_to_issue", e.date), "decision not to issue deadline", e
+        ),
+        "final_plan_due": final.due,
+    }
+
+
+def _decision_with_appeal(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    return {"decision_date": e.date, "reasons": _reasons(e), "appeal_by": _appeal_by(ev, e)}
+
+
+def _advice_request(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    advice, ref = e.get("advice"), e.get("ref")
+    deadline = _need(
+        created(ev, "advice", e.date, advice=advice, ref=ref, match_advice=True),
+        "advice deadline",
+        e,
+    )
+    return {
+        "advice": advice,
+        "advice_ref": ref,
+        "requested_on": e.date,
+        "received_on": deadline.starts,
+        "advice_due": deadline.due,
+    }
+
+
+def _draft_plan(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    served = e.get("served_on") or e.date
+    reps = _need(window(ev, "representations", served), "representations window", e)
+    final = latest_before(ev, "final_plan", e.date)
+    return {
+        "issued_on": e.date,
+        "served_on": served,
+        "representations_close": reps.closes,
+        "final_plan_due": final.due if final is not None else None,
+    }
+
+
+def _final_plan(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    return {
+        "issued_on": e.date,
+        "appeal_by": _appeal_by(ev, e),
+        "annual_review_due": _due(created(ev, "annual_review", e.date), "annual review", e),
+    }
+
+
+def _review_decision(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    outcome = e.get("outcome")
+    appeal = window(ev, "appeal", e.date) if outcome in ("maintain", "cease") else None
+    review = created(ev, "annual_review", e.date) if outcome != "cease" else None
+    return {
+        "decision_date": e.date,
+        "outcome": outcome,
+        "appeal_by": appeal.closes if appeal else None,
+        "annual_review_due": review.due if review else None,
+    }
+
+
+def _proposed_amendments(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    served = e.get("served_on") or e.date
+    reps = _need(window(ev, "amendment_representations", served), "representations window", e)
+    return {
+        "notice_date": e.date,
+        "served_on": served,
+        "representations_close": reps.closes,
+        "amended_plan_due": _due(created(ev, "amended_plan", e.date), "amended plan deadline", e),
+    }
+
+
+def _amended_plan(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    return {"issued_on": e.date, "appeal_by": _appeal_by(ev, e)}
+
+
+def _plan_ceased(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    # The appeal runs from the decision to cease (the review decision's notice), if
+    # that window is still open on the day the plan ends.
+    open_appeals = [w for w in ev.windows if w.kind == "appeal" and w.opens <= e.date <= w.closes]
+    return {
+        "ceased_on": e.date,
+        "reason": e.get("reason"),
+        "appeal_by": open_appeals[-1].closes if open_appeals else None,
+    }
+
+
+def _transfer_in(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    notice = [d for d in ev.deadlines if d.kind == "transfer_notice" and d.met_on == e.date]
+    notice_deadline = _need(notice[-1] if notice else None, "transfer notice deadline", e)
+    transferred = notice_deadline.starts
+    review = _need(created(ev, "annual_review", transferred), "annual review", e)
+    return {
+        "transferred_on": transferred,
+        "notice_date": e.date,
+        "will_assess": None,  # a letter detail: the council says (reg 15(4)(a))
+        "review_due": review.due,
+    }
+
+
+_FACTS = {
+    "acknowledgement_of_request": _acknowledgement,
+    "decision_to_assess": _decision_to_assess,
+    "decision_not_to_assess": _decision_with_appeal,
+    "request_for_advice": _advice_request,
+    "decision_not_to_issue": _decision_with_appeal,
+    "draft_plan_cover": _draft_plan,
+    "final_plan_cover": _final_plan,
+    "review_decision": _review_decision,
+    "proposed_amendments": _proposed_amendments,
+    "amended_plan": _amended_plan,
+    "decision_not_to_amend": _decision_with_appeal,
+    "plan_ceased": _plan_ceased,
+    "transfer_in_notice": _transfer_in,
+}

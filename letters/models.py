@@ -1,0 +1,68 @@
+"""Stored rows: the people on a case (personal data) and its letters (migration 0002).
+
+A ready letter is immutable: the database refuses to change or delete it (triggers
+in migration 0002). The only change it allows is a waiting letter becoming ready.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from workflow.models import UtcDateTime
+
+AWAITING = "awaiting_details"
+READY = "ready"
+
+
+class CasePeople(SQLModel, table=True):
+    """The people on a case. The date of birth lives in `cases.date_of_birth`."""
+
+    __tablename__ = "case_people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", unique=True)
+    child_name: str | None = Field(default=None, max_length=200)
+    setting: str | None = Field(default=None, max_length=200)
+    parent_name: str | None = Field(default=None, max_length=200)
+    parent_address: str | None = None
+    parent_email: str | None = Field(default=None, max_length=320)
+    young_person_address: str | None = None
+    young_person_email: str | None = Field(default=None, max_length=320)
+    communication: str | None = Field(default=None, max_length=10)
+    large_print: bool | None = None
+    parent_copy: bool | None = None
+    updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_by: str | None = Field(default=None, max_length=100)
+
+
+class Letter(SQLModel, table=True):
+    __tablename__ = "letters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    event_type: str | None = Field(default=None, max_length=40)
+    type: str = Field(max_length=60)
+    template: str = Field(max_length=100)
+    template_version: int
+    recipient: str = Field(max_length=20)
+    is_copy: bool = False
+    delivery: str | None = Field(default=None, max_length=10)
+    large_print: bool | None = None
+    status: str = Field(default=AWAITING, index=True, max_length=20)
+    missing: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    letter_date: dt.date | None = None
+    html: str | None = Field(default=None, sa_column=Column(sa.Text))
+    text: str | None = Field(default=None, sa_column=Column(sa.Text))
+    pdf: bytes | None = Field(default=None, sa_column=Column(sa.LargeBinary))
+    html_sha256: str | None = Field(default=None, max_length=64)
+    pdf_sha256: str | None = Field(default=None, max_length=64)
+    dedupe_key: str = Field(max_length=255, unique=True)
+    created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    created_by: str | None = Field(default=None, max_length=100)
+    rendered_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))

@@ -1,0 +1,113 @@
+"""Letter functions that own their transaction (the CLI and web call these).
+
+Letters are made by `workflow.service` with their events; here an officer
+adds a detail of the letter itself (the reasons for a decision, or whether
+the council will assess after a transfer-in), and reads letters back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from letters.catalogue import CATALOGUE, parse_letter_field
+from letters.contexts import Council
+from letters.models import AWAITING, Letter
+from letters.store import Clock, complete, people_of
+from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.models import Case
+
+
+class LetterNotFound(WorkflowError):
+    def __init__(self, letter_id: Any) -> None:
+        super().__init__(f"There is no letter {letter_id}")
+
+
+def list_letters(*, session: Session, case_ref: str) -> list[Letter]:
+    case = session.exec(select(Case).where(Case.reference == case_ref.strip())).first()
+    if case is None:
+        raise CaseNotFound(case_ref)
+    rows = list(
+        session.exec(select(Letter).where(Letter.case_id == case.id).order_by(col(Letter.id)))
+    )
+    session.commit()
+    return rows
+
+
+def get_letter(*, session: Session, letter_id: int) -> Letter:
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise LetterNotFound(letter_id)
+    session.commit()
+    return letter
+
+
+def letter_json(letter: Letter) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "type": letter.type,
+        "event": letter.event_type,
+        "recipient": letter.recipient,
+        "copy": letter.is_copy,
+        "status": letter.status,
+        "missing": letter.missing or [],
+        "letter_date": letter.letter_date.isoformat() if letter.letter_date else None,
+        "delivery": letter.delivery,
+        "template": letter.template,
+        "template_version": letter.template_version,
+        "pdf_sha256": letter.pdf_sha256,
+        "created_at": letter.created_at.isoformat(),
+    }
+
+
+def complete_letter(
+    *,
+    session: Session,
+    letter_id: int,
+    details: Mapping[str, Any],
+    actor: str,
+    clock: Clock,
+    council: Council | None = None,
+) -> Letter:
+    """Add details of the letter itself to a waiting letter, and render it if it is complete."""
+    try:
+        letter = session.exec(
+            select(Letter).where(Letter.id == letter_id).with_for_update()
+        ).first()
+        if letter is None:
+            raise LetterNotFound(letter_id)
+        if letter.status != AWAITING:
+            raise InvalidInput(f"Letter {letter_id} is {letter.status}: it cannot be changed")
+        spec = CATALOGUE[letter.type]
+        parsed: dict[str, Any] = {}
+        for name, value in details.items():
+            if name not in spec.letter_fields:
+                can = ", ".join(spec.letter_fields) or "none"
+                raise InvalidInput(
+                    f"Letter {letter_id} ({letter.type}) has no detail {name}; "
+                    f"the details it takes: {can}. Set people's details with `ehc case update`"
+                )
+            try:
+                parsed[name] = parse_letter_field(name, value)
+            except ValueError as e:
+                raise InvalidInput(f"Letter {letter_id}: {e}") from None
+        case = session.get(Case, letter.case_id)
+        assert case is not None
+        context = dict(letter.context)
+        context["details"] = {**context.get("details", {}), **parsed}
+        letter.context = context
+        complete(session, letter, case, people_of(session, case), council, clock)
+        session.add(letter)
+        session.flush()
+    except WorkflowError:
+        session.rollback()
+        raise
+    try:
+        session.commit()
+    except (IntegrityError, OperationalError) as e:
+        session.rollback()
+        raise ConcurrentUpdate(f"letter {letter_id}") from e
+    return letter

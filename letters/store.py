@@ -1,0 +1,346 @@
+"""Making, completing and storing letters. Helpers only: nothing here commits.
+
+A letter is made with its event, in the event's transaction, and keeps the
+statutory facts the clock gave it (`context["facts"]`). If the details it needs
+(names, addresses, the date of birth, or a detail of the letter itself such as
+the reasons for a decision) are missing, it waits as `awaiting_details`, naming
+them in `missing`; it is rendered as soon as they are filled in, and from then
+on it cannot change (database triggers). Nothing here logs a name or a date of
+birth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event
+from letters.config import load_council
+from letters.contexts import Addressee, Child, Council, LetterContext
+from letters.facts import facts_for
+from letters.models import AWAITING, READY, CasePeople, Letter
+from letters.recipients import delivery, family_recipient, missing_for
+from letters.render import html_to_text, render_html, render_pdf, sha256
+from scheduler.deadlines import Evaluation, Settings
+from workflow.events import Event
+from workflow.models import Case, StoredEvent
+
+Clock = Callable[[], datetime]
+LONDON = ZoneInfo("Europe/London")
+
+PEOPLE_FIELDS = (
+    "child_name",
+    "date_of_birth",
+    "setting",
+    "parent_name",
+    "parent_address",
+    "parent_email",
+    "young_person_address",
+    "young_person_email",
+    "communication",
+    "large_print",
+    "parent_copy",
+)
+
+
+def letter_day(clock: Clock) -> date:
+    """The letter's date: today in England, from the injected clock."""
+    return clock().astimezone(LONDON).date()
+
+
+def people_of(session: Session, case: Case) -> dict[str, Any]:
+    """The people on a case as one mapping (the date of birth from the case row)."""
+    row = session.exec(select(CasePeople).where(CasePeople.case_id == case.id)).first()
+    people: dict[str, Any] = {
+        name: getattr(row, name, None) if row else None for name in PEOPLE_FIELDS
+    }
+    people["date_of_birth"] = case.date_of_birth
+    return people
+
+
+# -- making letters -------------------------------------------------------------------
+
+
+def create_for_event(
+    *,
+    session: Session,
+    case: Case,
+    row: StoredEvent,
+    event: Event,
+    evaluation: Evaluation,
+    settings: Settings,
+    clock: Clock,
+    actor: str,
+    council: Council | None = None,
+    people: Mapping[str, Any] | None = None,
+) -> list[Letter]:
+    """Make the letters `event` calls for (catalogue), rendering those whose details are in."""
+    specs = letters_for_event(event)
+    if not specs:
+        return []
+    assert case.id is not None and row.id is not None
+    people = people if people is not None else people_of(session, case)
+    council = council or load_council()
+    made = []
+    for spec in specs:
+        letter = Letter(
+            case_id=case.id,
+            event_id=row.id,
+            event_type=row.type,
+            type=spec.type,
+            template=spec.template,
+            template_version=spec.version,
+            recipient="adviser" if spec.audience == "adviser" else "parent",
+            status=AWAITING,
+            context={"facts": facts_for(spec.type, event, evaluation, settings)},
+            dedupe_key=f"event:{row.id}:{spec.type}",
+            created_at=clock(),
+            created_by=actor,
+        )
+        session.add(letter)
+        made.append(letter)
+        made.extend(complete(session, letter, case, people, council, clock))
+    session.flush()
+    return made
+
+
+def new_letter(
+    *,
+    session: Session,
+    case: Case,
+    spec: LetterSpec,
+    facts: Mapping[str, Any],
+    dedupe_key: str,
+    clock: Clock,
+    actor: str,
+    event: StoredEvent | None = None,
+    council: Council | None = None,
+) -> list[Letter]:
+    """One letter not made by an event (a chaser), with its facts already worked out."""
+    assert case.id is not None
+    letter = Letter(
+        case_id=case.id,
+        event_id=event.id if event else None,
+        event_type=event.type if event else None,
+        type=spec.type,
+        template=spec.template,
+        template_version=spec.version,
+        recipient="adviser" if spec.audience == "adviser" else "parent",
+        status=AWAITING,
+        context={"facts": {k: _jsonable(v) for k, v in facts.items()}},
+        dedupe_key=dedupe_key,
+        created_at=clock(),
+        created_by=actor,
+    )
+    session.add(letter)
+    made = [letter, *complete(session, letter, case, people_of(session, case), council, clock)]
+    session.flush()
+    return made
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def render_waiting(
+    *, session: Session, case: Case, clock: Clock, council: Council | None = None
+) -> list[Letter]:
+    """Render every waiting letter of a case whose details are now complete."""
+    waiting = list(
+        session.exec(
+            select(Letter)
+            .where(Letter.case_id == case.id, Letter.status == AWAITING)
+            .order_by(col(Letter.id))
+        )
+    )
+    if not waiting:
+        return []
+    people = people_of(session, case)
+    council = council or load_council()
+    done: list[Letter] = []
+    for letter in waiting:
+        extra = complete(session, letter, case, people, council, clock)
+        if letter.status == READY:
+            done.append(letter)
+        done.extend(x for x in extra if x.status == READY)
+    session.flush()
+    return done
+
+
+def complete(
+    session: Session,
+    letter: Letter,
+    case: Case,
+    people: Mapping[str, Any],
+    council: Council | None,
+    clock: Clock,
+) -> list[Letter]:
+    """Render a waiting letter if it has every detail it needs, else name what is missing.
+
+    Returns any further letters this made: the parent's copy of a young
+    person's letter, when the young person agreed to it.
+    """
+    if letter.status != AWAITING:
+        return []
+    spec = CATALOGUE[letter.type]
+    facts = dict(letter.context.get("facts", {}))
+    details = dict(letter.context.get("details", {}))
+    dob = people.get("date_of_birth")
+    today = letter_day(clock)
+    role: str | None
+    if spec.audience == "adviser":
+        role = "adviser"
+    elif letter.is_copy:
+        role = "parent"
+    else:
+        role = family_recipient(dob, today) if dob else None
+    missing = missing_for(spec.audience, role, people)
+    missing += [f for f in spec.letter_fields if facts.get(f) is None and details.get(f) is None]
+    letter.recipient = role or letter.recipient
+    if missing:
+        letter.missing = missing
+        return []
+    assert role is not None
+    council = council or load_council()
+    context = build_context(
+        spec, facts, details, case.reference, role, people, council, today, is_copy=letter.is_copy
+    )
+    html = render_html(spec, context)
+    pdf = render_pdf(html)
+    letter.context = context.to_json()
+    letter.missing = None
+    letter.letter_date = today
+    letter.delivery = context.to.delivery
+    letter.large_print = context.large_print
+    letter.html = html
+    letter.text = html_to_text(html)
+    letter.pdf = pdf
+    letter.html_sha256 = sha256(html)
+    letter.pdf_sha256 = sha256(pdf)
+    letter.rendered_at = clock()
+    letter.status = READY
+    session.add(letter)
+    if role == "young_person" and not letter.is_copy and people.get("parent_copy"):
+        copy = Letter(
+            case_id=letter.case_id,
+            event_id=letter.event_id,
+            event_type=letter.event_type,
+            type=letter.type,
+            template=letter.template,
+            template_version=letter.template_version,
+            recipient="parent",
+            is_copy=True,
+            status=AWAITING,
+            context={"facts": facts, "details": details},
+            dedupe_key=f"{letter.dedupe_key}:copy",
+            created_at=clock(),
+            created_by=letter.created_by,
+        )
+        session.add(copy)
+        return [copy, *complete(session, copy, case, people, council, clock)]
+    return []
+
+
+def build_context(
+    spec: LetterSpec,
+    facts: Mapping[str, Any],
+    details: Mapping[str, Any],
+    case_ref: str,
+    role: str,
+    people: Mapping[str, Any],
+    council: Council,
+    today: date,
+    *,
+    is_copy: bool = False,
+) -> LetterContext:
+    """The letter's typed context: its facts, its details, the people and the council."""
+    how = delivery(people)
+    if role == "adviser":
+        adviser = council.advisers[str(facts.get("advice") or "other")]
+        to = Addressee(
+            role="adviser",
+            name=adviser.name,
+            address=adviser.address,
+            email=adviser.email,
+            delivery="email" if adviser.email and not adviser.address else "post",
+        )
+        large_print = False
+    elif role == "parent":
+        to = Addressee(
+            role="parent",
+            name=people["parent_name"],
+            address=people.get("parent_address"),
+            email=people.get("parent_email"),
+            delivery=how,
+            is_copy=is_copy,
+        )
+        large_print = bool(people.get("large_print"))
+    else:
+        to = Addressee(
+            role="young_person",
+            name=people["child_name"],
+            address=people.get("young_person_address"),
+            email=people.get("young_person_email"),
+            delivery=how,
+        )
+        large_print = bool(people.get("large_print"))
+    return spec.context.model_validate(
+        {
+            **facts,
+            **details,
+            "letter_type": spec.type,
+            "case_ref": case_ref,
+            "letter_date": today,
+            "council": council,
+            "to": to,
+            "child": Child(
+                name=people["child_name"],
+                date_of_birth=people["date_of_birth"],
+                setting=people.get("setting"),
+            ),
+            # A parent's copy of a young person's letter still speaks to the young person.
+            "to_young_person": role == "young_person" or is_copy,
+            "large_print": large_print,
+        }
+    )
+
+
+def rerender(letter: Letter) -> str:
+    """The HTML a stored letter's context renders to now (equal to the stored HTML)."""
+    spec = CATALOGUE[letter.type]
+    return render_html(spec, spec.context.model_validate(letter.context))
+
+
+def for_events(
+    *,
+    session: Session,
+    case: Case,
+    pairs: Iterable[tuple[StoredEvent, Event]],
+    evaluation: Evaluation,
+    settings: Settings,
+    clock: Clock,
+    actor: str,
+    council: Council | None = None,
+) -> list[Letter]:
+    """Letters for several new events of one case (an import with letters)."""
+    people = people_of(session, case)
+    council = council or load_council()
+    made: list[Letter] = []
+    for row, event in pairs:
+        made += create_for_event(
+            session=session,
+            case=case,
+            row=row,
+            event=event,
+            evaluation=evaluation,
+            settings=settings,
+            clock=clock,
+            actor=actor,
+            council=council,
+            people=people,
+        )
+    return made
