@@ -7,6 +7,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from workflow.cli import cases, data, db, demo
+from workflow.cli import letters as letters_cli
 from workflow.cli.breaches import breaches
 from workflow.cli.common import EXIT_FAULT
 from workflow.cli.deadlines import deadlines
@@ -29,6 +30,7 @@ def _root() -> None:
 app.add_typer(db.app, name="db")
 app.add_typer(cases.app, name="case")
 app.add_typer(data.import_app, name="import")
+app.add_typer(letters_cli.app, name="letters")
 app.add_typer(data.export_app, name="export")
 app.add_typer(demo.app, name="demo")
 app.command("summary")(demo.summary)

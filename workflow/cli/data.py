@@ -21,6 +21,9 @@ export_app = typer.Typer(help="Export events as JSONL.", no_args_is_help=True)
 def import_events(
     file: Path = typer.Argument(..., help="JSONL: one event a line, each with its case"),
     actor: str | None = typer.Option(None, "--actor", help="Who is importing (default: you)"),
+    letters: bool = typer.Option(
+        False, "--letters", help="Also make the letters the imported events call for"
+    ),
 ) -> None:
     """Import every line, or nothing: a bad line is named and nothing is saved."""
     try:
@@ -35,6 +38,7 @@ def import_events(
             clock=service.system_clock,
             settings=clock_settings(),
             working_days=working_days(),
+            letters=letters,
         )
     typer.echo(
         f"Imported {summary.events} events: {summary.cases_created} new cases, "
