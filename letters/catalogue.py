@@ -186,10 +186,16 @@ def spec(letter_type: str) -> LetterSpec:
 
 
 def letters_for_event(event: Event) -> list[LetterSpec]:
-    """The letters an event makes. The family's own advice needs no letter: the
-    decision to assess asks for their views."""
+    """The letters an event makes.
+
+    The family's own advice needs no letter (the decision to assess asks for
+    their views); a plan that ends because the child has died gets no form
+    letter: the officer writes personally.
+    """
     if event.type is E.ADVICE_REQUESTED and event.get("advice") == "parent":
         return []
+    if event.type is E.PLAN_CEASED and event.get("reason") == "deceased":
+        return []  # a form letter is not how to write to a bereaved family
     return [s for s in _SPECS if s.event is event.type]
 
 

@@ -1,0 +1,267 @@
+"""One test per letter: its legal content is there and its dates are the statutory clock's.
+
+Each letter is made from a sample case history (`letters.samples`); the expected
+dates are read off `scheduler.deadlines.evaluate` for the same history and also
+written out as calendar dates, so a change to either shows up here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from letters.catalogue import CATALOGUE, letters_for_event
+from letters.config import load_council
+from letters.contexts import LetterContext, ReviewDecisionContext
+from letters.facts import facts_for
+from letters.render import govuk_date, html_to_text, render_html, weekday_date
+from letters.samples import REASONS, SAMPLE_PEOPLE, SAMPLES, sample_context
+from letters.store import build_context
+from scheduler.deadlines import Deadline, Evaluation, Settings, Window, evaluate
+from workflow.events import parse_event
+
+COUNCIL = load_council(environ={})
+
+
+def clock(letter_type: str) -> Evaluation:
+    history, _details = SAMPLES[letter_type]
+    events = [parse_event(raw, index=i) for i, raw in enumerate(history, start=1)]
+    return evaluate("SAMPLE", events, events[-1].date)
+
+
+def deadline(ev: Evaluation, kind: str, created_on: date) -> Deadline:
+    return next(d for d in ev.deadlines if d.kind == kind and d.created_on == created_on)
+
+
+def window(ev: Evaluation, kind: str, opens: date) -> Window:
+    return next(w for w in ev.windows if w.kind == kind and w.opens == opens)
+
+
+def letter(letter_type: str, **people: Any) -> tuple[Any, str]:
+    ctx: LetterContext = sample_context(letter_type, council=COUNCIL, people=people)
+    return ctx, html_to_text(render_html(CATALOGUE[letter_type], ctx))
+
+
+def assert_appeal_rights(text: str, appeal_by: date) -> None:
+    assert f"You must appeal by {weekday_date(appeal_by)}." in text
+    assert "First-tier Tribunal (Special Educational Needs and Disability)" in text
+    assert "you must contact a mediation adviser" in text
+    assert COUNCIL.mediation.name in text and COUNCIL.mediation.phone in text
+    assert "1 month after the date of the certificate" in text
+    assert "https://www.gov.uk/appeal-ehc-plan-decision" in text
+    assert_sendiass(text)
+
+
+def assert_sendiass(text: str) -> None:
+    assert COUNCIL.sendiass.name in text and COUNCIL.sendiass.phone in text
+
+
+def test_every_catalogued_letter_has_a_template_and_a_test() -> None:
+    tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    for letter_type in CATALOGUE:
+        assert letter_type in tested, f"no test for {letter_type}"
+
+
+def test_acknowledgement_of_request() -> None:
+    ev = clock("acknowledgement_of_request")
+    ctx, text = letter("acknowledgement_of_request")
+    request = date(2024, 1, 8)  # Mon
+    assert ctx.decision_due == deadline(ev, "decision_to_assess", request).due == date(2024, 2, 19)
+    assert ctx.final_plan_due == date(2024, 5, 27)  # 20 weeks (140 days) from the request
+    assert f"We will tell you by {weekday_date(ctx.decision_due)}" in text
+    assert "If we assess, the final EHC plan, if we issue one, by: 27 May 2024" in text
+    assert COUNCIL.local_offer_url in text and COUNCIL.timeline_url in text
+    assert "Dear Jo Sample," in text
+    assert_sendiass(text)
+
+
+def test_decision_to_assess() -> None:
+    ev = clock("decision_to_assess")
+    ctx, text = letter("decision_to_assess")
+    decided = date(2024, 2, 12)
+    assert ctx.final_plan_due == deadline(ev, "final_plan", decided).due == date(2024, 5, 27)
+    assert (
+        ctx.decision_not_to_issue_due
+        == deadline(ev, "decision_not_to_issue", decided).due
+        == date(2024, 4, 29)
+    )
+    assert "We have decided to carry out an Education, Health and Care (EHC) needs" in text
+    assert "What happens next" in text and "6 weeks" in text
+    assert "we must send you the final EHC plan by Monday 27 May 2024" in text
+    assert "we will tell you by: 29 April 2024" in text
+
+
+def test_decision_not_to_assess() -> None:
+    ev = clock("decision_not_to_assess")
+    ctx, text = letter("decision_not_to_assess")
+    assert ctx.appeal_by == window(ev, "appeal", date(2024, 2, 12)).closes == date(2024, 4, 12)
+    assert_appeal_rights(text, ctx.appeal_by)
+    assert "Why we made this decision" in text
+    for line in REASONS.splitlines():
+        assert line in text
+
+
+def test_request_for_advice() -> None:
+    ev = clock("request_for_advice")
+    ctx, text = letter("request_for_advice")
+    assert ctx.advice_due == deadline(ev, "advice", date(2024, 2, 13)).due == date(2024, 3, 26)
+    assert ctx.to.role == "adviser" and ctx.to.name == "Educational Psychology Service"
+    assert "Please send your advice by Tuesday 26 March 2024." in text
+    assert "regulation 8" in text and "within 6 weeks of receiving this request" in text
+    assert "Date of birth: 14 March 2015" in text and "Oakfield Primary School" in text
+    assert "Dear colleague," in text
+
+
+def test_advice_reminder() -> None:
+    ev = clock("request_for_advice")
+    ctx, text = letter("advice_reminder")
+    assert ctx.advice_due == deadline(ev, "advice", date(2024, 2, 13)).due
+    assert "Please send your advice by Tuesday 26 March 2024." in text
+    assert "regulation 8" in text
+
+
+def test_advice_overdue() -> None:
+    ctx, text = letter("advice_overdue")
+    assert ctx.days_overdue == 7  # chased Tue 2 Apr 2024, due Tue 26 Mar
+    assert "It was due on Tuesday 26 March 2024, 7 days ago. Please send it now." in text
+
+
+def test_decision_not_to_issue() -> None:
+    ev = clock("decision_not_to_issue")
+    ctx, text = letter("decision_not_to_issue")
+    # 29 Jun 2024 is a Saturday: the appeal deadline moves to Monday 1 July.
+    assert ctx.appeal_by == window(ev, "appeal", date(2024, 4, 29)).closes == date(2024, 7, 1)
+    assert_appeal_rights(text, ctx.appeal_by)
+    assert "We have decided not to issue an EHC plan." in text
+    assert REASONS.splitlines()[0] in text
+
+
+def test_draft_plan_cover() -> None:
+    ev = clock("draft_plan_cover")
+    ctx, text = letter("draft_plan_cover")
+    served = date(2024, 4, 22)
+    assert (
+        ctx.representations_close
+        == window(ev, "representations", served).closes
+        == date(2024, 5, 6)  # 15 days beginning with Mon 22 Apr
+    )
+    assert ctx.final_plan_due == deadline(ev, "final_plan", date(2024, 2, 12)).due
+    assert "You have until Monday 6 May 2024 to tell us what you think of the draft." in text
+    assert "You can ask for a meeting" in text
+    assert "You can ask for a particular school or college" in text
+    assert "You can ask for a personal budget" in text
+    assert "we must send you the final plan by Monday 27 May 2024" in text
+    assert_sendiass(text)
+
+
+def test_final_plan_cover() -> None:
+    ev = clock("final_plan_cover")
+    ctx, text = letter("final_plan_cover")
+    issued = date(2024, 5, 20)
+    # 20 Jul 2024 is a Saturday: Monday 22 July.
+    assert ctx.appeal_by == window(ev, "appeal", issued).closes == date(2024, 7, 22)
+    assert ctx.annual_review_due == deadline(ev, "annual_review", issued).due
+    assert ctx.annual_review_due == date(2025, 5, 19)
+    assert_appeal_rights(text, ctx.appeal_by)
+    assert "You do not need a certificate if you only want to appeal about the school" in text
+
+
+@pytest.mark.parametrize("outcome", ["maintain", "amend", "cease"])
+def test_review_decision(outcome: str) -> None:
+    history, _ = SAMPLES["review_decision"]
+    events = [parse_event(r, index=i) for i, r in enumerate(history[:-1], start=1)]
+    decision = parse_event(
+        {"type": "review_decision", "date": "2025-04-24", "outcome": outcome}, index=99
+    )
+    ev = evaluate("SAMPLE", [*events, decision], decision.date)
+    decided = date(2025, 4, 24)
+    facts = facts_for("review_decision", decision, ev, Settings())
+    ctx = build_context(
+        CATALOGUE["review_decision"], facts, {}, "EHC-1", "parent", SAMPLE_PEOPLE, COUNCIL, decided
+    )
+    assert isinstance(ctx, ReviewDecisionContext)
+    text = html_to_text(render_html(CATALOGUE["review_decision"], ctx))
+    if outcome == "amend":
+        assert ctx.appeal_by is None
+        assert "change (amend) the plan" in text and "15 days" in text
+        assert "You must appeal" not in text
+    else:
+        assert ctx.appeal_by == window(ev, "appeal", decided).closes == date(2025, 6, 24)
+        assert_appeal_rights(text, ctx.appeal_by)
+    if outcome == "cease":
+        assert ctx.annual_review_due is None
+        assert "stop (cease) the plan" in text
+        assert "we must keep the plan in place until the appeal is decided" in text
+    else:
+        assert ctx.annual_review_due == deadline(ev, "annual_review", decided).due
+        assert ctx.annual_review_due == date(2026, 4, 23)
+        assert f"We will review it again by {govuk_date(ctx.annual_review_due)}" in text
+
+
+def test_proposed_amendments() -> None:
+    ev = clock("proposed_amendments")
+    ctx, text = letter("proposed_amendments")
+    notice = date(2025, 5, 1)
+    assert (
+        ctx.representations_close
+        == window(ev, "amendment_representations", notice).closes
+        == date(2025, 5, 15)
+    )
+    assert ctx.amended_plan_due == deadline(ev, "amended_plan", notice).due == date(2025, 6, 26)
+    assert "You have until Thursday 15 May 2025 to tell us what you think" in text
+    assert "we must do this by Thursday 26 June 2025" in text
+    assert "ask us to name a particular school or college" in text
+    assert "ask to meet someone from our team" in text
+
+
+def test_amended_plan() -> None:
+    ev = clock("amended_plan")
+    ctx, text = letter("amended_plan")
+    # 12 Aug 2025 is in August: the first working day after 31 August, Monday 1 September.
+    assert ctx.appeal_by == window(ev, "appeal", date(2025, 6, 12)).closes == date(2025, 9, 1)
+    assert_appeal_rights(text, ctx.appeal_by)
+
+
+def test_decision_not_to_amend() -> None:
+    ev = clock("decision_not_to_amend")
+    ctx, text = letter("decision_not_to_amend")
+    assert ctx.appeal_by == window(ev, "appeal", date(2025, 6, 12)).closes == date(2025, 9, 1)
+    assert_appeal_rights(text, ctx.appeal_by)
+    assert "not to change the plan" in text and REASONS.splitlines()[0] in text
+
+
+def test_plan_ceased() -> None:
+    ev = clock("plan_ceased")
+    ctx, text = letter("plan_ceased")
+    assert ctx.appeal_by == window(ev, "appeal", date(2025, 4, 24)).closes == date(2025, 6, 24)
+    assert "Sam's Education, Health and Care (EHC) plan ended on 30 May 2025." in text
+    assert "the special educational provision in the plan is no longer needed" in text
+    assert "until Tuesday 24 June 2025" in text
+
+
+def test_plan_ceased_on_a_death_makes_no_letter() -> None:
+    event = parse_event({"type": "plan_ceased", "date": "2025-05-30", "reason": "deceased"})
+    assert letters_for_event(event) == []
+
+
+def test_transfer_in_notice() -> None:
+    ev = clock("transfer_in_notice")
+    ctx, text = letter("transfer_in_notice")
+    transferred = date(2024, 9, 2)
+    assert ctx.review_due == deadline(ev, "annual_review", transferred).due == date(2025, 3, 14)
+    assert "We will review the plan by Friday 14 March 2025." in text
+    assert "No. We do not plan to carry out a new EHC needs assessment." in text
+    yes = sample_context("transfer_in_notice", council=COUNCIL, overrides={"will_assess": True})
+    assert "Yes. We will carry out a new EHC needs assessment." in html_to_text(
+        render_html(CATALOGUE["transfer_in_notice"], yes)
+    )
+
+
+def test_young_person_letters_speak_to_them() -> None:
+    _ctx, text = letter(
+        "decision_to_assess", child_name="Alex Sample", young_person_address="1 Road\nTown"
+    )
+    assert "Dear Alex Sample," in text
+    assert "needs assessment for you." in text and "about your needs" in text

@@ -1,0 +1,267 @@
+"""Letters made with their events, stored immutably, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from letters import chasers
+from letters import service as letter_service
+from letters.models import READY, Letter
+from letters.render import sha256
+from letters.store import rerender
+from tests.workflow.factories import ev, record_all
+from workflow import service
+
+Clock = Callable[[], datetime]
+
+PEOPLE = {
+    "child_name": "Sam Sample",
+    "date_of_birth": "2015-03-14",
+    "setting": "Oakfield Primary School",
+    "parent_name": "Jo Sample",
+    "parent_address": "12 Example Road, Exampletown, EX1 2AB",
+}
+ASSESSMENT_START = [ev("request_received", "2024-01-08", source="parent")]
+ASSESSMENT_TO_FINAL = [
+    ev("request_received", "2024-01-08", source="parent"),
+    ev("decision_to_assess", "2024-02-12"),
+    ev("draft_plan_issued", "2024-04-22"),
+    ev("final_plan_issued", "2024-05-20"),
+]
+
+
+def update(session: Session, clock: Clock, ref: str = "L1", **details: Any) -> None:
+    service.update_case(session=session, case_ref=ref, details=details, actor="t", clock=clock)
+
+
+def letters_of(session: Session, ref: str = "L1") -> list[Letter]:
+    return letter_service.list_letters(session=session, case_ref=ref)
+
+
+def pdf_text(pdf: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def test_missing_details_wait_named_and_are_rendered_once_filled(
+    session: Session, clock: Clock
+) -> None:
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=clock)
+    (letter,) = letters_of(session)
+    assert letter.status == "awaiting_details"
+    assert letter.missing == ["child_name", "date_of_birth"]
+    assert letter.html is None and letter.pdf is None and letter.text is None
+
+    # Some details: still waiting, naming only what is still missing; never half-filled.
+    update(session, clock, child_name="Sam Sample", date_of_birth="2015-03-14", parent_name="Jo")
+    (letter,) = letters_of(session)
+    assert letter.status == "awaiting_details"
+    assert letter.missing == ["parent_address"]
+    assert letter.html is None and letter.pdf is None
+
+    update(session, clock, parent_address="12 Example Road, Exampletown, EX1 2AB")
+    (letter,) = letters_of(session)
+    assert letter.status == READY and letter.missing is None
+    assert letter.letter_date == date(2026, 11, 20)  # the injected clock's day
+    assert letter.html is not None and letter.pdf is not None and letter.text is not None
+    assert "12 Example Road<br>" in letter.html and "Dear Jo," in letter.text
+    assert letter.pdf.startswith(b"%PDF")
+    assert letter.pdf_sha256 == sha256(letter.pdf) and letter.html_sha256 == sha256(letter.html)
+
+
+def test_request_to_final_plan_leaves_four_letters_whose_pdfs_hold_the_dates(
+    session: Session, clock: Clock
+) -> None:
+    update(session, clock, **PEOPLE)  # details first: the case opens before its first event
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_TO_FINAL, clock=clock)
+    letters = letters_of(session)
+    assert [(x.type, x.recipient, x.status) for x in letters] == [
+        ("acknowledgement_of_request", "parent", READY),
+        ("decision_to_assess", "parent", READY),
+        ("draft_plan_cover", "parent", READY),
+        ("final_plan_cover", "parent", READY),
+    ]
+    texts = [pdf_text(x.pdf or b"") for x in letters]
+    assert "Monday 19 February 2024" in texts[0]  # decision due: 6 weeks from 8 Jan
+    assert "27 May 2024" in texts[0]  # final plan: 20 weeks
+    assert "Monday 27 May 2024" in texts[1]
+    assert "Monday 6 May 2024" in texts[2]  # representations close
+    assert "You must appeal by Monday 22 July 2024" in texts[3]
+    for text in texts:
+        assert "Sam Sample" in text and "23 November 2026" not in text
+        assert "20 November 2026" in text  # the letter's date, from the clock
+
+
+def test_ready_letters_cannot_be_changed_or_deleted(
+    session: Session, engine: Engine, clock: Clock
+) -> None:
+    update(session, clock, **PEOPLE)
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=clock)
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE letters SET html = 'forged'"))
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE letters SET status = 'awaiting_details'"))
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM letters"))
+    (letter,) = letters_of(session)
+    assert letter.html is not None and "forged" not in letter.html
+
+
+def test_a_waiting_letter_may_only_become_ready(session: Session, engine: Engine, clock) -> None:
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=clock)
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE letters SET status = 'sent'"))
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE letters SET type = 'final_plan_cover'"))
+
+
+def test_rerendering_a_stored_letter_reproduces_its_html(session: Session, clock: Clock) -> None:
+    update(session, clock, **PEOPLE)
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_TO_FINAL, clock=clock)
+    session.expire_all()
+    for letter in session.exec(select(Letter)):
+        assert letter.html is not None
+        assert rerender(letter) == letter.html
+        assert sha256(rerender(letter)) == letter.html_sha256
+
+
+def test_a_young_person_gets_their_letter_and_the_parent_a_copy_if_agreed(
+    session: Session, clock: Clock
+) -> None:
+    # 16 on 1 Jan 2026, so a young person from 31 Aug 2026; the clock says 20 Nov 2026.
+    details = {**PEOPLE, "date_of_birth": "2010-01-01", "young_person_address": "Flat 2, Town"}
+    update(session, clock, **details, parent_copy="true", ref="Y1")
+    update(session, clock, **details, parent_copy="false", ref="Y2")
+    for ref in ("Y1", "Y2"):
+        record_all(session=session, case_ref=ref, events=ASSESSMENT_START, clock=clock)
+    with_copy = letters_of(session, "Y1")
+    assert [(x.recipient, x.is_copy, x.status) for x in with_copy] == [
+        ("young_person", False, READY),
+        ("parent", True, READY),
+    ]
+    assert "Dear Sam Sample," in (with_copy[0].text or "")
+    assert "This is a copy of a letter we sent to Sam Sample" in (with_copy[1].text or "")
+    assert "Jo Sample" in (with_copy[1].html or "")
+    assert [(x.recipient, x.is_copy) for x in letters_of(session, "Y2")] == [
+        ("young_person", False)
+    ]
+
+
+def test_reasons_are_a_detail_of_the_letter(session: Session, clock: Clock) -> None:
+    update(session, clock, **PEOPLE)
+    events = [*ASSESSMENT_START, ev("decision_not_to_assess", "2024-02-12")]
+    record_all(session=session, case_ref="L1", events=events, clock=clock)
+    waiting = letters_of(session)[-1]
+    assert waiting.status == "awaiting_details" and waiting.missing == ["reasons"]
+    assert waiting.id is not None
+    done = letter_service.complete_letter(
+        session=session,
+        letter_id=waiting.id,
+        details={"reasons": "The school can meet Sam's needs."},
+        actor="t",
+        clock=clock,
+    )
+    assert done.status == READY
+    assert "The school can meet Sam's needs." in (done.text or "")
+    assert "You must appeal by Friday 12 April 2024" in (done.text or "")
+
+
+def test_the_event_note_gives_the_reasons(session: Session, clock: Clock) -> None:
+    update(session, clock, **PEOPLE)
+    note = "Sam is making good progress with SEN support."
+    events = [*ASSESSMENT_START, ev("decision_not_to_assess", "2024-02-12", note=note)]
+    record_all(session=session, case_ref="L1", events=events, clock=clock)
+    assert note in (letters_of(session)[-1].text or "")
+
+
+def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) -> None:
+    def lines(ref: str) -> list[str]:
+        return [
+            f'{{"case": "{ref}", "type": "request_received", "date": "2024-01-08", '
+            '"source": "parent"}',
+            f'{{"case": "{ref}", "type": "decision_to_assess", "date": "2024-02-12"}}',
+        ]
+
+    service.import_events(session=session, lines=lines("I1"), actor="t", clock=clock)
+    assert letters_of(session, "I1") == []
+    update(session, clock, **PEOPLE, ref="I2")
+    service.import_events(session=session, lines=lines("I2"), actor="t", clock=clock, letters=True)
+    assert [(x.type, x.status) for x in letters_of(session, "I2")] == [
+        ("acknowledgement_of_request", READY),
+        ("decision_to_assess", READY),
+    ]
+
+
+def test_advice_chasers_are_queued_once_and_not_committed(session: Session, clock) -> None:
+    update(session, clock, **PEOPLE)
+    events = [
+        ev("request_received", "2026-08-24", source="parent"),
+        ev("decision_to_assess", "2026-09-28"),
+        ev("advice_requested", "2026-10-01", advice="psychological"),  # due Thu 12 Nov 2026
+    ]
+    record_all(session=session, case_ref="L1", events=events, clock=clock)
+
+    def queue(on: date) -> list[Letter]:
+        return chasers.queue_advice_chasers(session=session, as_of=on, clock=clock)
+
+    assert queue(date(2026, 11, 4)) == []  # Wed: 6 working days before
+    (reminder,) = queue(date(2026, 11, 5))  # Thu: 5 working days before
+    assert reminder.type == "advice_reminder" and reminder.recipient == "adviser"
+    assert "Please send your advice by Thursday 12 November 2026." in (reminder.text or "")
+    assert queue(date(2026, 11, 6)) == []  # once per deadline
+    (overdue,) = queue(date(2026, 11, 13))
+    assert overdue.type == "advice_overdue"
+    assert "It was due on Thursday 12 November 2026, 1 day ago." in (overdue.text or "")
+    assert queue(date(2026, 11, 16)) == []
+    session.rollback()  # the caller owns the transaction: nothing was committed
+    assert [x.type for x in letters_of(session)] == [
+        "acknowledgement_of_request",
+        "decision_to_assess",
+        "request_for_advice",
+    ]
+
+
+def test_no_names_or_dates_of_birth_in_the_logs(
+    session: Session, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        update(session, clock, **PEOPLE)
+        record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=clock)
+    assert "Sam" not in caplog.text and "2015-03-14" not in caplog.text
+
+
+def test_bad_details_are_refused_naming_the_field(session: Session, clock: Clock) -> None:
+    from workflow.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="parent_email in the correct format"):
+        update(session, clock, parent_email="not-an-email")
+    with pytest.raises(InvalidInput, match="select post or email"):
+        update(session, clock, communication="pigeon")
+    with pytest.raises(InvalidInput, match="date_of_birth must be today or in the past"):
+        update(session, clock, date_of_birth="2027-01-01")
+
+
+def test_letter_date_comes_from_the_clock(session: Session) -> None:
+    def later() -> datetime:
+        return datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 23:30 UTC is still the 23rd in winter
+
+    update(session, later, **PEOPLE)
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=later)
+    (letter,) = letters_of(session)
+    assert letter.letter_date == date(2026, 11, 23)
