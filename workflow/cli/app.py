@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 
 from workflow.cli import cases, data, db, demo
 from workflow.cli import letters as letters_cli
+from workflow.cli import scheduler as scheduler_cli
 from workflow.cli.breaches import breaches
 from workflow.cli.common import EXIT_FAULT
 from workflow.cli.deadlines import deadlines
@@ -36,6 +37,8 @@ app.add_typer(demo.app, name="demo")
 app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
 app.command("breaches")(breaches)
+app.command("scheduler")(scheduler_cli.scheduler)
+app.command("sweep")(scheduler_cli.sweep)
 
 
 def main() -> None:

@@ -1,0 +1,196 @@
+"""Scheduler jobs: thin, named, idempotent sweeps over the database.
+
+Referenced by the scheduler as "scheduler.jobs:daily_sweep" and
+"scheduler.jobs:monthly_kpi_export"; each reads its settings from the
+environment when it runs (the scheduler is an edge), so the stored job holds
+no arguments. `run_sweep` is the same sweep with everything passed in, for
+`ehc sweep` and the tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import smtplib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from scheduler import sweep_service
+from scheduler.calendar import WorkingDays
+from scheduler.notify import Sender, Staff, make_sender
+from workflow import config
+from workflow.db import make_engine, new_session
+from workflow.service import system_clock, today_in_england
+
+log = logging.getLogger("ehc.jobs")
+
+Clock = Callable[[], datetime]
+KPI_EXPORT = "scheduler.kpi_export:monthly_export"
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    as_of: date
+    breaches_logged: int
+    notifications_queued: int
+    notifications_sent: int
+    notifications_failed: int
+
+
+def runner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def deliver(*, session: Session, clock: Clock, sender: Sender) -> tuple[int, int]:
+    """Send every queued, unsent notification; returns (sent, failed).
+
+    Each message is marked sent as soon as it has left, so a crash part-way
+    re-sends at most the one message in flight. A refused recipient is recorded
+    and skipped; a broken connection stops the run (the next sweep retries).
+    """
+    sent = failed = 0
+    try:
+        for message in sweep_service.unsent(session=session):
+            assert message.id is not None
+            try:
+                channel = sender.send(
+                    message_id=message.id,
+                    role=message.role,
+                    recipient=message.recipient,
+                    subject=message.subject,
+                    body=message.body,
+                )
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as e:
+                failed += 1
+                sweep_service.mark_failed(
+                    session=session, message_id=message.id, error=type(e).__name__
+                )
+                log.warning("Notification %s was refused: %s", message.id, type(e).__name__)
+                continue
+            except (OSError, smtplib.SMTPException) as e:
+                failed += 1
+                sweep_service.mark_failed(session=session, message_id=message.id, error=str(e))
+                log.error("Notification %s not sent, stopping delivery: %s", message.id, e)
+                break
+            sweep_service.mark_sent(
+                session=session, message_id=message.id, channel=channel, clock=clock
+            )
+            sent += 1
+    finally:
+        sender.close()
+    return sent, failed
+
+
+def run_sweep(
+    *,
+    session: Session,
+    as_of: date,
+    clock: Clock,
+    working_days: WorkingDays,
+    staff: Staff,
+    sender: Sender,
+    runner: str | None = None,
+) -> SweepReport:
+    """Log new breaches, queue notifications (one transaction), then deliver them."""
+    result = sweep_service.sweep(
+        session=session,
+        as_of=as_of,
+        clock=clock,
+        working_days=working_days,
+        staff=staff,
+        runner=runner or runner_name(),
+    )
+    sent, failed = deliver(session=session, clock=clock, sender=sender)
+    report = SweepReport(
+        as_of=as_of,
+        breaches_logged=result.breaches_logged,
+        notifications_queued=result.notifications_queued,
+        notifications_sent=sent,
+        notifications_failed=failed,
+    )
+    log.info(
+        "Sweep as of %s: %d new breaches logged, %d notifications queued, %d sent, %d failed",
+        as_of.isoformat(),
+        report.breaches_logged,
+        report.notifications_queued,
+        sent,
+        failed,
+    )
+    return report
+
+
+def sweep_from_config(as_of: date | None = None, clock: Clock = system_clock) -> SweepReport:
+    """The sweep with the database, staff, SMTP and calendar from the environment."""
+    staff = Staff.from_env()  # a bad mapping fails before anything is written
+    engine = make_engine(config.database_url())
+    try:
+        with new_session(engine) as session:
+            return run_sweep(
+                session=session,
+                as_of=as_of or today_in_england(clock),
+                clock=clock,
+                working_days=config.working_days(),
+                staff=staff,
+                sender=make_sender(config.smtp()),
+            )
+    finally:
+        engine.dispose()
+
+
+def daily_sweep() -> None:
+    """The 06:00 job: today's sweep ("scheduler.jobs:daily_sweep")."""
+    sweep_from_config()
+
+
+def catch_up_sweep() -> None:
+    """Run today's sweep if it has not run yet (a scheduler that has just taken over)."""
+    engine = make_engine(config.database_url())
+    try:
+        with new_session(engine) as session:
+            done = sweep_service.swept(session=session, as_of=today_in_england(system_clock))
+    finally:
+        engine.dispose()
+    if not done:
+        log.info("Today's sweep has not run yet: running it now")
+        sweep_from_config()
+
+
+# -- the monthly KPI export -------------------------------------------------------
+
+
+def kpi_export_function() -> Callable[..., Any] | None:
+    """The KPI issue's `monthly_export`, when that module exists; else None."""
+    module_name, _, name = KPI_EXPORT.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name != module_name and not module_name.startswith(f"{e.name}."):
+            raise  # the module exists but something it imports is missing: say so
+        return None
+    func = getattr(module, name, None)
+    return func if callable(func) else None
+
+
+def first_working_day_of_month(day: date, working_days: WorkingDays) -> date:
+    return working_days.next_on_or_after(day.replace(day=1))
+
+
+def monthly_kpi_export() -> None:
+    """Runs on weekdays 1 to 7 of each month; exports on the first working day only."""
+    today = today_in_england(system_clock)
+    if today != first_working_day_of_month(today, config.working_days()):
+        return
+    export = kpi_export_function()
+    if export is None:
+        log.warning("The KPI export (%s) is not installed; nothing exported", KPI_EXPORT)
+        return
+    log.info(
+        "Monthly KPI export for %s", (today.replace(day=1) - timedelta(days=1)).strftime("%B %Y")
+    )
+    export()

@@ -1,0 +1,236 @@
+"""Who is told, what they are told, and how it leaves: email, or the log without SMTP.
+
+Notifications name the case by its reference and the deadline by its kind and
+dates. They never carry the child's name, date of birth or any event note:
+the message is built only from the deadline row, the case reference, team and
+officer (staff, not the family).
+
+Staff addresses come from the environment (read by the scheduler, an edge):
+
+| variable | format | example |
+|---|---|---|
+| EHC_TEAM_MANAGERS | team=email, comma or newline separated | North=ann@la.gov.uk |
+| EHC_OFFICER_EMAILS | officer=email, likewise | North officer 1=kim@la.gov.uk |
+
+A case whose officer is itself an email address is sent to that address.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+from typing import Protocol
+
+from workflow.config import Smtp
+from workflow.errors import InvalidInput
+
+log = logging.getLogger("ehc.notify")
+
+DUE_SOON_WORKING_DAYS = 5
+DUE_SOON, DUE_TODAY, BREACHED = "due_soon", "due_today", "breached"
+OFFICER, MANAGER = "officer", "manager"
+SUBJECT_MAX = 200
+ROLE_NAMES = {OFFICER: "case officer", MANAGER: "team manager"}
+
+
+def parse_mapping(text: str | None, variable: str) -> dict[str, str]:
+    """`name=email` pairs, separated by commas or new lines; a bad one names itself."""
+    out: dict[str, str] = {}
+    for item in (text or "").replace("\n", ",").split(","):
+        if not item.strip():
+            continue
+        name, sep, email = item.partition("=")
+        name, email = name.strip(), email.strip()
+        if not sep or not name or "@" not in email:
+            raise InvalidInput(
+                f"{variable}: enter each entry as name=email, comma separated "
+                f"(got {item.strip()!r})"
+            )
+        out[name] = email
+    return out
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Team managers' and officers' email addresses."""
+
+    managers: Mapping[str, str] = field(default_factory=dict)
+    officers: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Staff:
+        return cls(
+            managers=parse_mapping(os.environ.get("EHC_TEAM_MANAGERS"), "EHC_TEAM_MANAGERS"),
+            officers=parse_mapping(os.environ.get("EHC_OFFICER_EMAILS"), "EHC_OFFICER_EMAILS"),
+        )
+
+    def officer_email(self, officer: str | None) -> str | None:
+        if not officer:
+            return None
+        if "@" in officer and " " not in officer.strip():
+            return officer.strip()
+        return self.officers.get(officer)
+
+    def manager_email(self, team: str | None) -> str | None:
+        return self.managers.get(team) if team else None
+
+
+def describe_deadline(kind: str, advice: str | None, ref: str | None) -> str:
+    """'final plan', 'psychological advice', 'order compliance (issue_plan_draft)'."""
+    if kind == "advice" and advice:
+        return f"{advice.replace('_', ' ')} advice" + (f" ({ref})" if ref else "")
+    return kind.replace("_", " ") + (f" ({ref})" if ref else "")
+
+
+def _day(d: date) -> str:
+    return d.strftime("%a %d %b %Y")  # "Fri 27 Nov 2026"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification about one deadline, built only from non-personal fields."""
+
+    case: str
+    kind: str
+    advice: str | None
+    ref: str | None
+    regulation: str
+    starts: date
+    due: date
+    as_of: date
+    reason: str
+    days_late: int | None
+    team: str | None
+    officer: str | None
+
+    @property
+    def subject(self) -> str:
+        what = describe_deadline(self.kind, self.advice, self.ref)
+        if self.reason == BREACHED:
+            text = f"Breach: case {self.case}, {what} was due {_day(self.due)}"
+        elif self.reason == DUE_TODAY:
+            text = f"Due today: case {self.case}, {what} is due {_day(self.due)}"
+        else:
+            text = f"Due soon: case {self.case}, {what} is due {_day(self.due)}"
+        return text[:SUBJECT_MAX]
+
+    @property
+    def body(self) -> str:
+        what = describe_deadline(self.kind, self.advice, self.ref)
+        if self.reason == BREACHED:
+            status = f"overdue, {self.days_late} days late (a breach of {self.regulation})"
+        elif self.reason == DUE_TODAY:
+            status = "due today"
+        else:
+            status = f"due within {DUE_SOON_WORKING_DAYS} working days"
+        lines = [
+            f"Case reference: {self.case}",
+            f"Deadline: {what} ({self.regulation})",
+            f"Started: {_day(self.starts)}",
+            f"Due: {_day(self.due)}",
+            f"As of {_day(self.as_of)}: {status}",
+            f"Team: {self.team or 'none recorded'}",
+            f"Case officer: {self.officer or 'none recorded'}",
+            "",
+            f"See the case with: ehc case show {self.case}",
+            "This message was sent by the EHC statutory deadline scheduler.",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+class Sender(Protocol):
+    """Delivers one queued notification; returns the channel used ("email" or "log")."""
+
+    def send(
+        self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
+    ) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class LogSender:
+    """No SMTP configured: each notification is written to the log, once."""
+
+    def send(
+        self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
+    ) -> str:
+        log.info(
+            "Notification %s for the %s (%s), logged as no SMTP is configured: %s",
+            message_id,
+            ROLE_NAMES.get(role, role),
+            recipient or "no address known",
+            subject,
+        )
+        return "log"
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpSender:
+    """Email through the configured SMTP server, one connection per delivery run.
+
+    Port 465 uses TLS from the start; otherwise STARTTLS is used when the server
+    offers it. A notification with no known address goes to the log instead.
+    """
+
+    def __init__(self, settings: Smtp) -> None:
+        self.settings = settings
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._conn is None:
+            s = self.settings
+            context = ssl.create_default_context()
+            conn: smtplib.SMTP
+            if s.port == 465:
+                conn = smtplib.SMTP_SSL(s.host, s.port, timeout=30, context=context)
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=30)
+                conn.ehlo()
+                if conn.has_extn("starttls"):
+                    conn.starttls(context=context)
+                    conn.ehlo()
+            if s.user:
+                conn.login(s.user, s.password or "")
+            self._conn = conn
+        return self._conn
+
+    def send(
+        self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
+    ) -> str:
+        if not recipient:
+            log.warning(
+                "Notification %s for the %s has no address (set %s), logged instead: %s",
+                message_id,
+                ROLE_NAMES.get(role, role),
+                "EHC_TEAM_MANAGERS" if role == MANAGER else "EHC_OFFICER_EMAILS",
+                subject,
+            )
+            return "log"
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = recipient
+        msg["Subject"] = subject
+        msg.set_content(body)
+        self._connect().send_message(msg)
+        log.info("Notification %s emailed to %s: %s", message_id, recipient, subject)
+        return "email"
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except smtplib.SMTPException:
+                pass
+            self._conn = None
+
+
+def make_sender(settings: Smtp | None) -> Sender:
+    return SmtpSender(settings) if settings is not None else LogSender()

@@ -1,0 +1,289 @@
+"""The daily sweep: each breach logged once, each notification queued and sent once."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from scheduler import jobs, sweep_service
+from scheduler.calendar import WorkingDays
+from scheduler.notify import LogSender, SmtpSender, Staff, parse_mapping
+from tests.scheduler.sweep_cases import AS_OF, STAFF, Crash, RecordingSender, load_cases, rows
+from workflow.cli.app import app
+from workflow.config import Smtp
+from workflow.errors import InvalidInput
+
+WD = WorkingDays()
+
+
+def sweep(
+    session: Session, clock: Callable[[], datetime], sender: Any, as_of: date = AS_OF
+) -> jobs.SweepReport:
+    return jobs.run_sweep(
+        session=session,
+        as_of=as_of,
+        clock=clock,
+        working_days=WD,
+        staff=STAFF,
+        sender=sender,
+        runner="test:1",
+    )
+
+
+def breach_log(session: Session) -> list[tuple[Any, ...]]:
+    return rows(
+        session,
+        "SELECT c.reference, b.kind, b.status, b.days_late FROM breach_log b "
+        "JOIN cases c ON c.id = b.case_id ORDER BY c.reference, b.kind",
+    )
+
+
+def outbox(session: Session) -> list[tuple[Any, ...]]:
+    return rows(
+        session,
+        "SELECT c.reference, o.reason, o.role, o.recipient, o.channel, o.attempts FROM outbox o "
+        "JOIN cases c ON c.id = o.case_id ORDER BY c.reference, o.reason, o.role",
+    )
+
+
+EXPECTED_LOG = [
+    ("BREACH", "decision_to_assess", "overdue", 38),
+    ("MET-LATE", "decision_to_assess", "late", 7),
+]
+OFFICER, MANAGER = "officer.a@la.example", "north.manager@la.example"
+EXPECTED_OUTBOX = [
+    ("BREACH", "breached", "manager", MANAGER, "email", 1),
+    ("BREACH", "breached", "officer", OFFICER, "email", 1),
+    ("SOON", "due_soon", "officer", OFFICER, "email", 1),
+    ("TODAY", "due_today", "officer", OFFICER, "email", 1),
+]
+
+
+def test_sweep_logs_breaches_and_tells_the_right_people(session: Session, clock) -> None:
+    load_cases(session, clock)
+    sender = RecordingSender()
+    report = sweep(session, clock, sender)
+    assert (report.breaches_logged, report.notifications_queued) == (2, 4)
+    assert (report.notifications_sent, report.notifications_failed) == (4, 0)
+    assert breach_log(session) == EXPECTED_LOG
+    assert outbox(session) == EXPECTED_OUTBOX
+    subjects = sorted(m["subject"] for m in sender.sent)
+    assert subjects == [
+        "Breach: case BREACH, decision to assess was due Tue 13 Oct 2026",
+        "Breach: case BREACH, decision to assess was due Tue 13 Oct 2026",
+        "Due soon: case SOON, decision to assess is due Thu 26 Nov 2026",
+        "Due today: case TODAY, decision to assess is due Fri 20 Nov 2026",
+    ]
+    breach_body = next(m["body"] for m in sender.sent if m["role"] == "manager")
+    assert "overdue, 38 days late" in breach_body and "reg 5(1)" in breach_body
+    runs = rows(session, "SELECT as_of, runner, breaches_logged FROM sweep_runs")
+    assert [(str(day), runner, n) for day, runner, n in runs] == [("2026-11-20", "test:1", 2)]
+
+
+def test_sweep_twice_and_the_next_day_tells_nobody_twice(session: Session, clock) -> None:
+    load_cases(session, clock)
+    sender = RecordingSender()
+    sweep(session, clock, sender)
+    again = sweep(session, clock, sender)
+    assert again.breaches_logged == again.notifications_queued == again.notifications_sent == 0
+    assert len(sender.sent) == 4
+    assert breach_log(session) == EXPECTED_LOG
+
+    # Saturday: TODAY's deadline is now breached (told once more, as a breach, to both);
+    # SOON is still due soon but its officer has been told.
+    next_day = sweep(session, clock, sender, AS_OF + timedelta(days=1))
+    assert (next_day.breaches_logged, next_day.notifications_queued) == (1, 2)
+    assert [m["subject"] for m in sender.sent[4:]] == [
+        "Breach: case TODAY, decision to assess was due Fri 20 Nov 2026"
+    ] * 2
+    assert len(outbox(session)) == 6
+    assert len(breach_log(session)) == 3
+    sweep(session, clock, sender, AS_OF + timedelta(days=1))
+    assert len(sender.sent) == 6
+
+
+def test_a_crash_while_queueing_saves_nothing_and_the_rerun_counts_once(
+    session: Session, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_cases(session, clock)
+    real = sweep_service._outbox_rows
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise Crash("died after logging the breaches, before queueing")
+
+    monkeypatch.setattr(sweep_service, "_outbox_rows", crash)
+    with pytest.raises(Crash):
+        sweep(session, clock, RecordingSender())
+    assert breach_log(session) == [] and outbox(session) == []  # rolled back as one
+    assert rows(session, "SELECT count(*) FROM sweep_runs") == [(0,)]
+
+    monkeypatch.setattr(sweep_service, "_outbox_rows", real)
+    sender = RecordingSender()
+    sweep(session, clock, sender)
+    sweep(session, clock, sender)
+    assert breach_log(session) == EXPECTED_LOG
+    assert outbox(session) == EXPECTED_OUTBOX
+    assert len(sender.sent) == 4
+
+
+def test_a_crash_while_sending_sends_the_rest_once(session: Session, clock) -> None:
+    load_cases(session, clock)
+    dying = RecordingSender(crash_on=3)  # two messages leave, then the process dies
+    with pytest.raises(Crash):
+        sweep(session, clock, dying)
+    assert len(dying.sent) == 2
+    sent_at = rows(session, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
+    assert sent_at == [(2,)]
+
+    restarted = RecordingSender()
+    report = sweep(session, clock, restarted)
+    assert (report.breaches_logged, report.notifications_queued) == (0, 0)
+    assert report.notifications_sent == 2
+    everything = sorted(m["id"] for m in dying.sent + restarted.sent)
+    assert everything == sorted(set(everything)) and len(everything) == 4
+    assert outbox(session) == EXPECTED_OUTBOX
+
+
+def test_two_sweeps_at_once_log_each_breach_once(new_db_url: Callable[[], str], clock) -> None:
+    """Two processes sweeping the same day (a cron job and the scheduler): no double count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflow.db import make_engine, new_session
+
+    url = new_db_url()
+    engine = make_engine(url)
+    try:
+        with new_session(engine) as s:
+            load_cases(s, clock)
+
+        def one(_n: int) -> jobs.SweepReport:
+            with new_session(engine) as s:
+                return sweep(s, clock, RecordingSender())
+
+        with ThreadPoolExecutor(2) as pool:
+            reports = list(pool.map(one, range(2)))
+        assert sum(r.breaches_logged for r in reports) == 2
+        assert sum(r.notifications_queued for r in reports) == 4
+        with new_session(engine) as s:
+            assert breach_log(s) == EXPECTED_LOG
+            assert [r[:4] for r in outbox(s)] == [r[:4] for r in EXPECTED_OUTBOX]
+    finally:
+        engine.dispose()
+
+
+def test_unknown_addresses_and_no_smtp_go_to_the_log(
+    session: Session, clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_cases(session, clock)
+    caplog.set_level("INFO", logger="ehc")
+    jobs.run_sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=Staff(),
+        sender=LogSender(),
+        runner="test:1",
+    )
+    channels = {(r[1], r[2], r[3], r[4]) for r in outbox(session)}
+    assert ("breached", "manager", None, "log") in channels
+    logged = [r.getMessage() for r in caplog.records if r.name == "ehc.notify"]
+    assert len(logged) == 4
+    assert any(
+        "for the team manager (no address known)" in m and "case BREACH" in m for m in logged
+    )
+
+
+class FakeSMTP:
+    instances: list[FakeSMTP] = []
+
+    def __init__(self, host: str, port: int, timeout: float = 0) -> None:
+        self.host, self.port = host, port
+        self.messages: list[EmailMessage] = []
+        self.tls = False
+        self.logged_in: tuple[str, str] | None = None
+        FakeSMTP.instances.append(self)
+
+    def ehlo(self) -> None:
+        pass
+
+    def has_extn(self, name: str) -> bool:
+        return name == "starttls"
+
+    def starttls(self, context: Any = None) -> None:
+        self.tls = True
+
+    def login(self, user: str, password: str) -> None:
+        self.logged_in = (user, password)
+
+    def send_message(self, msg: EmailMessage) -> None:
+        if msg["To"] == "refuses@la.example":
+            raise smtplib.SMTPRecipientsRefused({msg["To"]: (550, b"no such user")})
+        self.messages.append(msg)
+
+    def quit(self) -> None:
+        pass
+
+
+def test_email_through_smtp(session: Session, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_cases(session, clock)
+    FakeSMTP.instances = []
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    settings = Smtp(host="mail.la.example", port=587, user="ehc", password="pw", sender="ehc@la")
+    staff = Staff(managers={"North": "refuses@la.example"}, officers=STAFF.officers)
+    report = jobs.run_sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=staff,
+        sender=SmtpSender(settings),
+        runner="test:1",
+    )
+    assert (report.notifications_sent, report.notifications_failed) == (3, 1)
+    [conn] = FakeSMTP.instances
+    assert conn.tls and conn.logged_in == ("ehc", "pw")
+    assert {m["To"] for m in conn.messages} == {OFFICER}
+    assert all(m["From"] == "ehc@la" for m in conn.messages)
+    failed = rows(session, "SELECT role, attempts, last_error FROM outbox WHERE sent_at IS NULL")
+    assert failed == [("manager", 1, "SMTPRecipientsRefused")]
+
+
+def test_staff_mapping_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EHC_TEAM_MANAGERS", "North=n@la.example, South = s@la.example\n")
+    monkeypatch.setenv("EHC_OFFICER_EMAILS", "North officer 1=o1@la.example")
+    staff = Staff.from_env()
+    assert staff.manager_email("South") == "s@la.example"
+    assert staff.officer_email("North officer 1") == "o1@la.example"
+    assert staff.officer_email("kim@la.example") == "kim@la.example"
+    assert staff.officer_email("Nobody") is None and staff.manager_email(None) is None
+    with pytest.raises(InvalidInput, match="EHC_TEAM_MANAGERS: enter each entry as name=email"):
+        parse_mapping("North", "EHC_TEAM_MANAGERS")
+
+
+def test_ehc_sweep_command(sqlite_url: str, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflow.db import make_engine, new_session
+
+    engine = make_engine(sqlite_url)
+    with new_session(engine) as s:
+        load_cases(s, clock)
+    engine.dispose()
+    monkeypatch.setenv("EHC_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("EHC_SMTP_HOST", raising=False)
+    result = CliRunner().invoke(app, ["sweep", "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Sweep as of 2026-11-20: 2 new breaches logged, 4 notifications queued, 4 sent\n"
+    )
+    result = CliRunner().invoke(app, ["sweep", "--as-of", AS_OF.isoformat()])
+    assert "0 new breaches logged, 0 notifications queued, 0 sent" in result.stdout
+    monkeypatch.setenv("EHC_TEAM_MANAGERS", "North")
+    result = CliRunner().invoke(app, ["sweep", "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 2 and "EHC_TEAM_MANAGERS" in result.output
