@@ -114,7 +114,9 @@ def make_case(rng: random.Random, number: int) -> tuple[str, list[Raw]]:
     for advice in requested:
         w.add("advice_received", (5, 45), advice=advice)
     if rng.random() < 0.08:
-        w.add("exception_recorded", (0, 5), reason="personal_circumstances", applies_to="final_plan")
+        w.add(
+            "exception_recorded", (0, 5), reason="personal_circumstances", applies_to="final_plan"
+        )
     if rng.random() < 0.06:
         w.add("decision_not_to_issue", (10, 40))
         if not (rng.random() < 0.3 and _dispute(w, rng, "issue_plan")):
