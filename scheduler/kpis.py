@@ -28,11 +28,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Join
 
 from scheduler.deadlines import Settings
-from scheduler.store import CASES, D, days_between, deadlines_as_of
+from scheduler.store import CASES, DEADLINES, D, days_between, deadlines_as_of, status_columns
 from workflow.events import TYPE_ORDER
 from workflow.models import StoredEvent
 
@@ -484,39 +487,33 @@ def _disputed_on() -> sa.Subquery:
     )
 
 
-def deadline_counts(
-    session: Session,
-    *,
-    start: date,
-    end: date,
-    as_of: date,
-    team: str | None = None,
-    officer: str | None = None,
-) -> dict[str, int]:
-    """Numerators and denominators of the deadline indicators for the period start..end.
+def _in_cohort(start: Any, end: Any, *, scan: bool = False) -> ColumnElement[bool]:
+    """Deadline rows in a period's cohorts: met in it (completion), or due in it (due).
 
-    Completion cohorts take deadlines met in the period, due cohorts deadlines due in it,
-    all read as of `as_of` (a month's last day; for a DfE year, 31 December).
+    `scan`: compare `kind || ''`, so that SQLite reads the table in one sequential scan
+    rather than through the (kind, due) index once per month.
     """
-    dialect = _dialect(session)
-    rows = _filters(deadlines_as_of(as_of, dialect), team, officer).where(
-        sa.or_(
-            sa.and_(
-                D.kind.in_(COMPLETION_KINDS),
-                D.met_on >= start,
-                D.met_on <= end,
-                D.met_on <= as_of,
-            ),
-            sa.and_(D.kind == "advice", D.advice.in_(ADVICE_KINDS), D.due >= start, D.due <= end),
-            sa.and_(D.kind.in_(DUE_KINDS), D.due >= start, D.due <= end),
-        )
+    kind: ColumnElement[Any] = D.kind.concat("") if scan else D.kind
+    return sa.or_(
+        sa.and_(kind.in_(COMPLETION_KINDS), D.met_on >= start, D.met_on <= end),
+        sa.and_(kind == "advice", D.advice.in_(ADVICE_KINDS), D.due >= start, D.due <= end),
+        sa.and_(kind.in_(DUE_KINDS), D.due >= start, D.due <= end),
     )
-    d = rows.subquery("d")
+
+
+def _counts(d: sa.Subquery, dialect: str) -> tuple[dict[str, ColumnElement[Any]], sa.FromClause]:
+    """The deadline indicators' numerators and denominators over rows `d` of one period.
+
+    `d` has the columns of `deadlines_as_of` (status, met_on and exception as of the
+    period's end) for the rows of `_in_cohort`. Returns the columns and what to select
+    them from (`d` with each case's first dispute).
+    """
     disputed = _disputed_on()
     met = d.c.status == "met"
     not_cancelled = d.c.status != "cancelled"
     no_exception = d.c.exception.is_(None)
     plans = sa.and_(d.c.kind == "final_plan", d.c.met_on.is_not(None))
+    # Disputed on or before the day the plan was issued: left out.
     undisputed_plans = sa.and_(
         plans, sa.or_(disputed.c.disputed_on.is_(None), disputed.c.disputed_on > d.c.met_on)
     )
@@ -544,61 +541,209 @@ def deadline_counts(
         cohort = sa.and_(d.c.kind == kind, not_cancelled)
         columns[kind] = _count_if(cohort)
         columns[f"{kind}_met"] = _count_if(sa.and_(cohort, met))
-    statement = sa.select(*(c.label(name) for name, c in columns.items())).select_from(
-        d.outerjoin(disputed, disputed.c.case_id == d.c.case_id)
+    return columns, d.outerjoin(disputed, disputed.c.case_id == d.c.case_id)
+
+
+def deadline_counts(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    team: str | None = None,
+    officer: str | None = None,
+) -> dict[str, int]:
+    """The deadline indicators' counts for one period start..end, read as of `as_of`.
+
+    Completion cohorts take deadlines met in the period, due cohorts deadlines due in
+    it. Used for a DfE calendar year (as of 31 December, or a later day).
+    """
+    dialect = _dialect(session)
+    d = (
+        _filters(deadlines_as_of(as_of, dialect), team, officer)
+        .where(_in_cohort(start, min(end, as_of)))
+        .subquery("d")
     )
+    columns, source = _counts(d, dialect)
+    statement = sa.select(*(c.label(n) for n, c in columns.items())).select_from(source)
     row = session.execute(statement).one()
     return {name: int(row._mapping[name]) for name in columns}
+
+
+def _month_table(months: Sequence[Month], dialect: str) -> sa.Subquery:
+    """A small table of the months: (month 'YYYY-MM', first, month_end), one row each."""
+    postgres = dialect == "postgresql"
+
+    def typed(value: Any, type_: Any) -> ColumnElement[Any]:
+        # PostgreSQL needs the type spelled out; on SQLite a CAST AS DATE would make a number.
+        literal = sa.literal(value, type_)
+        return sa.cast(literal, type_) if postgres else literal
+
+    return sa.union_all(
+        *(
+            sa.select(
+                typed(str(m), sa.String).label("month"),
+                typed(m.first, sa.Date).label("first"),
+                typed(m.last, sa.Date).label("month_end"),
+            )
+            for m in months
+        )
+    ).subquery("months")
+
+
+class _OuterFirst(Join):
+    """A join whose left side SQLite must loop over first (rendered `CROSS JOIN ... ON`).
+
+    SQLite's planner otherwise reads the whole deadlines table once per month; a CROSS
+    JOIN fixes the loop order ("Manual control of query plans using CROSS JOIN", SQLite
+    docs). Other databases get a plain JOIN and plan it themselves.
+    """
+
+    inherit_cache = True
+
+
+@compiles(_OuterFirst)
+def _join(element: _OuterFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.visit_join(element, **kw)
+
+
+@compiles(_OuterFirst, "sqlite")
+def _cross_join(element: _OuterFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    kw["asfrom"] = True
+    assert element.onclause is not None
+    return (
+        f"{compiler.process(element.left, **kw)} CROSS JOIN "
+        f"{compiler.process(element.right, **kw)} ON {compiler.process(element.onclause, **kw)}"
+    )
+
+
+def _month_of(day: Any, dialect: str) -> ColumnElement[Any]:
+    """'YYYY-MM' of a date column (SQLite stores dates as ISO text)."""
+    if dialect == "postgresql":
+        return sa.func.to_char(day, "YYYY-MM")
+    return sa.func.substr(day, 1, 7)
+
+
+def deadline_counts_by_month(
+    session: Session,
+    months: Sequence[Month],
+    *,
+    team: str | None = None,
+    officer: str | None = None,
+) -> dict[Month, dict[str, int]]:
+    """The deadline indicators' counts for each month, each read as of its last day.
+
+    One statement for all months: every deadline row belongs to at most one month's
+    cohort (the month it was met in, or due in), so joining the rows to the months
+    table and reading each as of its month's end (`scheduler.store.status_columns`)
+    is exactly `deadlines_as_of(month end)` month by month.
+    """
+    dialect = _dialect(session)
+    m = _month_table(months, dialect)
+    as_of = m.c.month_end
+    # The day that puts a row in a month's cohort: met (completion) or due (due cohorts).
+    # Joined on its month's text, so the database reads the deadlines once, in one scan,
+    # and finds each row's month in the small months table.
+    anchor = sa.case((D.kind.in_(COMPLETION_KINDS), D.met_on), else_=D.due)
+    rows = _filters(
+        sa.select(
+            D.case_id,
+            D.kind,
+            D.advice,
+            D.starts,
+            D.due,
+            as_of.label("month_end"),
+            *status_columns(as_of, dialect).values(),
+        )
+        .select_from(
+            _OuterFirst(
+                DEADLINES.join(CASES, C.id == D.case_id), m, _month_of(anchor, dialect) == m.c.month
+            )
+        )
+        .where(
+            D.created_on <= as_of,
+            _in_cohort(months[0].first, months[-1].last, scan=True),
+        ),
+        team,
+        officer,
+    )
+    d = rows.subquery("d")
+    columns, source = _counts(d, dialect)
+    statement = (
+        sa.select(d.c.month_end, *(c.label(n) for n, c in columns.items()))
+        .select_from(source)
+        .group_by(d.c.month_end)
+    )
+    found: dict[date, dict[str, int]] = {}
+    for row in session.execute(statement):
+        found[_as_date(row._mapping["month_end"])] = {n: int(row._mapping[n]) for n in columns}
+    empty = dict.fromkeys(columns, 0)
+    return {month: found.get(month.last, empty) for month in months}
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite: text
 
 
 def _timeline(dialect: str) -> sa.Subquery:
     """Each case's events that move its snapshot figures, with what holds after each.
 
-    For each event (in the processing order of deadlines.md section 2, as a sortable
-    integer `key`), the window columns carry, as of just after it:
-    `state` (code of the state left by the latest state-changing event), `meeting`
-    (key of the latest review meeting), `decision` (key * 2 + 1 if the latest review
-    decision was amend, + 0 otherwise), `resolved` (key of the latest amended plan or
-    decision not to amend); and for the whole case `request` (R) and `disputed_on`.
-    `until` is the date of the case's next such event: the row holds from its date
-    to the day before `until`, so any day falls in exactly one row of the case
-    (same-day events give empty spans to all but the last).
+    Events are taken in the processing order of deadlines.md section 2, written as one
+    sortable integer `key` (day, rank of the type, recording sequence). After each
+    event, running maxima carry: `state_key` (key * 16 + code of the state left by the
+    latest state-changing event), `meeting` (key of the latest review meeting),
+    `decision` (key * 2 + 1 if the latest review decision was amend, else + 0),
+    `resolved` (key of the latest amended plan or decision not to amend), `request` (R)
+    and `disputed_on` (the first dispute so far). `until` is the date of the case's next
+    such event: the row holds from its date to the day before `until`, so any day falls
+    in exactly one row of the case (same-day events give empty spans to all but the
+    last). Every window shares one ordering, so the database sorts the events once.
     """
     day = sa.cast(days_between(EV.date, sa.literal(EPOCH, sa.Date), dialect), sa.BigInteger)
     rank = sa.case({t: TYPE_ORDER[t] for t in TIMELINE_TYPES}, value=EV.type)
-    key = (day * 100 + rank) * SEQUENCE_SPACE + EV.sequence
-
-    def running(f: sa.FunctionElement[Any]) -> ColumnElement[Any]:
-        return f.over(partition_by=EV.case_id, order_by=key, rows=(None, 0))
-
-    def whole_case(f: sa.FunctionElement[Any]) -> ColumnElement[Any]:
-        return f.over(partition_by=EV.case_id)
-
-    state_code = sa.case({t: STATE_CODES[s] for t, s in STATE_AFTER.items()}, value=EV.type)
-    amend = sa.case((EV.fields["outcome"].as_string() == "amend", 1), else_=0)
-    return (
+    amend = EV.fields["outcome"].as_string() == "amend"
+    # The inner query computes each row's key once; the windows only combine columns.
+    e = (
         sa.select(
             EV.case_id,
-            EV.date.label("since"),
-            sa.func.lead(EV.date).over(partition_by=EV.case_id, order_by=key).label("until"),
-            running(
-                sa.func.max(sa.case((EV.type.in_(list(STATE_AFTER)), key * 16 + state_code)))
-            ).label("state_key"),
-            running(sa.func.max(sa.case((EV.type == "review_meeting_held", key)))).label("meeting"),
-            running(sa.func.max(sa.case((EV.type == "review_decision", key * 2 + amend)))).label(
-                "decision"
+            EV.date,
+            ((day * 100 + rank) * SEQUENCE_SPACE + EV.sequence).label("key"),
+            sa.case({t: STATE_CODES[s] for t, s in STATE_AFTER.items()}, value=EV.type).label(
+                "state_code"
             ),
-            running(sa.func.max(sa.case((EV.type.in_(RESOLVES_AMENDMENT), key)))).label("resolved"),
-            whole_case(sa.func.min(sa.case((EV.type == "request_received", EV.date)))).label(
-                "request"
-            ),
-            whole_case(sa.func.min(sa.case((EV.type.in_(DISPUTE_TYPES), EV.date)))).label(
-                "disputed_on"
-            ),
+            sa.case(
+                (EV.type == "review_meeting_held", "meeting"),
+                (sa.and_(EV.type == "review_decision", amend), "amend"),
+                (EV.type == "review_decision", "decision"),
+                (EV.type.in_(RESOLVES_AMENDMENT), "resolved"),
+                (EV.type == "request_received", "request"),
+                (EV.type.in_(DISPUTE_TYPES), "dispute"),
+            ).label("role"),
         )
-        .where(EV.type.in_(TIMELINE_TYPES))
-        .subquery("timeline")
+        # `type || ''`: most events qualify, and SQLite reads them far faster in one
+        # sequential scan than through the (type, date) index.
+        .where(EV.type.concat("").in_(TIMELINE_TYPES))
+        .subquery("e")
     )
+    k, role = e.c.key, e.c.role
+
+    def running(f: sa.FunctionElement[Any], name: str) -> ColumnElement[Any]:
+        return f.over(partition_by=e.c.case_id, order_by=k, rows=(None, 0)).label(name)
+
+    return sa.select(
+        e.c.case_id,
+        e.c.date.label("since"),
+        sa.func.lead(e.c.date).over(partition_by=e.c.case_id, order_by=k).label("until"),
+        running(sa.func.max(k * 16 + e.c.state_code), "state_key"),  # NULL code: no state
+        running(sa.func.max(sa.case((role == "meeting", k))), "meeting"),
+        running(
+            sa.func.max(sa.case((role == "amend", k * 2 + 1), (role == "decision", k * 2))),
+            "decision",
+        ),
+        running(sa.func.max(sa.case((role == "resolved", k))), "resolved"),
+        running(sa.func.min(sa.case((role == "request", e.c.date))), "request"),
+        running(sa.func.min(sa.case((role == "dispute", e.c.date))), "disputed_on"),
+    ).subquery("timeline")
 
 
 def snapshot_counts(
@@ -613,14 +758,7 @@ def snapshot_counts(
     dialect = _dialect(session)
     t = _timeline(dialect)
 
-    def end_of(m: Month) -> ColumnElement[Any]:
-        # PostgreSQL needs the type spelled out; on SQLite a CAST AS DATE would make a number.
-        day = sa.literal(m.last, sa.Date)
-        return sa.cast(day, sa.Date) if dialect == "postgresql" else day
-
-    ends = sa.union_all(*(sa.select(end_of(m).label("month_end")) for m in months)).subquery(
-        "months"
-    )
+    ends = _month_table(months, dialect)
     month_end = ends.c.month_end
     state = t.c.state_key % 16
     open_assessment = state.in_([STATE_CODES[s] for s in OPEN_ASSESSMENT_STATES])
@@ -666,10 +804,9 @@ def snapshot_counts(
     )
     found: dict[date, dict[str, int]] = {}
     for row in session.execute(statement):
-        end = row._mapping["month_end"]
-        if isinstance(end, str):  # SQLite hands back a literal's text
-            end = date.fromisoformat(end)
-        found[end] = {name: int(row._mapping[name]) for name in columns}
+        found[_as_date(row._mapping["month_end"])] = {
+            name: int(row._mapping[name]) for name in columns
+        }
     empty = dict.fromkeys(columns, 0)
     return {m: found.get(m.last, empty) for m in months}
 
@@ -711,11 +848,9 @@ def compute_scorecard(
     snapshots = snapshot_counts(
         session, months, twenty_week_days=settings.twenty_week_days, team=team, officer=officer
     )
+    counts = deadline_counts_by_month(session, months, team=team, officer=officer)
     for m in months:
-        counts = deadline_counts(
-            session, start=m.first, end=m.last, as_of=m.last, team=team, officer=officer
-        )
-        figures = _deadline_figures(str(m), counts)
+        figures = _deadline_figures(str(m), counts[m])
         snap = snapshots[m]
         figures["open_assessments_over_20_weeks"] = Figure(str(m), snap["open_over_20_weeks"])
         figures["annual_review_backlog"] = Figure(str(m), snap["backlog"])

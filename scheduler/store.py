@@ -31,9 +31,12 @@ def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
 
 
-def status_columns(as_of: date, dialect: str) -> dict[str, ColumnElement[Any]]:
-    """status, met_on, exception, breach and days_late of a deadline row as of a day."""
-    x = sa.literal(as_of, sa.Date)
+def status_columns(as_of: date | ColumnElement[Any], dialect: str) -> dict[str, ColumnElement[Any]]:
+    """status, met_on, exception, breach and days_late of a deadline row as of a day.
+
+    `as_of` is a day, or a date expression (a day per row: the KPIs' month ends).
+    """
+    x = as_of if isinstance(as_of, ColumnElement) else sa.literal(as_of, sa.Date)
     met = sa.and_(D.met_on.is_not(None), D.met_on <= x)
     cancelled = sa.and_(D.cancelled_on.is_not(None), D.cancelled_on <= x)
     excused = sa.and_(D.exception_on.is_not(None), D.exception_on <= x)

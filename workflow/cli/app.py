@@ -12,6 +12,7 @@ from workflow.cli import scheduler as scheduler_cli
 from workflow.cli.breaches import breaches
 from workflow.cli.common import EXIT_FAULT
 from workflow.cli.deadlines import deadlines
+from workflow.cli.kpi import kpi
 from workflow.config import database_url
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.add_typer(data.export_app, name="export")
 app.add_typer(demo.app, name="demo")
 app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
+app.command("kpi")(kpi)
 app.command("breaches")(breaches)
 app.command("scheduler")(scheduler_cli.scheduler)
 app.command("sweep")(scheduler_cli.sweep)

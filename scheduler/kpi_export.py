@@ -1,0 +1,89 @@
+"""The monthly KPI export: last month's scorecard, in every format, into the exports folder.
+
+Registered by the scheduler as `"scheduler.kpi_export:monthly_export"` on the first
+working day of each month. "Last month's scorecard" is the 12 months to the end of
+the month before `as_of` (so each chart has its trend), written as
+
+    <exports_dir>/kpi-scorecard-YYYY-MM.json, .csv, .xlsx and .html
+
+where YYYY-MM is the last month. The job is idempotent: the writers are
+deterministic, each file is replaced atomically (written beside it, then renamed),
+and a file whose bytes would not change is left alone. Re-running it, or running it
+twice at once, gives the same files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from scheduler.kpi_formats import FORMATS, render
+from scheduler.kpis import Month, compute_scorecard
+from workflow import config
+from workflow.db import make_engine, new_session
+from workflow.service import system_clock, today_in_england
+
+log = logging.getLogger(__name__)
+MONTHS_SHOWN = 12
+
+
+def export_months(as_of: date) -> tuple[Month, Month]:
+    """The first and last month of the scorecard exported on `as_of`."""
+    last = Month.of(as_of).previous()
+    first = last
+    for _ in range(MONTHS_SHOWN - 1):
+        first = first.previous()
+    return first, last
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Replace `path` with `data` in one step; False (and no write) if it already holds it."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def monthly_export(
+    *,
+    as_of: date | None = None,
+    exports_dir: Path | None = None,
+    database_url: str | None = None,
+) -> list[Path]:
+    """Write last month's scorecard in every format; return the files' paths.
+
+    With no arguments: today in England, `workflow.config.exports_dir()` and
+    `workflow.config.database_url()`.
+    """
+    day = as_of or today_in_england(system_clock)  # a job is an edge: it reads the clock
+    folder = exports_dir or config.exports_dir()
+    first, last = export_months(day)
+    engine = make_engine(database_url or config.database_url())
+    try:
+        with new_session(engine) as session:
+            card = compute_scorecard(
+                session, first=first, last=last, settings=config.clock_settings()
+            )
+    finally:
+        engine.dispose()
+    written: list[Path] = []
+    for fmt in FORMATS:
+        path = folder / f"kpi-scorecard-{last}.{fmt}"
+        changed = write_atomically(path, render(card, fmt))
+        log.info("KPI export %s: %s", "written" if changed else "unchanged", path)
+        written.append(path)
+    return written

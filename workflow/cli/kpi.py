@@ -1,0 +1,115 @@
+"""`ehc kpi`: the timeliness scorecard, and the DfE 20-week check (spec kpis.md).
+
+ehc kpi --from 2024-01 --to 2024-12 [--format json|csv|xlsx|html] [--output FILE]
+        [--team T] [--officer O]
+ehc kpi --calendar-year 2024                 # the scorecard for Jan to Dec 2024
+ehc kpi --calendar-year 2024 --dfe [--as-of YYYY-MM-DD] [--format json|csv]
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from scheduler.kpi_formats import FORMATS, dfe_to_csv, dfe_to_json, render
+from scheduler.kpis import Month, compute_scorecard, dfe_year
+from workflow.cli.common import fail, parse_day, today, user_errors
+from workflow.cli.context import session_scope
+from workflow.config import clock_settings
+
+
+def _month(value: str, option: str) -> Month:
+    try:
+        return Month.parse(value)
+    except ValueError:
+        fail(f"{option} must be a month in the form YYYY-MM (got {value!r})")
+
+
+def _write(data: bytes, output: Path | None, binary: bool) -> None:
+    if output is not None:
+        try:
+            output.write_bytes(data)
+        except OSError as e:
+            fail(f"Cannot write {output}: {e.strerror}")
+        typer.echo(f"Wrote {output}", err=True)
+        return
+    if binary and sys.stdout.isatty():
+        fail("Enter --output FILE for --format xlsx (it is not text)")
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+
+
+def kpi(
+    from_month: str | None = typer.Option(None, "--from", help="First month, YYYY-MM"),
+    to_month: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM (default --from)"),
+    calendar_year: int | None = typer.Option(
+        None, "--calendar-year", help="A calendar year: January to December"
+    ),
+    dfe: bool = typer.Option(
+        False, "--dfe", help="The DfE SEN2-method 20-week figures for --calendar-year"
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="With --dfe: read as of this day (default 31 December)"
+    ),
+    fmt: str = typer.Option("json", "--format", help="json, csv, xlsx or html"),
+    output: Path | None = typer.Option(None, "--output", help="File to write (default stdout)"),
+    team: str | None = typer.Option(None, "--team", help="Only cases of this team"),
+    officer: str | None = typer.Option(None, "--officer", help="Only cases of this case officer"),
+) -> None:
+    """The SEND improvement plan's timeliness KPIs, month by month (or the DfE check)."""
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    now = today()
+    with user_errors():
+        settings = clock_settings()
+    if dfe:
+        if calendar_year is None:
+            fail("Enter --calendar-year YYYY with --dfe")
+        if from_month or to_month:
+            fail("--dfe takes --calendar-year, not --from or --to")
+        if fmt not in ("json", "csv"):
+            fail("--dfe writes json or csv: enter --format json or --format csv")
+        day = parse_day(as_of, "--as-of") or date(calendar_year, 12, 31)
+        if day > now:
+            fail(
+                f"The figures are as of {day.isoformat()}, which has not passed yet: "
+                "enter an --as-of day up to today, or an earlier year"
+            )
+        with user_errors(), session_scope() as session:
+            year = dfe_year(
+                session,
+                year=calendar_year,
+                settings=settings,
+                as_of=day,
+                team=team,
+                officer=officer,
+            )
+        text = dfe_to_json(year) if fmt == "json" else dfe_to_csv(year)
+        _write(text.encode(), output, binary=False)
+        return
+    if as_of is not None:
+        fail("--as-of goes with --dfe; a scorecard month is always read as of its last day")
+    if calendar_year is not None:
+        if from_month or to_month:
+            fail("Enter either --calendar-year or --from and --to, not both")
+        first, last = Month(calendar_year, 1), Month(calendar_year, 12)
+    elif from_month is None:
+        fail("Enter --from YYYY-MM (and --to YYYY-MM), or --calendar-year YYYY")
+    else:
+        first = _month(from_month, "--from")
+        last = _month(to_month, "--to") if to_month else first
+    if last < first:
+        fail(f"--to ({last}) must not be before --from ({first})")
+    if last.last >= now:
+        fail(
+            f"{last} has not ended yet: its figures are as of its last day, "
+            f"{last.last.isoformat()}. Enter a --to month that has ended"
+        )
+    with user_errors(), session_scope() as session:
+        card = compute_scorecard(
+            session, first=first, last=last, settings=settings, team=team, officer=officer
+        )
+    _write(render(card, fmt), output, binary=fmt == "xlsx")
