@@ -1,0 +1,76 @@
+"""The letters as a council officer meets them, through `ehc`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pypdf import PdfReader
+
+EHC = str(Path(sys.executable).parent / "ehc")
+
+
+def run(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EHC_ACTOR": "cli.tester", "EHC_DATABASE_URL": db}
+    return subprocess.run([EHC, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_record_a_case_to_its_final_plan_and_read_its_letters(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    steps = [
+        ["case", "update", "C1", "--set", "child_name=Sam Sample", "--set",
+         "date_of_birth=2015-03-14", "--set", "parent_name=Jo Sample"],
+        ["case", "record", "C1", "request_received", "--date", "2024-01-08",
+         "--set", "source=parent"],
+        ["case", "record", "C1", "decision_to_assess", "--date", "2024-02-12"],
+        ["case", "record", "C1", "draft_plan_issued", "--date", "2024-04-22"],
+        ["case", "record", "C1", "final_plan_issued", "--date", "2024-05-20"],
+    ]  # fmt: skip
+    for step in steps:
+        done = run(*step, db=sqlite_url)
+        assert done.returncode == 0, done.stderr
+        assert "Sam" not in done.stdout and "2015" not in done.stdout
+
+    listed = json.loads(run("letters", "list", "--case", "C1", "--json", db=sqlite_url).stdout)
+    assert [(x["type"], x["recipient"], x["status"]) for x in listed] == [
+        ("acknowledgement_of_request", "parent", "awaiting_details"),
+        ("decision_to_assess", "parent", "awaiting_details"),
+        ("draft_plan_cover", "parent", "awaiting_details"),
+        ("final_plan_cover", "parent", "awaiting_details"),
+    ]
+    assert listed[0]["missing"] == ["parent_address"]
+    assert set(listed[0]) >= {"id", "type", "event", "recipient", "status", "created_at"}
+    refused = run("letters", "show", str(listed[0]["id"]), db=sqlite_url)
+    assert refused.returncode == 2 and "parent_address" in refused.stderr
+
+    filled = run("case", "update", "C1", "--set",
+                 "parent_address=12 Example Road, Exampletown, EX1 2AB", db=sqlite_url)  # fmt: skip
+    assert filled.returncode == 0, filled.stderr
+    listed = json.loads(run("letters", "list", "--case", "C1", "--json", db=sqlite_url).stdout)
+    assert {x["status"] for x in listed} == {"ready"}
+
+    pdf = tmp_path / "final.pdf"
+    shown = run("letters", "show", str(listed[3]["id"]), "--format", "pdf", "--output", str(pdf),
+                db=sqlite_url)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "You must appeal by Monday 22 July 2024" in " ".join(text.split())
+    email = run("letters", "show", str(listed[1]["id"]), "--format", "text", db=sqlite_url)
+    assert "Monday 27 May 2024" in email.stdout
+
+
+def test_preview_every_letter(tmp_path: Path) -> None:
+    listed = run("letters", "preview", "all", db="sqlite://")
+    assert listed.returncode == 0 and "final_plan_cover" in listed.stdout
+    out = tmp_path / "p.pdf"
+    done = run("letters", "preview", "decision_not_to_assess", "--format", "pdf",
+               "--output", str(out), "--large-print", db="sqlite://")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    text = run("letters", "preview", "final_plan_cover", "--format", "text", db="sqlite://")
+    assert "You must appeal by Monday 22 July 2024." in text.stdout
+    assert run("letters", "preview", "nonsense", db="sqlite://").returncode == 2
