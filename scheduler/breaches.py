@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from scheduler.store import C, D, deadlines_as_of
@@ -96,6 +97,17 @@ class Filters:
             raise InvalidInput("Enter --due-within as a whole number of days, 0 or more")
 
 
+def unindexed(column: sa.Column[Any], dialect: str) -> ColumnElement[Any]:
+    """The column, written `+column` on SQLite so the planner does not use its index.
+
+    The breach queue's range on `due` covers most of the table, and on 50,000 cases
+    SQLite reads it five times faster by scanning than through `ix_deadlines_due`.
+    """
+    if dialect != "sqlite":
+        return column
+    return sa.type_coerce(sa.literal_column(f"+{column.table.name}.{column.name}"), column.type)  # type: ignore[attr-defined]
+
+
 def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa.Select[Any]:
     """The breach queue as one SELECT: open deadlines due by `as_of` + `due_within` days.
 
@@ -106,7 +118,7 @@ def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa
     x = sa.literal(as_of, sa.Date)
     horizon = sa.literal(as_of + timedelta(days=f.due_within), sa.Date)
     query = deadlines_as_of(as_of, dialect).where(
-        D.due <= horizon,
+        unindexed(D.due, dialect) <= horizon,
         sa.or_(D.met_on.is_(None), D.met_on > x),
         sa.or_(D.cancelled_on.is_(None), D.cancelled_on > x),
     )
@@ -119,7 +131,7 @@ def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa
     # Overdue deadlines have due < as_of <= the due of pending ones, and days late is
     # as_of - due: so due ascending is "overdue first, most days late first".
     return query.order_by(
-        D.due,
+        unindexed(D.due, dialect),
         C.reference,
         D.kind,
         sa.func.coalesce(D.advice, ""),

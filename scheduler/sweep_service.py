@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from scheduler.breaches import Filters, queue_query
+from scheduler.breaches import Filters, queue_query, unindexed
 from scheduler.calendar import WorkingDays
 from scheduler.notify import (
     BREACHED,
@@ -59,7 +59,7 @@ def _log_breaches(session: Session, as_of: date, now: datetime, dialect: str) ->
     """Set-based: every breached deadline as of the day, not yet in the log, goes in."""
     x = sa.literal(as_of, sa.Date)
     # A breach needs due < as_of (late, lapsed or overdue): cheap pre-filter.
-    found = deadlines_as_of(as_of, dialect).where(D.due < x).subquery()
+    found = deadlines_as_of(as_of, dialect).where(unindexed(D.due, dialect) < x).subquery()
     chosen = sa.select(
         found.c.case_id,
         found.c.kind,
