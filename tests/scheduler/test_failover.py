@@ -113,7 +113,8 @@ def test_a_standby_takes_over_when_the_leader_is_killed(
         held = scalar(
             db_url,
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND s.application_name = 'ehc-scheduler'",
+            "WHERE l.locktype = 'advisory' AND l.granted AND s.application_name = 'ehc-scheduler' "
+            "AND s.datname = current_database()",
         )
         assert held == 1
 

@@ -41,7 +41,8 @@ def test_a_leader_that_lost_its_connection_knows_it(postgres_url: str) -> None:
             conn.execute(
                 sa.text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = 'ehc-scheduler' AND pid <> pg_backend_pid()"
+                    "WHERE application_name = 'ehc-scheduler' AND pid <> pg_backend_pid() "
+                    "AND datname = current_database()"
                 )
             )
         assert not lock.still_held()  # ...so it steps down
