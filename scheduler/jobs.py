@@ -41,6 +41,7 @@ class SweepReport:
     notifications_queued: int
     notifications_sent: int
     notifications_failed: int
+    chaser_letters: int = 0
 
 
 def runner_name() -> str:
@@ -113,14 +114,17 @@ def run_sweep(
         notifications_queued=result.notifications_queued,
         notifications_sent=sent,
         notifications_failed=failed,
+        chaser_letters=result.chaser_letters,
     )
     log.info(
-        "Sweep as of %s: %d new breaches logged, %d notifications queued, %d sent, %d failed",
+        "Sweep as of %s: %d new breaches logged, %d notifications queued, %d sent, "
+        "%d failed, %d advice reminder or chaser letters",
         as_of.isoformat(),
         report.breaches_logged,
         report.notifications_queued,
         sent,
         failed,
+        report.chaser_letters,
     )
     return report
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from letters.chasers import queue_advice_chasers
 from scheduler.breaches import Filters, queue_query, unindexed
 from scheduler.calendar import WorkingDays
 from scheduler.notify import (
@@ -46,6 +47,7 @@ class SweepResult:
     as_of: date
     breaches_logged: int
     notifications_queued: int
+    chaser_letters: int = 0
 
 
 def _insert_ignoring_duplicates(dialect: str, table: sa.Table) -> Any:
@@ -187,7 +189,8 @@ def sweep(
     staff: Staff,
     runner: str,
 ) -> SweepResult:
-    """Log the day's new breaches and queue its notifications, in one transaction."""
+    """Log the day's new breaches, queue its notifications and its advice reminder and
+    chaser letters (reg 8(1)), in one transaction."""
     dialect = session.get_bind().dialect.name
     now = clock()
     try:
@@ -200,6 +203,9 @@ def sweep(
                 rows[start : start + 1000],
             )
             queued += len(inserted.all())
+        chasers = queue_advice_chasers(
+            session=session, as_of=as_of, clock=clock, working_days=working_days
+        )
         session.add(
             SweepRun(
                 as_of=as_of,
@@ -213,7 +219,12 @@ def sweep(
     except BaseException:
         session.rollback()
         raise
-    return SweepResult(as_of=as_of, breaches_logged=logged, notifications_queued=queued)
+    return SweepResult(
+        as_of=as_of,
+        breaches_logged=logged,
+        notifications_queued=queued,
+        chaser_letters=len(chasers),
+    )
 
 
 # -- delivery --------------------------------------------------------------------

@@ -280,10 +280,37 @@ def test_ehc_sweep_command(sqlite_url: str, clock, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(app, ["sweep", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "Sweep as of 2026-11-20: 2 new breaches logged, 4 notifications queued, 4 sent\n"
+        "Sweep as of 2026-11-20: 2 new breaches logged, 4 notifications queued, 4 sent; "
+        "0 advice reminder or chaser letters\n"
     )
     result = CliRunner().invoke(app, ["sweep", "--as-of", AS_OF.isoformat()])
     assert "0 new breaches logged, 0 notifications queued, 0 sent" in result.stdout
     monkeypatch.setenv("EHC_TEAM_MANAGERS", "North")
     result = CliRunner().invoke(app, ["sweep", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 2 and "EHC_TEAM_MANAGERS" in result.output
+
+
+def test_sweep_queues_advice_chasers_once(session: Session, clock) -> None:
+    """Reg 8(1): the sweep writes the overdue-advice chaser, once, in its own transaction."""
+    from tests.workflow.factories import ev, record_all
+
+    record_all(
+        session=session,
+        case_ref="ADVICE",
+        events=[
+            ev("request_received", "2026-08-03", source="school"),
+            ev("decision_to_assess", "2026-09-07"),
+            # Tue 8 Sep + 42 days -> due Tue 20 Oct: overdue on Fri 20 Nov.
+            ev("advice_requested", "2026-09-08", advice="psychological"),
+            # Mon 12 Oct + 42 -> due Mon 23 Nov: within 5 working days of Fri 20 Nov.
+            ev("advice_requested", "2026-10-12", advice="health"),
+        ],
+        clock=clock,
+    )
+    first = sweep(session, clock, RecordingSender())
+    assert first.chaser_letters == 2
+    letters = rows(session, "SELECT type FROM letters WHERE type LIKE 'advice_%' ORDER BY type")
+    assert [t for (t,) in letters] == ["advice_overdue", "advice_reminder"]
+    again = sweep(session, clock, RecordingSender())
+    assert again.chaser_letters == 0
+    assert len(rows(session, "SELECT id FROM letters WHERE type LIKE 'advice_%'")) == 2

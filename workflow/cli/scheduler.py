@@ -40,4 +40,5 @@ def sweep(
         f"Sweep as of {report.as_of.isoformat()}: {report.breaches_logged} new breaches logged, "
         f"{report.notifications_queued} notifications queued, {report.notifications_sent} sent"
         + (f", {report.notifications_failed} failed" if report.notifications_failed else "")
+        + f"; {report.chaser_letters} advice reminder or chaser letters"
     )
