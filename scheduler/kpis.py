@@ -7,13 +7,14 @@ case's state is that left by its last state-changing event on or before the
 month end. Later events are ignored, so a month's figures change only through
 back-dated events.
 
-All counting is set-based SQL, on SQLite and PostgreSQL:
+All counting is set-based SQL, on SQLite and PostgreSQL, one statement each:
 
-- the deadline indicators: one SELECT per month over `deadlines_as_of(month end)`,
-  with conditional sums;
-- the snapshot indicators (open assessments, their ages, the review backlog): one
-  SELECT for all months over a per-case timeline of events (window functions),
-  each month end falling into exactly one span of each case.
+- the deadline indicators: the stored deadlines joined to a small table of the
+  months, each row read as of its month's end with `scheduler.store.status_columns`
+  (exactly `deadlines_as_of(month end)`, month by month, in one scan);
+- the snapshot indicators (open assessments, their ages, the review backlog): a
+  per-case timeline of events (window functions), each month end falling into
+  exactly one span of each case.
 
 Python only divides and rounds (`Decimal`, half up): numerators and denominators
 are exact integers straight from SQL.
@@ -21,7 +22,7 @@ are exact integers straight from SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -965,7 +966,3 @@ def dfe_year(
         team=team,
         officer=officer,
     )
-
-
-def indicator_ids() -> Iterable[str]:
-    return (i.id for i in INDICATORS)
