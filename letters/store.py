@@ -23,6 +23,7 @@ from letters.config import load_council
 from letters.contexts import Addressee, Child, Council, LetterContext
 from letters.facts import facts_for
 from letters.models import AWAITING, READY, CasePeople, Letter
+from letters.people import FIELDS as PERSON_FIELDS
 from letters.recipients import delivery, family_recipient, missing_for
 from letters.render import html_to_text, render_html, render_pdf, sha256
 from scheduler.deadlines import Evaluation, Settings
@@ -32,19 +33,7 @@ from workflow.models import Case, StoredEvent
 Clock = Callable[[], datetime]
 LONDON = ZoneInfo("Europe/London")
 
-PEOPLE_FIELDS = (
-    "child_name",
-    "date_of_birth",
-    "setting",
-    "parent_name",
-    "parent_address",
-    "parent_email",
-    "young_person_address",
-    "young_person_email",
-    "communication",
-    "large_print",
-    "parent_copy",
-)
+PEOPLE_FIELDS = PERSON_FIELDS  # the people on a case (letters.people)
 
 
 def letter_day(clock: Clock) -> date:

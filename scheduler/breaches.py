@@ -16,25 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from scheduler.deadlines import KINDS
 from scheduler.store import C, D, deadlines_as_of
 from workflow.errors import InvalidInput
 
 DEFAULT_DUE_WITHIN_DAYS = 14
-# Every deadline kind of spec section 3, for checking --kind.
-KINDS = (
-    "decision_to_assess",
-    "advice",
-    "decision_not_to_issue",
-    "final_plan",
-    "annual_review",
-    "review_report",
-    "review_decision",
-    "amended_plan",
-    "phase_transfer",
-    "transfer_notice",
-    "mediation",
-    "order_compliance",
-)
 FIELDS = (
     "case",
     "kind",

@@ -22,6 +22,22 @@ from workflow.machine import CaseFlow
 E = EventType
 REGS = "SEND Regulations 2014"
 
+# Every deadline kind of spec section 3, in the spec's order.
+KINDS = (
+    "decision_to_assess",
+    "advice",
+    "decision_not_to_issue",
+    "final_plan",
+    "annual_review",
+    "review_report",
+    "review_decision",
+    "amended_plan",
+    "phase_transfer",
+    "transfer_notice",
+    "mediation",
+    "order_compliance",
+)
+
 # Kinds whose cancellation never makes them lapse: they limit a decision rather than
 # require one (spec section 5).
 NEVER_LAPSE = frozenset({"decision_not_to_issue"})

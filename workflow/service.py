@@ -135,6 +135,25 @@ def _lock_case(session: Session, case_ref: str) -> Case | None:
     return session.exec(select(Case).where(Case.reference == case_ref).with_for_update()).first()
 
 
+def _case_for_change(
+    session: Session, case_ref: str, expected_version: int | None, now: datetime
+) -> tuple[Case, int]:
+    """Lock the case (opening a new one if the reference is new); return it and its version.
+
+    Raises `ConcurrentUpdate` when the caller read an older version than the stored one.
+    """
+    case = _lock_case(session, case_ref)
+    if case is None:
+        if expected_version not in (None, 0):
+            raise CaseNotFound(case_ref)
+        case = Case(reference=case_ref, state="new", version=0, created_at=now, updated_at=now)
+        session.add(case)
+        session.flush()
+    if expected_version is not None and expected_version != case.version:
+        raise ConcurrentUpdate(case_ref)
+    return case, case.version
+
+
 def _events_of(session: Session, case_id: int) -> list[StoredEvent]:
     return list(
         session.exec(
@@ -258,16 +277,7 @@ def record_event(
         if name in CASE_FIELDS
     }
     try:
-        case = _lock_case(session, case_ref)
-        if case is None:
-            if expected_version not in (None, 0):
-                raise CaseNotFound(case_ref)
-            case = Case(reference=case_ref, state="new", version=0, created_at=now, updated_at=now)
-            session.add(case)
-            session.flush()
-        seen = case.version
-        if expected_version is not None and expected_version != seen:
-            raise ConcurrentUpdate(case_ref)
+        case, seen = _case_for_change(session, case_ref, expected_version, now)
         assert case.id is not None
         stored = _events_of(session, case.id)
         sequence = (stored[-1].sequence if stored else 0) + 1
@@ -590,16 +600,7 @@ def update_case(
     now = clock()
     parsed = letter_people.parse_details(details, today_in_england(clock), f"Case {case_ref}")
     try:
-        case = _lock_case(session, case_ref)
-        if case is None:
-            if expected_version not in (None, 0):
-                raise CaseNotFound(case_ref)
-            case = Case(reference=case_ref, state="new", version=0, created_at=now, updated_at=now)
-            session.add(case)
-            session.flush()
-        seen = case.version
-        if expected_version is not None and expected_version != seen:
-            raise ConcurrentUpdate(case_ref)
+        case, seen = _case_for_change(session, case_ref, expected_version, now)
         assert case.id is not None
         on_case = {"date_of_birth": parsed["date_of_birth"]} if "date_of_birth" in parsed else {}
         _bump(session, case, seen, now, **on_case)
