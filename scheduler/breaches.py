@@ -91,7 +91,7 @@ def unindexed(column: sa.Column[Any], dialect: str) -> ColumnElement[Any]:
     """
     if dialect != "sqlite":
         return column
-    return sa.type_coerce(sa.literal_column(f"+{column.table.name}.{column.name}"), column.type)  # type: ignore[attr-defined]
+    return sa.type_coerce(sa.literal_column(f"+{column.table.name}.{column.name}"), column.type)
 
 
 def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa.Select[Any]:

@@ -342,8 +342,8 @@ def _nice_ceiling(value: float) -> float:
     magnitude = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+            return float(step * magnitude)
+    return float(10 * magnitude)
 
 
 def chart(indicator: Indicator, figures: list[Figure], months: list[Month]) -> Chart:

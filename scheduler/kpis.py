@@ -605,7 +605,7 @@ class _OuterFirst(Join):
 
 @compiles(_OuterFirst)
 def _join(element: _OuterFirst, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.visit_join(element, **kw)
+    return str(compiler.visit_join(element, **kw))  # type: ignore[no-untyped-call]
 
 
 @compiles(_OuterFirst, "sqlite")
