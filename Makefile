@@ -4,8 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export EHC_DATABASE_URL ?= sqlite:///./ehc.db
 
+# The 12 full months before this one, for the scorecard hint after `make run`.
+KPI_TO := $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
+KPI_FROM := $(shell date -d "$$(date +%Y-%m-01) -12 months" +%Y-%m)
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test pytest lint format golden bench clean
+.PHONY: help install run scheduler test pytest lint format golden bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -23,6 +27,17 @@ run: install ## Migrate the SQLite database, load demo cases, show them
 	$(BIN)/ehc db upgrade
 	$(BIN)/ehc demo load
 	$(BIN)/ehc summary
+	@echo
+	$(BIN)/ehc breaches --due-within 7
+	@echo
+	@echo "Next: $(BIN)/ehc case show DEMO00001"
+	@echo "      $(BIN)/ehc kpi --from $(KPI_FROM) --to $(KPI_TO) --format html --output kpi.html"
+	@echo "      make scheduler   (the daily sweep and monthly export; Ctrl-C stops it)"
+	@echo "Database: $(EHC_DATABASE_URL)"
+
+scheduler: install ## Run the scheduler process in the foreground
+	$(BIN)/ehc db upgrade
+	$(BIN)/ehc scheduler
 
 test: install lint pytest ## Lint, type-check and run every test (PostgreSQL included)
 
