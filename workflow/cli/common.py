@@ -6,16 +6,15 @@ anything else.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import NoReturn
 
 import typer
 
 from workflow.errors import WorkflowError
+from workflow.service import system_clock, today_in_england
 
 EXIT_BAD_INPUT = 2
 EXIT_FAULT = 1
@@ -44,28 +43,6 @@ def parse_day(value: str | None, what: str) -> date | None:
         fail(f"{what} must be a real date in the form YYYY-MM-DD (got {value!r})")
 
 
-LONDON = ZoneInfo("Europe/London")
-
-
 def today() -> date:
     """Today in England, from the system clock: read only here, at the edge."""
-    return datetime.now(LONDON).date()
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def write_output(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-
-
-Clock = Callable[[], datetime]
-
-
-def jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
+    return today_in_england(system_clock)
