@@ -11,6 +11,7 @@ and review the diff (and bump the letter's `version` in the catalogue).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,19 @@ VARIANTS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
+# Every letter inlines the same stylesheet: it is compared once, in its own snapshot,
+# and each letter's snapshot holds a marker in its place (so wording changes show up
+# in review without 40 copies of the CSS).
+STYLE = re.compile(r"<style>\n(.*?)</style>", re.S)
+STYLE_MARKER = "<style>(letter.css.snapshot)</style>"
+
+
+def without_stylesheet(html: str) -> tuple[str, str]:
+    found = STYLE.search(html)
+    assert found, "a letter must inline its stylesheet (PDF rendering needs it)"
+    return html[: found.start()] + STYLE_MARKER + html[found.end() :], found.group(1)
+
+
 def check(name: str, rendered: str) -> None:
     path = SNAPSHOTS / name
     if UPDATE:
@@ -62,7 +76,9 @@ def test_snapshot(
 ) -> None:
     ctx = sample_context(letter_type, council=COUNCIL, people=people, overrides=overrides)
     html = render_html(CATALOGUE[letter_type], ctx)
-    check(f"{name}.html", html)
+    body, stylesheet = without_stylesheet(html)
+    check(f"{name}.html", body)
+    check("letter.css.snapshot", stylesheet)
     check(f"{name}.txt", html_to_text(html))
 
 
