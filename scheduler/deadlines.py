@@ -84,6 +84,7 @@ class Deadline:
     cancelled_on: date | None = None
     exception: str | None = None
     created_on: date | None = None  # date of the event that created it
+    position: int = 0  # order of creation within the case
     exception_on: date | None = None  # date of the exception_recorded that excused it
     # A final_plan cancelled by a decision not to issue never lapses (section 5).
     never_lapses: bool = False
@@ -200,6 +201,7 @@ class _Clock:
 
     def add(self, deadline: Deadline) -> Deadline:
         deadline.created_on = self.today
+        deadline.position = len(self.deadlines)
         self.deadlines.append(deadline)
         return deadline
 

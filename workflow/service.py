@@ -199,11 +199,10 @@ def _write_deadlines(session: Session, case_id: int, evaluation: Evaluation) -> 
 
 
 def deadline_rows(case_id: int, evaluation: Evaluation) -> list[dict[str, Any]]:
-    ordered = sorted(evaluation.deadlines, key=lambda d: d.created_on or d.starts)
     return [
         {
             "case_id": case_id,
-            "position": position,
+            "position": d.position,
             "kind": d.kind,
             "advice": d.advice,
             "ref": d.ref,
@@ -218,7 +217,7 @@ def deadline_rows(case_id: int, evaluation: Evaluation) -> list[dict[str, Any]]:
             "exception": d.exception,
             "exception_on": d.exception_on,
         }
-        for position, d in enumerate(ordered)
+        for d in evaluation.deadlines
     ]
 
 
