@@ -9,7 +9,7 @@ KPI_TO := $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
 KPI_FROM := $(shell date -d "$$(date +%Y-%m-01) -12 months" +%Y-%m)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run scheduler test pytest lint format golden bench clean
+.PHONY: help install assets run serve scheduler test pytest lint format golden bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -23,25 +23,41 @@ $(BIN)/ehc: pyproject.toml
 
 install: $(BIN)/ehc ## Create .venv and install the engine with its dev tools
 
-run: install ## Migrate the SQLite database, load demo cases, show them
+# GOV.UK Frontend from npm (package-lock.json pins it), compiled with our styles.
+STATIC := web/static
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(STATIC)/app.css: node_modules/.package-lock.json web/assets/app.scss web/assets/init.js
+	mkdir -p $(STATIC)
+	npx sass --pkg-importer=node --style=compressed --no-source-map web/assets/app.scss $(STATIC)/app.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js web/assets/init.js $(STATIC)/
+
+assets: $(STATIC)/app.css ## Build the web app's CSS and JavaScript (needs Node.js and npm)
+
+run: install assets ## Demo: migrate SQLite, load demo cases and users, serve on :8000
 	$(BIN)/ehc db upgrade
 	$(BIN)/ehc demo load
 	$(BIN)/ehc summary
 	@echo
-	$(BIN)/ehc breaches --due-within 7
+	$(BIN)/ehc users demo
 	@echo
-	@echo "Next: $(BIN)/ehc case show DEMO00001"
-	@echo "      $(BIN)/ehc kpi --from $(KPI_FROM) --to $(KPI_TO) --format html --output kpi.html"
-	@echo "      make scheduler   (the daily sweep and monthly export; Ctrl-C stops it)"
-	@echo "Database: $(EHC_DATABASE_URL)"
+	@echo "Open http://127.0.0.1:8000 and sign in with one of the users above."
+	@echo "Database: $(EHC_DATABASE_URL). The CLI works beside it, e.g. $(BIN)/ehc breaches"
+	$(BIN)/ehc serve --host 127.0.0.1 --port 8000
+
+serve: install assets ## Serve the web app and scheduler on the configured database
+	$(BIN)/ehc db upgrade
+	$(BIN)/ehc serve
 
 scheduler: install ## Run the scheduler process in the foreground
 	$(BIN)/ehc db upgrade
 	$(BIN)/ehc scheduler
 
-test: install lint pytest ## Lint, type-check and run every test (PostgreSQL included)
+test: install assets lint pytest ## Lint, type-check and run every test (PostgreSQL included)
 
-pytest: install ## Run the test suite only
+pytest: install assets ## Run the test suite only
 	$(BIN)/pytest
 
 lint: install ## ruff and mypy
@@ -56,8 +72,15 @@ format: install ## Format the code with ruff
 golden: install ## Check `ehc deadlines` against ../shared/golden
 	$(PYTHON) ../shared/golden/check_deadlines.py --ehc $(BIN)/ehc
 
-bench: install ## Run the benchmarks in bench/ (minutes)
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+# Benchmarks (docs/performance.md): SCALE=council|national, SCENARIOS=breaches,kpis, BENCH_ARGS=--fresh
+SCALE ?= council
+.PHONY: bench-national
+bench: install ## Benchmarks: council scale on SQLite, 50,000 cases (minutes)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --scale $(SCALE) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(BENCH_ARGS)
+
+bench-national: ## Benchmarks: national scale on PostgreSQL, 500,000 cases (first run ~30 min)
+	$(MAKE) bench SCALE=national
 
 clean: ## Remove the virtual environment, caches and the demo database
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info ehc.db ehc.db-*
+	rm -rf $(VENV) node_modules $(STATIC) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info ehc.db ehc.db-*

@@ -6,13 +6,14 @@ import typer
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from workflow.cli import cases, data, db, demo
+from workflow.cli import cases, data, db, demo, users
 from workflow.cli import letters as letters_cli
 from workflow.cli import scheduler as scheduler_cli
 from workflow.cli.breaches import breaches
 from workflow.cli.common import EXIT_FAULT
 from workflow.cli.deadlines import deadlines
 from workflow.cli.kpi import kpi
+from workflow.cli.serve import serve
 from workflow.config import database_url
 
 app = typer.Typer(
@@ -35,12 +36,14 @@ app.add_typer(data.import_app, name="import")
 app.add_typer(letters_cli.app, name="letters")
 app.add_typer(data.export_app, name="export")
 app.add_typer(demo.app, name="demo")
+app.add_typer(users.app, name="users")
 app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
 app.command("kpi")(kpi)
 app.command("breaches")(breaches)
 app.command("scheduler")(scheduler_cli.scheduler)
 app.command("sweep")(scheduler_cli.sweep)
+app.command("serve")(serve)
 
 
 def main() -> None:

@@ -1,0 +1,146 @@
+"""Web fixtures: the app on a fresh database (SQLite and PostgreSQL), users of each role
+and signed-in test clients.
+
+Passwords are hashed with argon2id at the lowest cost here, so tests stay fast;
+the hashing code is the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from web.app import create_app
+from web.context import WebContext
+from workflow import accounts
+from workflow.db import new_session
+from workflow.service import record_event
+
+PASSWORD = "correct horse battery"
+TEAM = "North"
+OFFICER_NAME = "North officer 1"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
+def app(engine: Engine, clock: Callable[[], datetime]) -> FastAPI:
+    return create_app(WebContext(engine=engine, clock=clock))
+
+
+@dataclass(frozen=True)
+class People:
+    officer: str = "officer@council.example"
+    other_officer: str = "south.officer@council.example"
+    manager: str = "manager@council.example"
+    viewer: str = "viewer@council.example"
+    admin: str = "admin@council.example"
+
+
+@pytest.fixture
+def people(engine: Engine, clock: Callable[[], datetime]) -> People:
+    p = People()
+    with new_session(engine) as session:
+        for email, name, role, team in (
+            (p.officer, OFFICER_NAME, "officer", TEAM),
+            (p.other_officer, "South officer 1", "officer", "South"),
+            (p.manager, "Mo Manager", "manager", None),
+            (p.viewer, "Vi Viewer", "viewer", None),
+            (p.admin, "Ad Admin", "admin", None),
+        ):
+            accounts.add_user(
+                session=session,
+                email=email,
+                name=name,
+                role=role,
+                team=team,
+                password=PASSWORD,
+                actor="test",
+                clock=clock,
+            )
+    return p
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+class Browser(TestClient):
+    """A test client that remembers the CSRF token of the last page it read."""
+
+    csrf: str = ""
+
+    def page(self, url: str, **kw: object) -> str:
+        response = self.get(url, **kw)  # type: ignore[arg-type]
+        assert response.status_code == 200, (url, response.status_code, response.text[:500])
+        found = CSRF_FIELD.search(response.text)
+        if found:
+            self.csrf = found.group(1)
+        return response.text
+
+    def submit(self, url: str, data: dict[str, str], **kw: object):  # type: ignore[no-untyped-def]
+        return self.post(url, data={"csrf_token": self.csrf, **data}, **kw)  # type: ignore[arg-type]
+
+
+def sign_in(client: Browser, email: str, password: str = PASSWORD) -> Browser:
+    client.page("/sign-in")
+    response = client.submit(
+        "/sign-in", {"email": email, "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+@pytest.fixture
+def browser(app: FastAPI) -> Iterator[Callable[[str | None], Browser]]:
+    """Make clients: `browser(email)` signed in as that user, `browser(None)` anonymous."""
+    made: list[Browser] = []
+
+    def make(email: str | None) -> Browser:
+        client = Browser(app, base_url="http://testserver")
+        client.__enter__()
+        made.append(client)
+        return sign_in(client, email) if email else client
+
+    yield make
+    for client in made:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def open_case(session: Session, clock: Callable[[], datetime]) -> str:
+    """A North-team case of the officer, with a request and a decision to assess."""
+    ref = "WEB001"
+    record_event(
+        session=session,
+        case_ref=ref,
+        event={"type": "request_received", "date": "2026-09-01", "source": "parent"},
+        actor="test",
+        clock=clock,
+        case_fields={"team": TEAM, "officer": OFFICER_NAME},
+    )
+    record_event(
+        session=session,
+        case_ref=ref,
+        event={"type": "decision_to_assess", "date": "2026-10-05"},
+        actor="test",
+        clock=clock,
+    )
+    return ref

@@ -1,0 +1,1 @@
+"""The web app for case officers and managers (GOV.UK Design System) and its JSON API."""

@@ -1,0 +1,176 @@
+"""Who is asking, and may they: sign-in sessions, API tokens, roles and CSRF.
+
+Denied unless granted, in two layers:
+- `authenticate` (middleware) refuses every request that has neither a live
+  session cookie nor a valid bearer token, except the few public paths
+  (sign-in, `/health`, static assets). Unknown paths are refused too.
+- Each route then states the roles it allows with `allow(...)`; a test
+  checks that every route does.
+
+Forms carry the session's CSRF token (`csrf_token` field), checked by
+`check_csrf`; API writes made with a session cookie must send it as the
+`X-CSRF-Token` header. Requests with a bearer token carry no cookies, so CSRF
+does not apply to them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.status import HTTP_303_SEE_OTHER
+
+from web.context import WebContext
+from workflow import accounts
+from workflow.account_models import ROLES, User
+from workflow.db import new_session
+
+SESSION_COOKIE = "ehc_session"
+SIGN_IN_CSRF_COOKIE = "ehc_sign_in_csrf"
+PUBLIC_PATHS = frozenset({"/health", "/sign-in"})
+PUBLIC_PREFIXES = ("/static/",)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# What each role may do (issue 7): officers work their team's cases, managers
+# every team's plus the breach queue, scorecard and reassignment, viewers the
+# scorecard only (no personal data), admins the user accounts.
+CASEWORK = ("officer", "manager")
+__all__ = ["ROLES", "CASEWORK", "Principal", "allow", "check_csrf"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    via: str  # "session" or "token"
+    csrf_token: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return self.user.email
+
+    def can_see_team(self, team: str | None) -> bool:
+        return self.user.role == "manager" or (
+            self.user.role == "officer" and team is not None and team == self.user.team
+        )
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _look_up(ctx: WebContext, key: str | None, token: str | None) -> Principal | None:
+    with new_session(ctx.engine) as session:
+        if token is not None:
+            user = accounts.token_user(session, token)
+            return Principal(user=user, via="token") if user else None
+        found = accounts.session_user(session, key, ctx.clock)
+        return Principal(user=found[0], via="session", csrf_token=found[1]) if found else None
+
+
+def refused(request: Request) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"detail": "Sign in: send a session cookie or an API token (Authorization: Bearer)"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/sign-in?next={_quote(target)}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+async def authenticate(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Middleware: attach the principal, or refuse before any route runs."""
+    request.state.principal = None
+    token = _bearer(request)
+    key = request.cookies.get(SESSION_COOKIE)
+    if token is not None or key:
+        ctx: WebContext = request.app.state.ctx
+        request.state.principal = await run_in_threadpool(_look_up, ctx, key, token)
+    if request.state.principal is None and not is_public(request.url.path):
+        return refused(request)
+    return await call_next(request)
+
+
+def principal(request: Request) -> Principal:
+    found: Principal | None = request.state.principal
+    if found is None:  # the middleware lets only public paths through without one
+        raise NotSignedIn()
+    return found
+
+
+def allow(*roles: str) -> Callable[..., Principal]:
+    """A dependency: the signed-in principal, if their role is one of `roles`."""
+
+    def dependency(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.user.role not in roles:
+            raise HTTPException(status_code=403, detail="You do not have access to this page")
+        if request.method in UNSAFE_METHODS and who.via == "session" and wants_json(request):
+            sent = request.headers.get("x-csrf-token", "")
+            if not who.csrf_token or not secrets.compare_digest(sent, who.csrf_token):
+                raise HTTPException(status_code=403, detail="Send the X-CSRF-Token header")
+        return who
+
+    dependency.roles = roles  # type: ignore[attr-defined]  # read by the route audit test
+    return dependency
+
+
+async def check_csrf(request: Request) -> None:
+    """A dependency for every form post: the form's token must match the session's."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    who: Principal | None = request.state.principal
+    expected = who.csrf_token if who else request.cookies.get(SIGN_IN_CSRF_COOKIE)
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise HTTPException(
+            status_code=403,
+            detail="This form has expired or did not come from this service. "
+            "Go back, reload the page and try again",
+        )
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def cookie_is_secure(request: Request) -> bool:
+    ctx: WebContext = request.app.state.ctx
+    return ctx.force_secure_cookies or request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, **kw: Any) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_is_secure(request),
+        path="/",
+        **kw,
+    )

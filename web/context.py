@@ -1,0 +1,42 @@
+"""What the web app runs with: its database engine, clock and clock settings.
+
+Built once at start-up (`create_app`) and kept on `app.state`, so tests can
+pass a fixed clock and a fresh database, and nothing reads the environment
+per request.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine
+
+from scheduler.calendar import WorkingDays
+from scheduler.deadlines import Settings
+from workflow import config
+from workflow.db import make_engine
+from workflow.service import Clock, system_clock, today_in_england
+
+
+@dataclass
+class WebContext:
+    engine: Engine
+    clock: Clock = system_clock
+    settings: Settings = field(default_factory=Settings)
+    working_days: WorkingDays = field(default_factory=WorkingDays)
+    # Secure cookies: on when served over HTTPS (or forced by EHC_SECURE_COOKIES=1).
+    force_secure_cookies: bool = False
+
+    def today(self) -> date:
+        return today_in_england(self.clock)
+
+    @classmethod
+    def from_environment(cls) -> WebContext:
+        return cls(
+            engine=make_engine(config.database_url()),
+            settings=config.clock_settings(),
+            working_days=config.working_days(),
+            force_secure_cookies=os.environ.get("EHC_SECURE_COOKIES") == "1",
+        )

@@ -1,0 +1,68 @@
+"""Jinja2 templates for the pages, with GOV.UK date formats and the navigation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from workflow.service import LONDON
+
+TEMPLATES = Path(__file__).parent / "templates"
+SERVICE_NAME = "EHC casework"
+
+# Navigation: (label, path, roles that see it).
+NAVIGATION = (
+    ("My cases", "/", ("officer", "manager")),
+    ("Breach queue", "/breaches", ("manager",)),
+    ("Scorecard", "/scorecard", ("manager", "viewer")),
+    ("Users", "/users", ("admin",)),
+)
+
+
+def long_date(value: date | datetime | None) -> str:
+    """GOV.UK style: 20 November 2026 (and 2:05pm for a timestamp, in UK time)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(LONDON)
+        hour = local.hour % 12 or 12
+        suffix = "am" if local.hour < 12 else "pm"
+        return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{suffix}"
+    return f"{value.day} {value:%B %Y}"
+
+
+def words(value: str | None) -> str:
+    """An identifier for people: decision_to_assess -> Decision to assess."""
+    if not value:
+        return ""
+    text = value.replace("_", " ")
+    return text[0].upper() + text[1:]
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.filters["long_date"] = long_date
+templates.env.filters["words"] = words
+templates.env.globals["service_name"] = SERVICE_NAME
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    who = getattr(request.state, "principal", None)
+    role = who.user.role if who else None
+    nav = [(label, path) for label, path, roles in NAVIGATION if role in roles]
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "who": who,
+            "csrf_token": who.csrf_token if who else context.pop("csrf_token", None),
+            "navigation": nav,
+            "current_path": request.url.path,
+            **context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,372 @@
+"""Staff accounts: adding and changing users, signing in and out, API tokens.
+
+Like `workflow.service`, each public function owns its transaction and writes
+its own audit entry. Passwords are hashed with argon2id; sign-in keys and API
+tokens are random, shown once and stored only as SHA-256 digests. Failed
+sign-ins are counted per email address and per client to throttle guessing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from workflow.account_models import (
+    ROLES,
+    ApiToken,
+    AuditEntry,
+    SignInFailure,
+    User,
+    WebSession,
+)
+from workflow.errors import ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.service import Clock
+
+SESSION_LIFETIME = timedelta(hours=10)  # a working day, then sign in again
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_CLIENT = 20
+MIN_PASSWORD_LENGTH = 12
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+class SignInRefused(WorkflowError):
+    http_status = 401
+
+    def __init__(self) -> None:
+        super().__init__("Enter a correct email address and password")
+
+
+class TooManyAttempts(WorkflowError):
+    http_status = 429
+
+    def __init__(self, minutes: int) -> None:
+        self.minutes = minutes
+        super().__init__(
+            f"There have been too many attempts to sign in. Wait {minutes} minutes and try again"
+        )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    key: str  # the cookie's value; only its digest is stored
+    csrf_token: str
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normal_email(email: Any) -> str:
+    if not isinstance(email, str) or not email.strip():
+        raise InvalidInput("Enter an email address")
+    value = email.strip().lower()
+    if len(value) > 320 or not EMAIL.match(value):
+        raise InvalidInput("Enter an email address in the correct format, like name@example.gov.uk")
+    return value
+
+
+def check_role(role: Any) -> str:
+    if role not in ROLES:
+        raise InvalidInput(f"Select a role: {', '.join(ROLES)}")
+    return str(role)
+
+
+def check_password(password: Any) -> str:
+    if not isinstance(password, str) or not password:
+        raise InvalidInput("Enter a password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
+    if len(password) > 1000:
+        raise InvalidInput("Password must be 1000 characters or fewer")
+    return password
+
+
+def _text(value: Any, what: str, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"Enter the {what}")
+        return None
+    if not isinstance(value, str) or len(value.strip()) > 100:
+        raise InvalidInput(f"The {what} must be 100 characters or fewer")
+    return value.strip()
+
+
+def _audit(
+    session: Session, now: datetime, actor: str, action: str, subject: str, **detail: Any
+) -> None:
+    session.add(AuditEntry(at=now, actor=actor, action=action, subject=subject, detail=detail))
+
+
+def _commit(session: Session, subject: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError as e:
+        session.rollback()
+        raise ConcurrentUpdate(subject) from e
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normal_email(email))).first()
+
+
+def get_user(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise InvalidInput(f"There is no user {normal_email(email)}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    users = list(session.exec(select(User).order_by(col(User.email))))
+    session.commit()
+    return users
+
+
+def add_user(
+    *,
+    session: Session,
+    email: str,
+    name: str,
+    role: str,
+    team: str | None,
+    password: str,
+    actor: str,
+    clock: Clock,
+) -> User:
+    email = normal_email(email)
+    name_ = _text(name, "name", required=True)
+    role = check_role(role)
+    team_ = _text(team, "team", required=role == "officer")
+    pw_hash = _hasher.hash(check_password(password))
+    now = clock()
+    if find_user(session, email) is not None:
+        session.rollback()
+        raise InvalidInput(f"There is already a user {email}")
+    user = User(
+        email=email,
+        name=name_ or "",
+        role=role,
+        team=team_,
+        password_hash=pw_hash,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    _audit(session, now, actor, "user_added", email, role=role, team=team_)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise InvalidInput(f"There is already a user {email}") from None
+    return user
+
+
+def update_user(
+    *,
+    session: Session,
+    email: str,
+    actor: str,
+    clock: Clock,
+    role: str | None = None,
+    team: str | None = None,
+    name: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+    expected_version: int | None = None,
+) -> User:
+    """Change a user's role, team, name, password or whether they can sign in.
+
+    Deactivating a user ends their sessions and revokes their API tokens.
+    """
+    changes: dict[str, Any] = {}
+    if role is not None:
+        changes["role"] = check_role(role)
+    if name is not None:
+        changes["name"] = _text(name, "name", required=True)
+    if team is not None:
+        changes["team"] = _text(team, "team", required=False)
+    if active is not None:
+        changes["active"] = bool(active)
+    new_hash = _hasher.hash(check_password(password)) if password is not None else None
+    now = clock()
+    user = get_user(session, email)
+    if expected_version is not None and user.version != expected_version:
+        session.rollback()
+        raise ConcurrentUpdate(user.email)
+    if changes.get("role", user.role) == "officer" and not changes.get("team", user.team):
+        session.rollback()
+        raise InvalidInput(f"Enter the team of {user.email}: an officer works in a team")
+    values = {**changes, "version": user.version + 1, "updated_at": now}
+    if new_hash is not None:
+        values["password_hash"] = new_hash
+    # Compare-and-set on the version, so two admins never overwrite each other.
+    done = session.execute(
+        sa.update(User).where(col(User.id) == user.id, col(User.version) == user.version),
+        values,
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ConcurrentUpdate(user.email)
+    if changes.get("active") is False or new_hash is not None:
+        _end_all(session, user, now)
+    detail = dict(changes)
+    if new_hash is not None:
+        detail["password"] = "changed"
+    _audit(session, now, actor, "user_changed", user.email, **detail)
+    _commit(session, user.email)
+    session.refresh(user)
+    session.commit()
+    return user
+
+
+def _end_all(session: Session, user: User, now: datetime) -> None:
+    session.execute(
+        sa.update(WebSession)
+        .where(col(WebSession.user_id) == user.id, col(WebSession.ended_at).is_(None))
+        .values(ended_at=now)
+    )
+    session.execute(
+        sa.update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+# -- signing in --------------------------------------------------------------------
+
+
+def _failures_since(session: Session, column: Any, value: str, since: datetime) -> int:
+    query = sa.select(sa.func.count()).where(column == value, col(SignInFailure.at) >= since)
+    return int(session.execute(query).scalar_one())
+
+
+def sign_in(*, session: Session, email: str, password: str, client: str, clock: Clock) -> SignedIn:
+    """Check the email and password and start a session.
+
+    Too many failures for the email address or the client in the last 15
+    minutes refuse even a correct password, so guessing is slow.
+    """
+    now = clock()
+    try:
+        email = normal_email(email)
+    except InvalidInput:
+        raise SignInRefused() from None
+    if not isinstance(password, str) or not password:
+        raise SignInRefused()
+    since = now - THROTTLE_WINDOW
+    if (
+        _failures_since(session, col(SignInFailure.email), email, since) >= MAX_FAILURES_PER_EMAIL
+        or _failures_since(session, col(SignInFailure.client), client[:64], since)
+        >= MAX_FAILURES_PER_CLIENT
+    ):
+        session.rollback()
+        raise TooManyAttempts(int(THROTTLE_WINDOW.total_seconds() // 60))
+    user = session.exec(select(User).where(User.email == email)).first()
+    if not _password_matches(user.password_hash if user else _DUMMY_HASH, password) or (
+        user is None or not user.active
+    ):
+        session.add(SignInFailure(email=email, client=client[:64], at=now))
+        session.commit()
+        raise SignInRefused()
+    assert user.id is not None
+    key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            key_sha256=digest(key),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    _audit(session, now, user.email, "signed_in", user.email)
+    session.commit()
+    return SignedIn(user=user, key=key, csrf_token=csrf)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def session_user(session: Session, key: str | None, clock: Clock) -> tuple[User, str] | None:
+    """The active user of a live session key, with the session's CSRF token."""
+    if not key:
+        return None
+    row = session.execute(
+        sa.select(User, col(WebSession.csrf_token))
+        .join(WebSession, col(WebSession.user_id) == col(User.id))
+        .where(
+            col(WebSession.key_sha256) == digest(key),
+            col(WebSession.ended_at).is_(None),
+            col(WebSession.expires_at) > clock(),
+            col(User.active).is_(True),
+        )
+    ).first()
+    session.commit()
+    return (row[0], row[1]) if row else None
+
+
+def sign_out(*, session: Session, key: str | None, clock: Clock) -> None:
+    if not key:
+        return
+    session.execute(
+        sa.update(WebSession)
+        .where(col(WebSession.key_sha256) == digest(key), col(WebSession.ended_at).is_(None))
+        .values(ended_at=clock())
+    )
+    session.commit()
+
+
+# -- API tokens ----------------------------------------------------------------------
+
+
+def issue_token(*, session: Session, email: str, actor: str, clock: Clock) -> str:
+    """A new API token for the user; printed once, stored only as its digest."""
+    user = get_user(session, email)
+    if not user.active:
+        session.rollback()
+        raise InvalidInput(f"{user.email} is deactivated: activate the user first")
+    assert user.id is not None
+    token = "ehc_" + secrets.token_urlsafe(32)
+    now = clock()
+    session.add(ApiToken(token_sha256=digest(token), user_id=user.id, created_at=now))
+    _audit(session, now, actor, "token_issued", user.email)
+    session.commit()
+    return token
+
+
+def token_user(session: Session, token: str | None) -> User | None:
+    if not token:
+        return None
+    user = session.exec(
+        select(User)
+        .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .where(
+            col(ApiToken.token_sha256) == digest(token),
+            col(ApiToken.revoked_at).is_(None),
+            col(User.active).is_(True),
+        )
+    ).first()
+    session.commit()
+    return user
