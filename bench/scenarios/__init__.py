@@ -1,0 +1,23 @@
+"""One module per scenario, each with `run(ctx: Context) -> dict` (see bench/context.py).
+
+The harness runs each in its own process, so its peak memory is its own. Scenarios
+whose module is not there yet (web, by the web app's author) are listed as not
+measured rather than failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# In running order: the import builds the data the others read.
+ORDER = ("import_events", "deadlines", "breaches", "kpis", "record_event", "web")
+
+
+def load(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"bench.scenarios.{name}")
+    except ModuleNotFoundError as e:
+        if e.name == f"bench.scenarios.{name}":
+            return None
+        raise
