@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from letters.models import CasePeople
@@ -121,3 +122,16 @@ def write_people(
     row.updated_at = now
     row.updated_by = actor
     session.add(row)
+
+
+def insert_people(
+    session: Session, rows: Mapping[int, Mapping[str, Any]], now: datetime, actor: str
+) -> None:
+    """People of newly opened cases (case id -> parsed details), in one insert (imports)."""
+    blank: dict[str, Any] = {name: None for name in FIELDS if name != "date_of_birth"}
+    values = [
+        {**blank, **details, "case_id": case_id, "updated_at": now, "updated_by": actor}
+        for case_id, details in rows.items()
+    ]
+    if values:
+        session.execute(sa.insert(CasePeople), values)

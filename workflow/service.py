@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from letters import people as letter_people
 from letters import store as letter_store
+from letters.models import CasePeople
 from scheduler.calendar import WorkingDays
 from scheduler.deadlines import Evaluation, Settings, evaluate
 from workflow.errors import (
@@ -38,6 +39,7 @@ from workflow.models import Case, StoredDeadline, StoredEvent
 Clock = Callable[[], datetime]
 LONDON = ZoneInfo("Europe/London")
 CASE_FIELDS = ("team", "officer", "date_of_birth")
+PEOPLE = "people"  # optional import key: the people on a case (letters.people.FIELDS)
 MAX_REFERENCE = 64
 # Replaying the whole recorded history: nothing recorded is later than this.
 END_OF_TIME = date(9999, 12, 31)
@@ -331,6 +333,7 @@ class _ImportCase:
     ref: str
     events: list[tuple[int, Event]] = field(default_factory=list)  # (line number, event)
     fields: dict[str, Any] = field(default_factory=dict)
+    people: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_import_lines(lines: Iterable[str], today: date) -> dict[str, _ImportCase]:
@@ -350,14 +353,28 @@ def parse_import_lines(lines: Iterable[str], today: date) -> dict[str, _ImportCa
             ref = check_reference(raw.get("case"))
         except InvalidInput as e:
             raise InvalidInput(f"{where}: {e}") from None
-        event = parse_event(raw, index=number, where=where, extra_fields=("case", *CASE_FIELDS))
+        event = parse_event(
+            raw, index=number, where=where, extra_fields=("case", *CASE_FIELDS, PEOPLE)
+        )
         _check_not_future(event, today, where)
         entry = cases.setdefault(ref, _ImportCase(ref))
         entry.events.append((number, event))
         for name in CASE_FIELDS:
             if name in raw:  # the last value seen wins
                 entry.fields[name] = _case_field(name, raw[name], where)
+        if PEOPLE in raw:
+            _parse_people(entry, raw[PEOPLE], today, f"{where} (case {ref})")
     return cases
+
+
+def _parse_people(entry: _ImportCase, details: Any, today: date, where: str) -> None:
+    """The optional `people` object of an import line; later lines win field by field."""
+    if not isinstance(details, dict):
+        raise InvalidInput(f"{where}: people must be a JSON object of the case's details")
+    parsed = letter_people.parse_details(details, today, where)
+    if "date_of_birth" in parsed:  # it lives on the case row
+        entry.fields["date_of_birth"] = parsed.pop("date_of_birth")
+    entry.people.update(parsed)
 
 
 def import_events(
@@ -454,6 +471,7 @@ def import_events(
             session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
         if deadline_rows_all:
             session.execute(sa.insert(StoredDeadline), deadline_rows_all)
+        _import_people(session, plans, ids, now, actor, clock)
         if letters:
             _import_letters(session, plans, ids, settings, clock, actor)
         session.flush()
@@ -469,6 +487,24 @@ def import_events(
         cases_created=created,
         cases_updated=len(incoming) - created,
     )
+
+
+def _import_people(
+    session: Session,
+    plans: list[tuple[_ImportCase, Case | None, list[Event], Evaluation]],
+    ids: dict[str, int],
+    now: datetime,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """People of new cases in one insert; existing cases are updated as `update_case` does."""
+    fresh = {ids[entry.ref]: entry.people for entry, case, *_ in plans if case is None}
+    letter_people.insert_people(session, {k: v for k, v in fresh.items() if v}, now, actor)
+    for entry, case, *_ in plans:
+        if case is not None and entry.people:
+            letter_people.write_people(session, ids[entry.ref], entry.people, now, actor)
+            session.flush()
+            letter_store.render_waiting(session=session, case=case, clock=clock)
 
 
 def _import_letters(
@@ -649,9 +685,17 @@ def get_case(
 def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
     """Every case's events as import lines (spec section 8), in recording order.
 
-    Case fields (team, officer, date_of_birth) ride on each case's first line.
+    Case fields (team, officer, date_of_birth) and the people ride on each case's first line.
     """
     cases = {c.id: c for c in session.exec(select(Case).order_by(col(Case.reference)))}
+    people = {
+        row.case_id: {
+            name: getattr(row, name)
+            for name in letter_people.FIELDS
+            if name != "date_of_birth" and getattr(row, name) is not None
+        }
+        for row in session.exec(select(CasePeople))
+    }
     order = {case_id: i for i, case_id in enumerate(cases)}
     rows = sorted(
         session.exec(select(StoredEvent)),
@@ -676,6 +720,8 @@ def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
                 value = getattr(case, name)
                 if value is not None:
                     line[name] = value.isoformat() if isinstance(value, date) else value
+            if people.get(row.case_id):
+                line[PEOPLE] = people[row.case_id]
         yield line
     _end_read(session)
 

@@ -21,7 +21,7 @@ from workflow.errors import InvalidInput
 from workflow.events import parse_event
 
 COHORT_END = date(2026, 11, 1)  # a Sunday; the test clock is 20 November 2026
-CASE_FIELDS = ("case", "team", "officer", "date_of_birth")
+CASE_FIELDS = ("case", "team", "officer", "date_of_birth", "people")
 AS_OF_DAYS = [
     date(2026, 11, 1),  # Sun: the cohort's last day
     date(2026, 6, 15),  # Mon: mid-history, later events must be ignored

@@ -22,7 +22,7 @@ from scheduler import kpis
 from scheduler.deadlines import Settings, evaluate
 from scheduler.kpis import AGE_BANDS, Month, mean_weeks, month_range, percent
 from workflow import service
-from workflow.cohort import generate
+from workflow.cohort import OFFICERS, generate
 from workflow.events import Event, in_processing_order, parse_event
 
 COHORT_END = date(2025, 12, 31)
@@ -41,7 +41,11 @@ def cases_of(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for name in ("team", "officer"):
             if name in line:
                 case[name] = line[name]
-        raw = {k: v for k, v in line.items() if k not in ("case", "team", "officer")}
+        raw = {
+            k: v
+            for k, v in line.items()
+            if k not in ("case", "team", "officer", "date_of_birth", "people")
+        }
         case["events"].append(parse_event(raw, index=len(case["events"]) + 1))
     return cases
 
@@ -162,7 +166,7 @@ def test_sql_equals_the_pure_clock(
         team = "North"
         cases = {r: c for r, c in imported.items() if c["team"] == team}
     elif by == "officer":
-        officer = "South officer 2"
+        officer = OFFICERS["South"][1]
         cases = {r: c for r, c in imported.items() if c["officer"] == officer}
     months = month_range(FIRST, LAST)
     card = kpis.compute_scorecard(

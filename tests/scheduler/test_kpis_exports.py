@@ -31,7 +31,7 @@ from scheduler.kpi_formats import CSV_COLUMNS, to_html
 from scheduler.kpis import INDICATORS, Month, Scorecard, compute_scorecard
 from workflow import service
 from workflow.cli.app import app
-from workflow.cohort import generate
+from workflow.cohort import OFFICERS, generate
 
 FIRST, LAST = Month(2025, 1), Month(2025, 12)
 SECRET_REF = "SMITH-JANE"  # a case reference that looks like a name: must not appear
@@ -95,9 +95,9 @@ def test_filters_by_team_and_officer(
     assert doc["filters"] == {"team": "East", "officer": None}
     for item in doc["indicators"]:
         assert item["months"] == [f.to_json() for f in card.figures[item["id"]]]
-    result = ehc(loaded, monkeypatch, "--from", "2025-06", "--officer", "East officer 1")
+    result = ehc(loaded, monkeypatch, "--from", "2025-06", "--officer", OFFICERS["East"][0])
     doc = json.loads(result.stdout)
-    assert doc["filters"]["officer"] == "East officer 1" and doc["to"] == "2025-06"
+    assert doc["filters"]["officer"] == OFFICERS["East"][0] and doc["to"] == "2025-06"
 
 
 # -- CSV -------------------------------------------------------------------------------

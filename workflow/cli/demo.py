@@ -1,17 +1,46 @@
-"""`ehc demo load` and `ehc summary`: a synthetic cohort to try the engine on."""
+"""`ehc demo generate`, `ehc demo load`, `ehc summary`: a synthetic cohort to try the engine on."""
 
 from __future__ import annotations
 
-import json
+import sys
+from datetime import timedelta
 
 import typer
 
-from workflow import cohort, service
-from workflow.cli.common import today, user_errors
+from workflow import demo, service
+from workflow.cli.common import fail, parse_day, today, user_errors
 from workflow.cli.context import session_scope
 from workflow.config import clock_settings, working_days
 
-app = typer.Typer(help="Load demonstration data.", no_args_is_help=True)
+app = typer.Typer(help="Generate and load demonstration data.", no_args_is_help=True)
+DEFAULT_YEARS = 3
+
+
+@app.command("generate")
+def generate(
+    cases: int = typer.Option(..., "--cases", help="How many synthetic cases"),
+    seed: int = typer.Option(..., "--seed", help="The same seed gives the same file"),
+    start: str | None = typer.Option(
+        None, "--start", help="YYYY-MM-DD; default 3 years before --end"
+    ),
+    end: str | None = typer.Option(None, "--end", help="YYYY-MM-DD; default today"),
+    output: str | None = typer.Option(None, "--output", help="FILE.jsonl; default stdout"),
+    prefix: str = typer.Option("DEMO", "--prefix", help="Case references start with this"),
+) -> None:
+    """Write a fictional cohort in the import format (`ehc import events`)."""
+    if cases < 1:
+        fail("--cases must be 1 or more")
+    last = parse_day(end, "--end") or today()
+    first = parse_day(start, "--start") or last - timedelta(days=365 * DEFAULT_YEARS)
+    if first > last:
+        fail(f"--start ({first.isoformat()}) must be on or before --end ({last.isoformat()})")
+    lines = demo.json_lines(cases, end=last, start=first, seed=seed, prefix=prefix)
+    out = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
+    try:
+        out.writelines(line + "\n" for line in lines)
+    finally:
+        if output:
+            out.close()
 
 
 @app.command("load")
@@ -24,10 +53,9 @@ def load(
         if sum(service.cases_by_state(session=session).values()):
             typer.echo("The database already holds cases: demo data not loaded again")
             return
-        lines = cohort.generate(cases, end=today(), seed=seed, prefix="DEMO")
         summary = service.import_events(
             session=session,
-            lines=(json.dumps(line) for line in lines),
+            lines=demo.json_lines(cases, end=today(), seed=seed, prefix="DEMO"),
             actor="demo",
             clock=service.system_clock,
             settings=clock_settings(),
