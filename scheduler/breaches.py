@@ -21,6 +21,7 @@ from scheduler.store import C, D, deadlines_as_of
 from workflow.errors import InvalidInput
 
 DEFAULT_DUE_WITHIN_DAYS = 14
+MAX_DUE_WITHIN_DAYS = 3660  # ten years: any further and it is not a work queue
 FIELDS = (
     "case",
     "kind",
@@ -69,6 +70,11 @@ class QueueItem:
         }
 
 
+def queue_json(as_of: date, items: list[QueueItem]) -> dict[str, Any]:
+    """The queue as JSON: what `ehc breaches --json` prints and `GET /api/breaches` answers."""
+    return {"as_of": as_of.isoformat(), "items": [i.to_json() for i in items]}
+
+
 @dataclass(frozen=True)
 class Filters:
     team: str | None = None
@@ -79,8 +85,10 @@ class Filters:
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
             raise InvalidInput(f"Select a deadline kind for --kind: one of {', '.join(KINDS)}")
-        if self.due_within < 0:
-            raise InvalidInput("Enter --due-within as a whole number of days, 0 or more")
+        if not 0 <= self.due_within <= MAX_DUE_WITHIN_DAYS:
+            raise InvalidInput(
+                f"Enter --due-within as a whole number of days, 0 to {MAX_DUE_WITHIN_DAYS}"
+            )
 
 
 def unindexed(column: sa.Column[Any], dialect: str) -> ColumnElement[Any]:
@@ -102,7 +110,9 @@ def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa
     """
     f = filters or Filters()
     x = sa.literal(as_of, sa.Date)
-    horizon = sa.literal(as_of + timedelta(days=f.due_within), sa.Date)
+    # Capped at the last day there is, so a queue read as of 9999-12-31 still works.
+    room = (date.max - as_of).days
+    horizon = sa.literal(as_of + timedelta(days=min(f.due_within, room)), sa.Date)
     query = deadlines_as_of(as_of, dialect).where(
         unindexed(D.due, dialect) <= horizon,
         sa.or_(D.met_on.is_(None), D.met_on > x),

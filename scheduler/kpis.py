@@ -37,6 +37,7 @@ from sqlalchemy.sql.selectable import Join
 
 from scheduler.deadlines import Settings
 from scheduler.store import CASES, DEADLINES, D, days_between, deadlines_as_of, status_columns
+from workflow.errors import InvalidInput
 from workflow.events import TYPE_ORDER
 from workflow.models import StoredEvent
 
@@ -90,6 +91,45 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+def scorecard_months(
+    first: str, last: str | None, today: date, names: tuple[str, str] = ("--from", "--to")
+) -> tuple[Month, Month]:
+    """The scorecard's first and last months from `YYYY-MM` texts (`last` defaults to `first`).
+
+    Every caller (CLI, API, scorecard page) checks them here; `names` are what the
+    caller calls the two inputs, for the messages.
+    """
+    from_name, to_name = names
+
+    def parse(text: str, name: str) -> Month:
+        try:
+            return Month.parse(text)
+        except ValueError:
+            message = f"{name} must be a month in the form YYYY-MM (got {text!r})"
+            raise InvalidInput(message) from None
+
+    start = parse(first, from_name)
+    end = parse(last, to_name) if last else start
+    check_scorecard_period(start, end, today, names)
+    return start, end
+
+
+def check_scorecard_period(
+    first: Month, last: Month, today: date, names: tuple[str, str] = ("--from", "--to")
+) -> None:
+    """The last month must not be before the first, and must have ended (its figures
+    are read as of its last day)."""
+    from_name, to_name = names
+    if last < first:
+        raise InvalidInput(f"{to_name} ({last}) must not be before {from_name} ({first})")
+    if last >= Month.of(today):
+        ends = f", {last.last.isoformat()}" if last.year < date.max.year else ""
+        raise InvalidInput(
+            f"{last} has not ended yet: its figures are as of its last day{ends}. "
+            f"Enter a {to_name} month that has ended"
+        )
 
 
 def month_range(first: Month, last: Month) -> list[Month]:

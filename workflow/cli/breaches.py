@@ -8,7 +8,14 @@ import json
 
 import typer
 
-from scheduler.breaches import DEFAULT_DUE_WITHIN_DAYS, FIELDS, Filters, QueueItem, breach_queue
+from scheduler.breaches import (
+    DEFAULT_DUE_WITHIN_DAYS,
+    FIELDS,
+    Filters,
+    QueueItem,
+    breach_queue,
+    queue_json,
+)
 from workflow.cli.common import fail, parse_day, today, user_errors
 from workflow.cli.context import session_scope
 
@@ -85,8 +92,7 @@ def breaches(
         with session_scope() as session:
             items = breach_queue(session=session, as_of=day, filters=filters)
     if as_json:
-        doc = {"as_of": day.isoformat(), "items": [i.to_json() for i in items]}
-        typer.echo(json.dumps(doc, indent=1))
+        typer.echo(json.dumps(queue_json(day, items), indent=1))
     elif as_csv:
         typer.echo(render_csv(items), nl=False)
     else:

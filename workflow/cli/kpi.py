@@ -15,17 +15,16 @@ from pathlib import Path
 import typer
 
 from scheduler.kpi_formats import FORMATS, dfe_to_csv, dfe_to_json, render
-from scheduler.kpis import Month, compute_scorecard, dfe_year
+from scheduler.kpis import (
+    Month,
+    check_scorecard_period,
+    compute_scorecard,
+    dfe_year,
+    scorecard_months,
+)
 from workflow.cli.common import fail, parse_day, today, user_errors
 from workflow.cli.context import session_scope
 from workflow.config import clock_settings
-
-
-def _month(value: str, option: str) -> Month:
-    try:
-        return Month.parse(value)
-    except ValueError:
-        fail(f"{option} must be a month in the form YYYY-MM (got {value!r})")
 
 
 def _write(data: bytes, output: Path | None, binary: bool) -> None:
@@ -96,18 +95,13 @@ def kpi(
         if from_month or to_month:
             fail("Enter either --calendar-year or --from and --to, not both")
         first, last = Month(calendar_year, 1), Month(calendar_year, 12)
+        with user_errors():
+            check_scorecard_period(first, last, now)
     elif from_month is None:
         fail("Enter --from YYYY-MM (and --to YYYY-MM), or --calendar-year YYYY")
     else:
-        first = _month(from_month, "--from")
-        last = _month(to_month, "--to") if to_month else first
-    if last < first:
-        fail(f"--to ({last}) must not be before --from ({first})")
-    if last.last >= now:
-        fail(
-            f"{last} has not ended yet: its figures are as of its last day, "
-            f"{last.last.isoformat()}. Enter a --to month that has ended"
-        )
+        with user_errors():
+            first, last = scorecard_months(from_month, to_month, now)
     with user_errors(), session_scope() as session:
         card = compute_scorecard(
             session, first=first, last=last, settings=settings, team=team, officer=officer
