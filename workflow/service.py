@@ -10,6 +10,7 @@ import and scheduler all call these; none of them writes rows itself.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from letters import store as letter_store
 from letters.models import CasePeople
 from scheduler.calendar import WorkingDays
 from scheduler.deadlines import Evaluation, Settings, evaluate
+from workflow import bulk
 from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -41,8 +43,11 @@ LONDON = ZoneInfo("Europe/London")
 CASE_FIELDS = ("team", "officer", "date_of_birth")
 PEOPLE = "people"  # optional import key: the people on a case (letters.people.FIELDS)
 MAX_REFERENCE = 64
+_WHITESPACE = re.compile(r"\s")
 # Replaying the whole recorded history: nothing recorded is later than this.
 END_OF_TIME = date(9999, 12, 31)
+# Cases replayed and written together by an import (bounds its memory).
+IMPORT_BATCH = 5000
 
 
 def system_clock() -> datetime:
@@ -83,7 +88,7 @@ def check_reference(case_ref: Any) -> str:
     if not isinstance(case_ref, str) or not case_ref.strip():
         raise InvalidInput("Enter the case reference")
     ref = case_ref.strip()
-    if len(ref) > MAX_REFERENCE or any(c.isspace() for c in ref):
+    if len(ref) > MAX_REFERENCE or _WHITESPACE.search(ref):
         raise InvalidInput(
             f"Case reference '{ref[:80]}' must be at most {MAX_REFERENCE} characters, no spaces"
         )
@@ -123,10 +128,11 @@ def _stored_to_event(row: StoredEvent) -> Event:
 
 
 def _fields_json(event: Event) -> dict[str, Any]:
-    out = event.to_json()
-    for key in ("type", "date", "note", "actor"):
-        out.pop(key, None)
-    return out
+    """The event's own fields as stored (dates as YYYY-MM-DD), as `Event.to_json` writes them."""
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in event.fields.items()
+    }
 
 
 def _lock_case(session: Session, case_ref: str) -> Case | None:
@@ -353,11 +359,15 @@ def parse_import_lines(lines: Iterable[str], today: date) -> dict[str, _ImportCa
             ref = check_reference(raw.get("case"))
         except InvalidInput as e:
             raise InvalidInput(f"{where}: {e}") from None
+        entry = cases.get(ref) or cases.setdefault(ref, _ImportCase(ref))
+        # Numbered as the case's next event: what a new case stores (see `_import_batch`).
         event = parse_event(
-            raw, index=number, where=where, extra_fields=("case", *CASE_FIELDS, PEOPLE)
+            raw,
+            index=len(entry.events) + 1,
+            where=where,
+            extra_fields=("case", *CASE_FIELDS, PEOPLE),
         )
         _check_not_future(event, today, where)
-        entry = cases.setdefault(ref, _ImportCase(ref))
         entry.events.append((number, event))
         for name in CASE_FIELDS:
             if name in raw:  # the last value seen wins
@@ -397,83 +407,15 @@ def import_events(
     raises a `WorkflowError` naming the line.
     """
     settings = settings or Settings()
-    now = clock()
     incoming = parse_import_lines(lines, today_in_england(clock))
     if not incoming:
         return ImportSummary(0, 0, 0)
+    created = 0
     try:
-        existing = _lock_cases(session, list(incoming))
-        stored_by_case = _stored_events_by_case(session, [c.id for c in existing.values()])
-        created = 0
-        plans: list[tuple[_ImportCase, Case | None, list[Event], Evaluation]] = []
-        for ref, entry in incoming.items():
-            case = existing.get(ref)
-            stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
-            next_sequence = (stored[-1].sequence if stored else 0) + 1
-            new_events = [
-                Event(e.type, e.date, e.fields, e.note, e.actor, index=next_sequence + i)
-                for i, (_line, e) in enumerate(entry.events)
-            ]
-            history = [_stored_to_event(row) for row in stored] + new_events
-            try:
-                evaluation = _replay(ref, history, new_events, settings, working_days)
-            except WorkflowError as err:
-                raise _name_line(err, entry, new_events) from None
-            plans.append((entry, case, new_events, evaluation))
-
-        new_cases = [
-            {
-                "reference": entry.ref,
-                "state": "new",
-                "version": 0,
-                "created_at": now,
-                "updated_at": now,
-                **entry.fields,
-            }
-            for entry, case, _events, _evaluation in plans
-            if case is None
-        ]
-        if new_cases:
-            session.execute(sa.insert(Case), new_cases)
-            created = len(new_cases)
-        ids = _case_ids(session, [entry.ref for entry, *_rest in plans])
-
-        event_rows: list[dict[str, Any]] = []
-        deadline_rows_all: list[dict[str, Any]] = []
-        for entry, case, new_events, evaluation in plans:
-            case_id = ids[entry.ref]
-            event_rows.extend(
-                {
-                    "case_id": case_id,
-                    "sequence": e.index,
-                    "type": e.type.value,
-                    "date": e.date,
-                    "fields": _fields_json(e),
-                    "note": e.note,
-                    "actor": e.actor,
-                    "recorded_at": now,
-                    "recorded_by": actor,
-                }
-                for e in new_events
-            )
-            deadline_rows_all.extend(deadline_rows(case_id, evaluation))
-            if case is None:
-                session.execute(
-                    sa.update(Case)
-                    .where(col(Case.id) == case_id)
-                    .values(state=evaluation.state, version=1)
-                )
-            else:
-                _bump(session, case, case.version, now, state=evaluation.state, **entry.fields)
-        session.execute(sa.insert(StoredEvent), event_rows)
-        touched = [ids[entry.ref] for entry, case, *_ in plans if case is not None]
-        for chunk in _chunks(touched, 500):
-            session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
-        if deadline_rows_all:
-            session.execute(sa.insert(StoredDeadline), deadline_rows_all)
-        _import_people(session, plans, ids, now, actor, clock)
-        if letters:
-            _import_letters(session, plans, ids, settings, clock, actor)
+        # Cases in batches, all in one transaction: memory stays bounded on a national
+        # import while a bad line anywhere still imports nothing.
+        for batch in _chunks(list(incoming.values()), IMPORT_BATCH):
+            created += _import_batch(session, batch, actor, clock, settings, working_days, letters)
         session.flush()
     except WorkflowError:
         session.rollback()
@@ -489,9 +431,94 @@ def import_events(
     )
 
 
+_Plan = tuple[_ImportCase, Case | None, list[Event], Evaluation]
+
+
+def _import_batch(
+    session: Session,
+    batch: list[_ImportCase],
+    actor: str,
+    clock: Clock,
+    settings: Settings,
+    working_days: WorkingDays | None,
+    letters: bool,
+) -> int:
+    """Replay and write one batch of imported cases; returns how many it opened."""
+    now = clock()
+    existing = _lock_cases(session, [entry.ref for entry in batch])
+    stored_by_case = _stored_events_by_case(session, [c.id for c in existing.values()])
+    plans: list[_Plan] = []
+    for entry in batch:
+        case = existing.get(entry.ref)
+        stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
+        next_sequence = (stored[-1].sequence if stored else 0) + 1
+        new_events = [e for _line, e in entry.events]
+        if next_sequence != 1:  # after the stored events, in order
+            new_events = [
+                Event(e.type, e.date, e.fields, e.note, e.actor, index=next_sequence + i)
+                for i, e in enumerate(new_events)
+            ]
+        history = [_stored_to_event(row) for row in stored] + new_events
+        try:
+            evaluation = _replay(entry.ref, history, new_events, settings, working_days)
+        except WorkflowError as err:
+            raise _name_line(err, entry, new_events) from None
+        plans.append((entry, case, new_events, evaluation))
+
+    # New cases go in with their replayed state, at version 1 (one change: the import).
+    new_cases: list[dict[str, Any]] = [
+        {
+            "reference": entry.ref,
+            "state": evaluation.state,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            **{name: entry.fields.get(name) for name in CASE_FIELDS},
+        }
+        for entry, case, _events, evaluation in plans
+        if case is None
+    ]
+    bulk.insert_rows(session, Case.__table__, new_cases)  # type: ignore[attr-defined]
+    ids = _case_ids(session, [row["reference"] for row in new_cases])
+    for entry, case, _events, evaluation in plans:
+        if case is not None:
+            assert case.id is not None
+            ids[entry.ref] = case.id
+            _bump(session, case, case.version, now, state=evaluation.state, **entry.fields)
+
+    event_rows: list[dict[str, Any]] = []
+    deadline_rows_all: list[dict[str, Any]] = []
+    for entry, _case, new_events, evaluation in plans:
+        case_id = ids[entry.ref]
+        event_rows.extend(
+            {
+                "case_id": case_id,
+                "sequence": e.index,
+                "type": e.type.value,
+                "date": e.date,
+                "fields": _fields_json(e),
+                "note": e.note,
+                "actor": e.actor,
+                "recorded_at": now,
+                "recorded_by": actor,
+            }
+            for e in new_events
+        )
+        deadline_rows_all.extend(deadline_rows(case_id, evaluation))
+    bulk.insert_rows(session, StoredEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    touched = [ids[entry.ref] for entry, case, *_ in plans if case is not None]
+    for chunk in _chunks(touched, 500):
+        session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
+    bulk.insert_rows(session, StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
+    _import_people(session, plans, ids, now, actor, clock)
+    if letters:
+        _import_letters(session, plans, ids, settings, clock, actor)
+    return len(new_cases)
+
+
 def _import_people(
     session: Session,
-    plans: list[tuple[_ImportCase, Case | None, list[Event], Evaluation]],
+    plans: list[_Plan],
     ids: dict[str, int],
     now: datetime,
     actor: str,
@@ -509,7 +536,7 @@ def _import_people(
 
 def _import_letters(
     session: Session,
-    plans: list[tuple[_ImportCase, Case | None, list[Event], Evaluation]],
+    plans: list[_Plan],
     ids: dict[str, int],
     settings: Settings,
     clock: Clock,
