@@ -1,0 +1,268 @@
+"""Browser tests: the real app served by uvicorn, driven by Playwright in headless Chromium.
+
+One server per session, on a fresh migrated SQLite database loaded with a
+demo cohort and one user of each role, on the fixed clock (20 November 2026).
+One browser per session and a new browser context per test.
+
+Chromium is Debian's (`.ci/run` installs it); Playwright's own browser download
+is not used. With no Chromium the tests skip with the reason, except under
+CI=true, where a missing browser fails the run.
+
+Screenshots of every step go to EHC_SCREENSHOTS (default
+test-artifacts/screenshots, which git ignores).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from tests.conftest import IN_CI, NOW, TODAY
+from web.app import create_app
+from web.context import WebContext
+from workflow import accounts, cohort, migrate
+from workflow.db import make_engine, new_session
+from workflow.service import import_events, record_event
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("EHC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# The machine's network is closed: Chromium's background fetches would only fail and slow it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(os.environ.get("EHC_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
+PASSWORD = "correct horse battery"
+COHORT_SIZE = 300
+TEAM = "North"
+OFFICER_NAME = cohort.OFFICERS[TEAM][0]
+# A North case of the officer's with a request and a decision to assess, for tests that
+# need a known open case (the cohort's cases are whatever the generator makes).
+OPEN_CASE = "E2E-OPEN-1"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+    role: str
+    team: str | None = None
+
+
+PEOPLE = {
+    "officer": Person("officer@council.example", OFFICER_NAME, "officer", TEAM),
+    "manager": Person("manager@council.example", "Mo Manager", "manager"),
+    "viewer": Person("viewer@council.example", "Vi Viewer", "viewer"),
+    "admin": Person("admin@council.example", "Ad Admin", "admin"),
+}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep the call's report on the test, so `visit` can screenshot a failure."""
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]
+    return report
+
+
+def _clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on 127.0.0.1 at a free port; yields its base URL."""
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with pytest.MonkeyPatch.context() as patch:
+        # The lowest argon2id cost keeps sign-ins fast; the hashing code is the same.
+        patch.setattr(
+            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        with new_session(engine) as session:
+            lines = (json.dumps(x) for x in cohort.generate(COHORT_SIZE, end=TODAY, seed=7))
+            import_events(session=session, lines=lines, actor="e2e", clock=_clock)
+            session.commit()
+            opening = {"team": TEAM, "officer": OFFICER_NAME}
+            for event, fields in (
+                ({"type": "request_received", "date": "2026-09-01", "source": "parent"}, opening),
+                ({"type": "decision_to_assess", "date": "2026-10-05"}, None),
+            ):
+                record_event(
+                    session=session,
+                    case_ref=OPEN_CASE,
+                    event=event,
+                    actor="e2e",
+                    clock=_clock,
+                    case_fields=fields,
+                )
+            for person in PEOPLE.values():
+                accounts.add_user(
+                    session=session,
+                    email=person.email,
+                    name=person.name,
+                    role=person.role,
+                    team=person.team,
+                    password=PASSWORD,
+                    actor="e2e",
+                    clock=_clock,
+                )
+        app = create_app(WebContext(engine=engine, clock=_clock))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_path: str) -> Iterator[Browser]:
+    for old in SCREENSHOTS.glob("*.png"):  # this run's screenshots only
+        old.unlink()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(
+    chromium: Browser, live_server: str
+) -> Iterator[Callable[[str], dict[str, Any]]]:
+    """The cookies of a signed-in session per role, made once and shared by the tests
+    that do not test signing in itself."""
+    states: dict[str, dict[str, Any]] = {}
+
+    def state(role: str) -> dict[str, Any]:
+        if role not in states:
+            context = chromium.new_context(base_url=live_server)
+            page = context.new_page()
+            sign_in(page, role)
+            states[role] = dict(context.storage_state())
+            context.close()
+        return states[role]
+
+    yield state
+
+
+def sign_in(page: Page, role: str) -> None:
+    person = PEOPLE[role]
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(person.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/sign-in" not in page.url, f"{role} could not sign in: {page.url}"
+
+
+@dataclass
+class Visit:
+    """A browser context for one test: pages, screenshots and what the console said."""
+
+    context: BrowserContext
+    name: str
+    console: list[str] = field(default_factory=list)
+    shots: int = 0
+
+    def page(self) -> Page:
+        page = self.context.new_page()
+        page.on("console", self._heard)
+        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        return page
+
+    def _heard(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.console.append(f"{message.type}: {message.text}")
+
+    def shot(self, page: Page, step: str) -> Path:
+        """A full-page screenshot, numbered in the order of the test's steps."""
+        self.shots += 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.name}-{self.shots:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m]
+
+
+@pytest.fixture
+def visit(
+    request: pytest.FixtureRequest,
+    chromium: Browser,
+    live_server: str,
+    signed_in_state: Callable[[str], dict[str, Any]],
+) -> Iterator[Callable[..., Visit]]:
+    """Open a browser context: `visit()` anonymous, `visit("manager")` signed in as that
+    role; `bypass_csp=True` only for injecting axe-core. A CSP violation on any page
+    of a context that enforces the CSP fails the test."""
+    made: list[tuple[Visit, bool]] = []
+    test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+    def make(role: str | None = None, bypass_csp: bool = False) -> Visit:
+        context = chromium.new_context(
+            base_url=live_server,
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=bypass_csp,
+            storage_state=signed_in_state(role) if role else None,  # type: ignore[arg-type]
+            accept_downloads=True,
+        )
+        v = Visit(context, test_name if not made else f"{test_name}-{len(made) + 1}")
+        made.append((v, bypass_csp))
+        return v
+
+    yield make
+    report = getattr(request.node, "rep_call", None)
+    for v, _ in made:
+        if report is not None and report.failed:
+            for page in v.context.pages:
+                v.shot(page, "failed")
+        v.context.close()
+    for v, bypass in made:
+        if not bypass:
+            assert not v.csp_violations(), v.csp_violations()
