@@ -26,14 +26,23 @@ def summary(seconds: list[float]) -> dict[str, Any]:
 
 
 def repeat(fn: Callable[[], T], runs: int, *, warmup: int = 1) -> tuple[dict[str, Any], T]:
-    """Call `fn` `warmup` times untimed (page cache, plan cache), then `runs` times timed."""
+    """Call `fn` `warmup` times untimed (page cache, plan cache), then `runs` times timed.
+
+    Wall-clock seconds are the figures; this process's CPU seconds per run go with them
+    (`cpu`), which on a busy shared machine say whether a slow run was work or waiting.
+    SQLite's work is in this process; PostgreSQL's is not.
+    """
     result: T | None = None
     for _ in range(warmup):
         result = fn()
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
         seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     assert result is not None or runs + warmup > 0
-    return summary(seconds), result  # type: ignore[return-value]
+    stats = summary(seconds)
+    stats["cpu"] = summary(cpu)
+    stats["cpu"].pop("all")
+    return stats, result  # type: ignore[return-value]

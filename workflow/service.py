@@ -616,6 +616,10 @@ def _case_ids(session: Session, refs: list[str]) -> dict[str, int]:
     return ids
 
 
+# Cases read, replayed and rewritten at a time by `refresh_all_deadlines`.
+REFRESH_CASES_PER_PASS = 2_000
+
+
 def refresh_all_deadlines(
     *,
     session: Session,
@@ -623,22 +627,45 @@ def refresh_all_deadlines(
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
 ) -> int:
-    """Recompute every case's stored deadlines (after a settings change). Returns the count."""
+    """Recompute every case's stored deadlines (after a settings change). Returns the count.
+
+    One transaction: every case is locked first, then read, replayed and rewritten
+    a few thousand at a time, so memory does not grow with the number of cases.
+    Events are read as plain rows, not ORM objects (faster, and nothing is kept in the
+    session's identity map); docs/performance.md has the before and after.
+    """
     settings = settings or Settings()
-    cases = list(session.exec(select(Case).with_for_update()))
-    events = _stored_events_by_case(session, [c.id for c in cases])
-    rows: list[dict[str, Any]] = []
-    for case in cases:
-        assert case.id is not None
-        history = [_stored_to_event(r) for r in events.get(case.id, [])]
-        rows.extend(
-            deadline_rows(
-                case.id, evaluate(case.reference, history, END_OF_TIME, settings, working_days)
-            )
+    cases = list(
+        session.execute(
+            sa.select(col(Case.id), col(Case.reference)).order_by(col(Case.id)).with_for_update()
         )
+    )
     session.execute(sa.delete(StoredDeadline))
-    if rows:
-        session.execute(sa.insert(StoredDeadline), rows)
+    for chunk in _chunks(cases, REFRESH_CASES_PER_PASS):
+        histories: dict[int, list[Event]] = {case_id: [] for case_id, _ref in chunk}
+        # The chunk is a run of consecutive ids, so one range reads all its events.
+        statement = (
+            sa.select(
+                col(StoredEvent.case_id),
+                col(StoredEvent.sequence),
+                col(StoredEvent.type),
+                col(StoredEvent.date),
+                col(StoredEvent.fields),
+                col(StoredEvent.note),
+                col(StoredEvent.actor),
+            )
+            .where(col(StoredEvent.case_id).between(chunk[0][0], chunk[-1][0]))
+            .order_by(col(StoredEvent.case_id), col(StoredEvent.sequence))
+        )
+        for row in session.execute(statement):
+            # A row has the fields `_stored_to_event` reads from a StoredEvent.
+            histories[row.case_id].append(_stored_to_event(row))  # type: ignore[arg-type]
+        rows: list[dict[str, Any]] = []
+        for case_id, ref in chunk:
+            evaluation = evaluate(ref, histories[case_id], END_OF_TIME, settings, working_days)
+            rows.extend(deadline_rows(case_id, evaluation))
+        if rows:
+            session.execute(sa.insert(StoredDeadline), rows)
     _commit(session, "all cases")
     return len(cases)
 
