@@ -1,0 +1,229 @@
+"""Events in people's words, and the form fields each event type needs.
+
+The fields come from `workflow.events.EVENT_FIELDS` (which is required, which
+is a date); this module adds the labels, the choices of the enumerated ones
+and reading a submitted form into a raw event for `service.record_event`,
+with a GOV.UK message per field. The service still checks everything again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from web.date_input import read_date
+from workflow.events import (
+    ADVICE_KINDS,
+    CEASE_REASONS,
+    EVENT_FIELDS,
+    EXCEPTION_REASONS,
+    ORDER_KINDS,
+    PHASES,
+    REQUEST_SOURCES,
+    REVIEW_OUTCOMES,
+    EventType,
+)
+
+EVENT_LABELS: dict[str, str] = {
+    "request_received": "Request for an assessment received",
+    "plan_transferred_in": "Plan transferred in from another council",
+    "mediation_requested": "Mediation requested",
+    "mediation_held": "Mediation held",
+    "mediation_withdrawn": "Mediation withdrawn",
+    "mediation_certificate_issued": "Mediation certificate issued",
+    "mediation_agreement": "Agreement reached at mediation",
+    "appeal_registered": "Appeal registered with the tribunal",
+    "appeal_conceded": "Appeal conceded",
+    "tribunal_order": "Tribunal order",
+    "decision_to_assess": "Decision to assess",
+    "decision_not_to_assess": "Decision not to assess",
+    "advice_requested": "Advice requested",
+    "advice_received": "Advice received",
+    "exception_recorded": "Statutory exception recorded",
+    "decision_not_to_issue": "Decision not to issue a plan",
+    "draft_plan_issued": "Draft plan issued",
+    "final_plan_issued": "Final plan issued",
+    "review_meeting_held": "Annual review meeting held",
+    "review_report_sent": "Review report sent",
+    "review_decision": "Review decision made",
+    "amendment_notice_sent": "Amendment notice sent",
+    "amended_plan_issued": "Amended plan issued",
+    "decision_not_to_amend": "Decision not to amend the plan",
+    "phase_transfer_scheduled": "Phase transfer scheduled",
+    "transfer_notice_sent": "Transfer notice sent",
+    "request_withdrawn": "Request withdrawn",
+    "plan_ceased": "Plan ceased",
+}
+assert set(EVENT_LABELS) == {t.value for t in EventType}, "every event type needs a label"
+
+WINDOW_LABELS = {
+    "representations": "Representations on the draft plan",
+    "amendment_representations": "Representations on the proposed amendments",
+    "appeal": "Appeal to the tribunal",
+}
+
+CHOICE_LABELS: dict[str, str] = {
+    "young_person": "Young person",
+    "school": "School or college",
+    "health": "Health",
+    "social_care": "Social care",
+    "educational": "Educational",
+    "psychological": "Psychological",
+    "adulthood": "Preparing for adulthood",
+    "issue_plan": "Issue a plan",
+    "amend": "Amend the plan",
+    "name_school": "Name a school",
+    "post16": "Post-16",
+    "max_age": "Reached the maximum age",
+    "needs_met": "Needs met without a plan",
+    "moved_la": "Moved to another council",
+    "left_england": "Left England",
+}
+
+_EXCEPTION_REASONS = tuple(dict.fromkeys(r for rs in EXCEPTION_REASONS.values() for r in rs))
+
+# (event type or "*", field) -> (label, hint, choices)
+_FIELDS: dict[tuple[str, str], tuple[str, str | None, tuple[str, ...] | None]] = {
+    ("*", "source"): ("Who made the request", None, REQUEST_SOURCES),
+    ("*", "advice"): ("Kind of advice", None, ADVICE_KINDS),
+    ("*", "ref"): (
+        "Reference (optional)",
+        "Use it to tell apart two requests for the same kind of advice",
+        None,
+    ),
+    ("*", "received_on"): (
+        "Date the adviser received the request (optional)",
+        "Leave blank if they received it on the day it was sent",
+        None,
+    ),
+    ("*", "served_on"): (
+        "Date it was served (optional)",
+        "Leave blank if it was served on the day it was sent",
+        None,
+    ),
+    ("exception_recorded", "reason"): ("Reason for the exception", None, _EXCEPTION_REASONS),
+    ("*", "applies_to"): ("Deadline it applies to", None, tuple(EXCEPTION_REASONS)),
+    ("*", "ends"): ("Date the exception ends (optional)", None, None),
+    ("*", "evidence"): ("Evidence (optional)", "Where the evidence is kept", None),
+    ("*", "outcome"): ("Outcome of the review", None, REVIEW_OUTCOMES),
+    ("*", "transfer_year"): ("Year of the transfer", "For example, 2027", None),
+    ("*", "to"): ("Moving to", None, PHASES),
+    ("plan_ceased", "reason"): ("Reason the plan ceased", None, CEASE_REASONS),
+    ("*", "last_reviewed"): ("Date the plan was last reviewed", None, None),
+    ("*", "order"): ("What the order requires", None, ORDER_KINDS),
+}
+
+EVENT_DATE = "date"
+EVENT_DATE_LABEL = "Date the event happened"
+NOTE = "note"
+MAX_NOTE = 2000
+
+
+def choice_label(value: str) -> str:
+    if value in CHOICE_LABELS:
+        return CHOICE_LABELS[value]
+    text = value.replace("_", " ")
+    return text[0].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str  # select, text, date or year
+    required: bool
+    hint: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+def fields_for(event_type: str) -> list[FormField]:
+    """The form fields of an event type, in the order `EVENT_FIELDS` lists them."""
+    out = []
+    for name, spec in EVENT_FIELDS[EventType(event_type)].items():
+        label, hint, choices = _FIELDS.get((event_type, name)) or _FIELDS[("*", name)]
+        if not spec.required and not label.endswith("(optional)"):
+            label += " (optional)"
+        if spec.is_date:
+            kind = "date"
+        elif choices:
+            kind = "select"
+        elif name == "transfer_year":
+            kind = "year"
+        else:
+            kind = "text"
+        out.append(
+            FormField(
+                name=name,
+                label=label,
+                kind=kind,
+                required=spec.required,
+                hint=hint,
+                choices=tuple((c, choice_label(c)) for c in choices or ()),
+            )
+        )
+    return out
+
+
+@dataclass
+class EventAnswers:
+    """A submitted event form: the raw event, what to show again, and errors by field."""
+
+    raw: dict[str, Any]
+    shown: dict[str, Any]
+    errors: dict[str, str]
+    anchors: dict[str, str]  # where each error's link in the summary goes, if not the field
+
+
+def read_event_form(form: Mapping[str, Any], event_type: str, today: date) -> EventAnswers:
+    """Check a submitted form field by field; the raw event is complete only with no errors."""
+    raw: dict[str, Any] = {"type": event_type}
+    shown: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    anchors: dict[str, str] = {}
+    when = read_date(form, EVENT_DATE, EVENT_DATE_LABEL, latest=today)
+    shown[EVENT_DATE] = when.entered
+    if when.error:
+        errors[EVENT_DATE], anchors[EVENT_DATE] = when.error, when.anchor
+    elif when.value:
+        raw["date"] = when.value.isoformat()
+    for f in fields_for(event_type):
+        if f.kind == "date":
+            answer = read_date(form, f.name, _date_label(f.label), required=f.required)
+            shown[f.name] = answer.entered
+            if answer.error:
+                errors[f.name], anchors[f.name] = answer.error, answer.anchor
+            elif answer.value:
+                raw[f.name] = answer.value.isoformat()
+            continue
+        value = str(form.get(f.name) or "").strip()
+        shown[f.name] = value
+        if not value:
+            if f.required:
+                verb = "Select" if f.kind == "select" else "Enter"
+                errors[f.name] = f"{verb} {_lower(f.label)}"
+        elif f.kind == "select" and value not in dict(f.choices):
+            errors[f.name] = f"Select {_lower(f.label)} from the list"
+        elif f.kind == "year" and not (value.isdigit() and len(value) == 4):
+            errors[f.name] = f"{f.label} must be a year, for example 2027"
+        elif len(value) > 100:
+            errors[f.name] = f"{f.label} must be 100 characters or fewer"
+        else:
+            raw[f.name] = value
+    note = str(form.get(NOTE) or "").strip()
+    shown[NOTE] = note
+    if len(note) > MAX_NOTE:
+        errors[NOTE] = f"Note must be {MAX_NOTE} characters or fewer"
+    elif note:
+        raw[NOTE] = note
+    return EventAnswers(raw=raw, shown=shown, errors=errors, anchors=anchors)
+
+
+def _date_label(label: str) -> str:
+    return label.removesuffix(" (optional)")
+
+
+def _lower(label: str) -> str:
+    label = _date_label(label)
+    return label[0].lower() + label[1:]

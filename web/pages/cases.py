@@ -1,0 +1,284 @@
+"""The case page (summary, deadlines, windows, timeline, letters), opening a case,
+and moving a case to another team or officer (managers).
+
+Officers see their own team's cases only: any other case answers 404, the
+same as a case that does not exist, so the page does not reveal it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from letters import service as letter_service
+from letters import store as letter_store
+from letters.catalogue import CATALOGUE
+from web import auth
+from web.date_input import read_date
+from web.deps import context, db
+from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
+from web.templating import render
+from workflow import service
+from workflow.assignments import reassign_case
+from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.events import REQUEST_SOURCES
+from workflow.machine import accepts
+from workflow.models import StoredEvent
+from workflow.service import LONDON, CaseView
+
+router = APIRouter(include_in_schema=False)
+# References typed on the web go into URLs: keep them to characters that need no escaping.
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+Casework = Annotated[auth.Principal, Depends(auth.allow(*auth.CASEWORK))]
+Manager = Annotated[auth.Principal, Depends(auth.allow("manager"))]
+Db = Annotated[Session, Depends(db)]
+
+
+def read_case(request: Request, session: Session, who: auth.Principal, ref: str) -> CaseView:
+    """The case as of today, or 404 if it does not exist or is not the user's to see."""
+    ctx = context(request)
+    try:
+        view = service.get_case(
+            session=session,
+            case_ref=ref,
+            as_of=ctx.today(),
+            settings=ctx.settings,
+            working_days=ctx.working_days,
+        )
+    except (CaseNotFound, InvalidInput):
+        raise HTTPException(status_code=404) from None
+    if not who.can_see_team(view.case.team):
+        raise HTTPException(status_code=404)
+    return view
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: StoredEvent
+    label: str
+    details: list[tuple[str, str]]
+    recorded_later: bool  # recorded on a later day than it happened (back-dated)
+
+
+def _timeline(events: list[StoredEvent]) -> list[TimelineEntry]:
+    """Newest first (the reverse of processing order)."""
+    out = []
+    for row in reversed(events):
+        kinds = {f.name: f for f in fields_for(row.type)}
+        details = [
+            (kinds[name].label.removesuffix(" (optional)"), _shown(kinds[name].kind, value))
+            for name, value in row.fields.items()
+            if name in kinds
+        ]
+        out.append(
+            TimelineEntry(
+                event=row,
+                label=EVENT_LABELS.get(row.type, row.type),
+                details=details,
+                recorded_later=row.recorded_at.astimezone(LONDON).date() > row.date,
+            )
+        )
+    return out
+
+
+def _shown(kind: str, value: Any) -> str:
+    if kind == "date":
+        day = date.fromisoformat(str(value))
+        return f"{day.day} {day:%B %Y}"
+    return choice_label(str(value)) if kind == "select" else str(value)
+
+
+def _banner(request: Request, view: CaseView) -> str | None:
+    """The success message after a change, named by the query the change redirected to."""
+    recorded = request.query_params.get("recorded", "")
+    if recorded.isdigit():
+        for row in view.events:
+            if row.sequence == int(recorded):
+                label = EVENT_LABELS.get(row.type, row.type)
+                return f"{label} recorded on {row.date.day} {row.date:%B %Y}"
+    if request.query_params.get("reassigned") == "1":
+        who = view.case.officer or "no officer"
+        return f"Case moved to the {view.case.team} team ({who})"
+    return None
+
+
+def case_page(
+    request: Request,
+    session: Session,
+    who: auth.Principal,
+    ref: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    view = read_case(request, session, who, ref)
+    ctx = context(request)
+    today = ctx.today()
+    people = letter_store.people_of(session, view.case)
+    letters = letter_service.list_letters(session=session, case_ref=view.case.reference)
+    windows = [
+        (
+            WINDOW_LABELS.get(w.kind, w.kind),
+            w,
+            "open" if w.opens <= today <= w.closes else "closed",
+        )
+        for w in view.evaluation.windows
+    ]
+    return render(
+        request,
+        "case.html",
+        status_code=status_code,
+        view=view,
+        case=view.case,
+        child_name=people.get("child_name"),
+        setting=people.get("setting"),
+        deadlines=view.evaluation.deadlines,
+        windows=windows,
+        timeline=_timeline(view.events),
+        letters=letters,
+        letter_titles={t: spec.title for t, spec in CATALOGUE.items()},
+        can_record=bool(accepts(view.case.state)),
+        banner=_banner(request, view),
+        today=today,
+        **extra,
+    )
+
+
+# -- opening a case (declared before /cases/{ref}, which would match "new") -----------
+
+
+def _new_case_form(
+    request: Request, who: auth.Principal, status_code: int = 200, **extra: Any
+) -> Response:
+    shown: dict[str, Any] = {"officer": who.user.name if who.user.role == "officer" else ""}
+    shown.update(extra.pop("shown", {}))
+    return render(
+        request,
+        "case_new.html",
+        status_code=status_code,
+        shown=shown,
+        sources=[(s, choice_label(s)) for s in REQUEST_SOURCES],
+        today=context(request).today(),
+        **extra,
+    )
+
+
+@router.get("/cases/new")
+def new_case_page(request: Request, who: Casework) -> Response:
+    return _new_case_form(request, who)
+
+
+@router.post("/cases/new", dependencies=[Depends(auth.check_csrf)])
+async def new_case(request: Request, session: Db, who: Casework) -> Response:
+    """An officer records a request: the case opens with its first event."""
+    ctx = context(request)
+    form = await request.form()
+    shown: dict[str, Any] = {
+        name: str(form.get(name) or "").strip() for name in ("reference", "team", "officer")
+    }
+    shown["source"] = str(form.get("source") or "")
+    shown["note"] = str(form.get("note") or "").strip()
+    if who.user.role == "officer":
+        shown["team"] = who.user.team or ""  # an officer opens cases in their own team
+    errors: dict[str, str] = {}
+    if not shown["reference"]:
+        errors["reference"] = "Enter the case reference"
+    elif len(shown["reference"]) > service.MAX_REFERENCE:
+        errors["reference"] = f"Case reference must be {service.MAX_REFERENCE} characters or fewer"
+    elif not REFERENCE.match(shown["reference"]):
+        errors["reference"] = (
+            "Case reference must only include letters, numbers, hyphens, dots and underscores"
+        )
+    if not shown["team"]:
+        errors["team"] = "Enter the team"
+    elif len(shown["team"]) > 100:
+        errors["team"] = "Team must be 100 characters or fewer"
+    if len(shown["officer"]) > 100:
+        errors["officer"] = "Officer must be 100 characters or fewer"
+    when = read_date(form, "date", "Date the request was received", latest=ctx.today())
+    shown["date"] = when.entered
+    anchors = {}
+    if when.error:
+        errors["date"], anchors["date"] = when.error, when.anchor
+    if shown["source"] not in REQUEST_SOURCES:
+        errors["source"] = "Select who made the request"
+    if errors:
+        return _new_case_form(request, who, 400, shown=shown, errors=errors, anchors=anchors)
+    assert when.value is not None
+    event: dict[str, Any] = {
+        "type": "request_received",
+        "date": when.value.isoformat(),
+        "source": shown["source"],
+    }
+    if shown["note"]:
+        event["note"] = shown["note"]
+    try:
+        service.record_event(
+            session=session,
+            case_ref=shown["reference"],
+            event=event,
+            actor=who.actor,
+            clock=ctx.clock,
+            expected_version=0,  # only a new reference: never add to an existing case
+            settings=ctx.settings,
+            working_days=ctx.working_days,
+            case_fields={"team": shown["team"], "officer": shown["officer"] or None},
+        )
+    except ConcurrentUpdate:
+        errors["reference"] = (
+            f"There is already a case {shown['reference']}. Enter a different reference"
+        )
+        return _new_case_form(request, who, 400, shown=shown, errors=errors)
+    except WorkflowError as e:
+        errors["reference"] = str(e)
+        return _new_case_form(request, who, 400, shown=shown, errors=errors)
+    return RedirectResponse(f"/cases/{shown['reference']}?recorded=1", status_code=303)
+
+
+# -- the case page --------------------------------------------------------------------
+
+
+@router.get("/cases/{ref}")
+def case(request: Request, ref: str, session: Db, who: Casework) -> Response:
+    return case_page(request, session, who, ref)
+
+
+@router.post("/cases/{ref}/reassign", dependencies=[Depends(auth.check_csrf)])
+async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Response:
+    view = read_case(request, session, who, ref)
+    form = await request.form()
+    shown = {name: str(form.get(name) or "").strip() for name in ("team", "officer", "version")}
+    errors: dict[str, str] = {}
+    if not shown["team"]:
+        errors["team"] = "Enter the team the case moves to"
+    elif len(shown["team"]) > 100:
+        errors["team"] = "Team must be 100 characters or fewer"
+    if len(shown["officer"]) > 100:
+        errors["officer"] = "Officer must be 100 characters or fewer"
+    if not shown["version"].isdigit():
+        errors["team"] = errors.get("team") or "Reload the page and try again"
+    if errors:
+        return case_page(request, session, who, ref, status_code=400, errors=errors, move=shown)
+    try:
+        reassign_case(
+            session=session,
+            case_ref=view.case.reference,
+            team=shown["team"],
+            officer=shown["officer"] or None,
+            actor=who.actor,
+            clock=context(request).clock,
+            expected_version=int(shown["version"]),
+        )
+    except ConcurrentUpdate:
+        return case_page(request, session, who, ref, status_code=409, conflict=True, move=shown)
+    except WorkflowError as e:
+        errors["team"] = str(e)
+        return case_page(request, session, who, ref, status_code=400, errors=errors, move=shown)
+    return RedirectResponse(f"/cases/{view.case.reference}?reassigned=1", status_code=303)
