@@ -423,9 +423,13 @@ _ENV = Environment(
 )
 
 
-def to_html(card: Scorecard) -> str:
+def html_rows(card: Scorecard) -> list[dict[str, Any]]:
+    """Per indicator, what a page shows: figures as people read them and the trend chart.
+
+    Shared by the HTML report and the web app's scorecard page.
+    """
     months = card.months
-    rows = [
+    return [
         {
             "indicator": indicator,
             "direction": DIRECTION[indicator.direction],
@@ -449,7 +453,11 @@ def to_html(card: Scorecard) -> str:
         }
         for indicator in INDICATORS
     ]
-    bands = [
+
+
+def html_bands(card: Scorecard) -> list[dict[str, Any]]:
+    """Per month, the open assessments in each age band, as people read them."""
+    return [
         {
             "month": Month.parse(mb.month).label(),
             "cells": [
@@ -459,15 +467,19 @@ def to_html(card: Scorecard) -> str:
         }
         for mb in card.age_bands
     ]
+
+
+def to_html(card: Scorecard) -> str:
+    months = card.months
     return _ENV.get_template("kpi_scorecard.html.j2").render(
         title=f"SEND timeliness scorecard, {period(card)}",
         period=period(card),
         filters=filters(card),
         settings=card.settings,
         months=[m.label() for m in months],
-        rows=rows,
+        rows=html_rows(card),
         band_labels=[b.label for b in AGE_BANDS],
-        bands=bands,
+        bands=html_bands(card),
         bands_definition=BANDS_DEFINITION,
         no_figure=NO_FIGURE,
     )

@@ -65,9 +65,17 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
 
 def _feature_routers() -> list[Any]:
     """The feature routers, each in its own module under web/pages or web/api."""
-    from web.pages import case_events, case_letters, cases, home
+    from web.pages import breaches, case_events, case_letters, cases, home, scorecard, users
 
-    return [home.router, cases.router, case_events.router, case_letters.router]
+    return [
+        home.router,
+        cases.router,
+        case_events.router,
+        case_letters.router,
+        breaches.router,
+        scorecard.router,
+        users.router,
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -209,6 +209,13 @@ def update_user(
     if expected_version is not None and user.version != expected_version:
         session.rollback()
         raise ConcurrentUpdate(user.email)
+    if changes.get("active") is False and _same_person(actor, user.email):
+        # Nobody locks themselves out: another administrator must deactivate them.
+        session.rollback()
+        raise InvalidInput(
+            f"You cannot deactivate your own account ({user.email}): "
+            "ask another administrator to do it"
+        )
     if changes.get("role", user.role) == "officer" and not changes.get("team", user.team):
         session.rollback()
         raise InvalidInput(f"Enter the team of {user.email}: an officer works in a team")
@@ -233,6 +240,10 @@ def update_user(
     session.refresh(user)
     session.commit()
     return user
+
+
+def _same_person(actor: str, email: str) -> bool:
+    return actor.strip().lower() == email
 
 
 def _end_all(session: Session, user: User, now: datetime) -> None:

@@ -2,74 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import typer
 
-from scheduler.breaches import (
-    DEFAULT_DUE_WITHIN_DAYS,
-    FIELDS,
-    Filters,
-    QueueItem,
-    breach_queue,
-    queue_json,
-)
+from scheduler.breach_formats import render_csv, render_table
+from scheduler.breaches import DEFAULT_DUE_WITHIN_DAYS, Filters, breach_queue, queue_json
 from workflow.cli.common import fail, parse_day, today, user_errors
 from workflow.cli.context import session_scope
-
-
-def _what(item: QueueItem) -> str:
-    return (
-        item.kind
-        + (f" ({item.advice})" if item.advice else "")
-        + (f" [{item.ref}]" if item.ref else "")
-    )
-
-
-def render_table(items: list[QueueItem]) -> str:
-    if not items:
-        return "Nothing is overdue or due in the window.\n"
-    header = (
-        "Case", "Deadline", "Starts", "Due", "Status", "Days late", "Breach", "Exception",
-        "Team", "Officer",
-    )  # fmt: skip
-    rows = [
-        (
-            i.case,
-            _what(i),
-            i.starts.isoformat(),
-            i.due.isoformat(),
-            i.status,
-            "" if i.days_late is None else str(i.days_late),
-            "BREACH" if i.breach else "",
-            i.exception or "",
-            i.team or "",
-            i.officer or "",
-        )
-        for i in items
-    ]
-    widths = [max(len(r[n]) for r in [header, *rows]) for n in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    overdue = sum(1 for i in items if i.status == "overdue")
-    breaches = sum(1 for i in items if i.breach)
-    lines.append(f"\n{overdue} overdue ({breaches} in breach), {len(items) - overdue} due soon")
-    return "\n".join(lines) + "\n"
-
-
-def render_csv(items: list[QueueItem]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for item in items:
-        row = item.to_json()
-        row["breach"] = "true" if item.breach else "false"
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
 
 
 def breaches(

@@ -1,0 +1,212 @@
+"""The breach queue for managers: overdue deadlines (and those due soon), filtered,
+sorted, counted, a page at a time, and as CSV.
+
+The rows come from `scheduler.breaches.breach_queue`, the query `ehc breaches`
+runs, and the CSV from the same writer, so the page, the download and the command
+agree for the same filters. Counts and the CSV cover the whole queue, not one page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from math import ceil
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from scheduler.breach_formats import count, render_csv
+from scheduler.breaches import (
+    DEFAULT_DUE_WITHIN_DAYS,
+    MAX_DUE_WITHIN_DAYS,
+    Filters,
+    QueueItem,
+    breach_queue,
+)
+from scheduler.deadlines import KINDS
+from web import auth
+from web.date_input import read_date
+from web.deps import context, db
+from web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 100
+SHOW = ("all", "overdue")
+# Each sortable column and the way it first sorts: most days late first, the rest A to Z.
+SORTS = {"days_late": "desc", "due": "asc", "case": "asc", "team": "asc", "officer": "asc"}
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """The filters, sort and page as asked for (the page's query string)."""
+
+    as_of: date
+    as_of_entered: dict[str, str]
+    team: str = ""
+    officer: str = ""
+    kind: str = ""
+    show: str = "all"
+    due_within: str = str(DEFAULT_DUE_WITHIN_DAYS)
+    sort: str = "days_late"
+    order: str = "desc"
+    page: int = 1
+
+    def filters(self) -> Filters:
+        return Filters(
+            team=self.team or None,
+            officer=self.officer or None,
+            kind=self.kind or None,
+            due_within=int(self.due_within),
+        )
+
+    def query_string(self, **changes: object) -> str:
+        """This query with some values changed, for links (sorting, pages, CSV)."""
+        q = replace(self, **changes)  # type: ignore[arg-type]
+        params = {
+            "team": q.team,
+            "officer": q.officer,
+            "kind": q.kind,
+            "show": q.show,
+            "due_within": q.due_within,
+            **{f"as_of-{part}": value for part, value in q.as_of_entered.items()},
+            "sort": q.sort,
+            "order": q.order,
+            "page": str(q.page),
+        }
+        return urlencode({k: v for k, v in params.items() if v})
+
+    def sort_link(self, key: str) -> str:
+        """The column heading's link: the other way round if it is the sort already."""
+        if key == self.sort:
+            order = "asc" if self.order == "desc" else "desc"
+        else:
+            order = SORTS[key]
+        return "?" + self.query_string(sort=key, order=order, page=1)
+
+    def aria_sort(self, key: str) -> str:
+        if key != self.sort:
+            return "none"
+        return "ascending" if self.order == "asc" else "descending"
+
+
+def _text(params: Mapping[str, str], name: str) -> str:
+    return params.get(name, "").strip()[:100]
+
+
+def read_query(params: Mapping[str, str], today: date) -> tuple[QueueQuery, dict[str, str]]:
+    """The query from the page's parameters, and an error message per bad field."""
+    errors: dict[str, str] = {}  # in the order the fields are on the page
+    kind = _text(params, "kind")
+    if kind and kind not in KINDS:
+        errors["kind"] = "Select a deadline from the list"
+    due_within = _text(params, "due_within") or str(DEFAULT_DUE_WITHIN_DAYS)
+    if not due_within.isdigit():
+        errors["due_within"] = "Enter the number of days as a whole number, like 14"
+    elif int(due_within) > MAX_DUE_WITHIN_DAYS:
+        errors["due_within"] = f"The number of days must be {MAX_DUE_WITHIN_DAYS:,} or fewer"
+    answer = read_date(params, "as_of", "The date to show the queue as of", required=False)
+    if answer.error:
+        errors["as_of"] = answer.error
+    sort = params.get("sort", "")
+    sort = sort if sort in SORTS else "days_late"
+    order = params.get("order", "")
+    page = params.get("page", "1")
+    query = QueueQuery(
+        as_of=answer.value or today,
+        as_of_entered=answer.entered,
+        team=_text(params, "team"),
+        officer=_text(params, "officer"),
+        kind=kind,
+        show=params.get("show") if params.get("show") in SHOW else "all",  # type: ignore[arg-type]
+        due_within=due_within,
+        sort=sort,
+        order=order if order in ("asc", "desc") else SORTS[sort],
+        page=int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1,
+    )
+    return query, errors
+
+
+def shown(items: list[QueueItem], query: QueueQuery) -> list[QueueItem]:
+    """The queue's items the page lists, in the order asked for (the queue's order breaks ties)."""
+    if query.show == "overdue":
+        items = [i for i in items if i.status == "overdue"]
+    if query.sort == "days_late":
+        # The queue is in due date order: the most days late first.
+        return items if query.order == "desc" else items[::-1]
+    keys = {
+        "due": lambda i: i.due,
+        "case": lambda i: i.case,
+        "team": lambda i: (i.team or "").lower(),
+        "officer": lambda i: (i.officer or "").lower(),
+    }
+    # A stable sort: within one team or officer, the queue's order still holds.
+    return sorted(items, key=keys[query.sort], reverse=query.order == "desc")
+
+
+def _queue(
+    request: Request, session: Session
+) -> tuple[QueueQuery, dict[str, str], list[QueueItem]]:
+    query, errors = read_query(request.query_params, context(request).today())
+    if errors:
+        return query, errors, []
+    return query, errors, breach_queue(session=session, as_of=query.as_of, filters=query.filters())
+
+
+def _page(
+    request: Request, query: QueueQuery, errors: dict[str, str], items: list[QueueItem]
+) -> Response:
+    listed = shown(items, query)
+    pages = max(1, ceil(len(listed) / PAGE_SIZE))
+    page = min(query.page, pages)
+    return render(
+        request,
+        "breaches.html",
+        status_code=400 if errors else 200,
+        errors=errors,
+        query=query,
+        kinds=[(k, k.replace("_", " ").capitalize()) for k in KINDS],
+        counts=count(items),
+        total=len(listed),
+        rows=listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        page=page,
+        pages=pages,
+        first_row=(page - 1) * PAGE_SIZE + 1,
+    )
+
+
+@router.get("/breaches")
+def breaches_page(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
+) -> Response:
+    query, errors, items = _queue(request, session)
+    return _page(request, query, errors, items)
+
+
+@router.get("/breaches.csv")
+def breaches_csv(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
+) -> Response:
+    """What `ehc breaches --csv` prints for the same filters (overdue only, if asked)."""
+    query, errors, items = _queue(request, session)
+    if errors:
+        return _page(request, query, errors, items)
+    if query.show == "overdue":
+        items = [i for i in items if i.status == "overdue"]
+    return Response(
+        render_csv(items),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="breach-queue-{query.as_of.isoformat()}.csv"'
+            )
+        },
+    )
