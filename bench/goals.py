@@ -79,7 +79,7 @@ def check(goal: Goal, result: Result | None) -> tuple[str, str]:
 
 def _show(value: float, unit: str) -> str:
     if unit == "s":
-        return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.2f} s"
+        return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.3g} s"
     if unit == "x":
         return f"{value:.2f}x"
     return f"{value:,.0f} {unit}"

@@ -125,7 +125,7 @@ def _tables(found: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
             "|---|---|---|---|---|---|---|---|",
         ]
         for name in ORDER:
-            if name in results or label == "council":
+            if name in results or label in ("council", "national"):
                 lines.append(_row(name, results.get(name)))
         lines.append("")
     return lines
