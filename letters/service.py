@@ -2,7 +2,8 @@
 
 Letters are made by `workflow.service` with their events; here an officer
 adds a detail of the letter itself (the reasons for a decision, or whether
-the council will assess after a transfer-in), and reads letters back.
+the council will assess after a transfer-in), and reads letters back, the PDF
+rendered from the stored HTML (`letter_pdf`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, parse_letter_field
 from letters.contexts import Council
-from letters.models import AWAITING, Letter
+from letters.models import AWAITING, READY, Letter
+from letters.render import render_pdf, sha256
 from letters.store import Clock, complete, people_of
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.models import Case
@@ -45,6 +47,35 @@ def get_letter(*, session: Session, letter_id: int) -> Letter:
     return letter
 
 
+def letter_pdf(*, session: Session, letter_id: int) -> bytes:
+    """A ready letter as PDF: rendered from its stored HTML, outside any transaction.
+
+    The stored HTML (checked against its SHA-256) is the letter's record; the same HTML
+    renders to the same PDF with the same WeasyPrint and fonts. A letter stored before
+    PDFs were made on demand returns the PDF stored with it. Takes about half a second:
+    callers that serve many downloads may cache the bytes by letter id.
+    """
+    letter = get_letter(session=session, letter_id=letter_id)  # ends the read transaction
+    if letter.status != READY or letter.html is None:
+        raise InvalidInput(
+            f"Letter {letter_id} is awaiting details: {', '.join(letter.missing or [])}. "
+            "It has no PDF until they are added"
+        )
+    if letter.pdf is not None:
+        return letter.pdf
+    if sha256(letter.html) != letter.html_sha256:
+        raise LetterCorrupted(letter_id)
+    return render_pdf(letter.html)
+
+
+class LetterCorrupted(WorkflowError):
+    def __init__(self, letter_id: Any) -> None:
+        super().__init__(
+            f"Letter {letter_id}: its stored HTML does not match its SHA-256, so no PDF was "
+            "made. Tell the system administrator"
+        )
+
+
 def letter_json(letter: Letter) -> dict[str, Any]:
     return {
         "id": letter.id,
@@ -58,6 +89,8 @@ def letter_json(letter: Letter) -> dict[str, Any]:
         "delivery": letter.delivery,
         "template": letter.template,
         "template_version": letter.template_version,
+        "html_sha256": letter.html_sha256,
+        # Only letters stored before PDFs were rendered on demand have one (`letter_pdf`).
         "pdf_sha256": letter.pdf_sha256,
         "created_at": letter.created_at.isoformat(),
     }

@@ -7,6 +7,11 @@ the reasons for a decision) are missing, it waits as `awaiting_details`, naming
 them in `missing`; it is rendered as soon as they are filled in, and from then
 on it cannot change (database triggers). Nothing here logs a name or a date of
 birth.
+
+Rendering here means the letter's HTML (with its SHA-256) and plain text: the
+immutable record. The PDF is not made in the transaction (WeasyPrint takes about
+half a second, which would hold the case's lock, and SQLite's write lock, all that
+time); `letters.service.letter_pdf` renders it from the stored HTML when asked.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from letters.facts import facts_for
 from letters.models import AWAITING, READY, CasePeople, Letter
 from letters.people import FIELDS as PERSON_FIELDS
 from letters.recipients import delivery, family_recipient, missing_for
-from letters.render import html_to_text, render_html, render_pdf, sha256
+from letters.render import html_to_text, render_html, sha256
 from scheduler.deadlines import Evaluation, Settings
 from workflow.events import Event
 from workflow.models import Case, StoredEvent
@@ -199,7 +204,6 @@ def complete(
         spec, facts, details, case.reference, role, people, council, today, is_copy=letter.is_copy
     )
     html = render_html(spec, context)
-    pdf = render_pdf(html)
     letter.context = context.to_json()
     letter.missing = None
     letter.letter_date = today
@@ -207,9 +211,7 @@ def complete(
     letter.large_print = context.large_print
     letter.html = html
     letter.text = html_to_text(html)
-    letter.pdf = pdf
     letter.html_sha256 = sha256(html)
-    letter.pdf_sha256 = sha256(pdf)
     letter.rendered_at = clock()
     letter.status = READY
     session.add(letter)

@@ -22,6 +22,7 @@ from letters.render import sha256
 from letters.store import rerender
 from tests.workflow.factories import ev, record_all
 from workflow import service
+from workflow.errors import InvalidInput
 
 Clock = Callable[[], datetime]
 
@@ -49,6 +50,10 @@ def letters_of(session: Session, ref: str = "L1") -> list[Letter]:
     return letter_service.list_letters(session=session, case_ref=ref)
 
 
+def pdf_of(session: Session, letter_id: int) -> bytes:
+    return letter_service.letter_pdf(session=session, letter_id=letter_id)
+
+
 def pdf_text(pdf: bytes) -> str:
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     return re.sub(r"\s+", " ", text)
@@ -74,10 +79,10 @@ def test_missing_details_wait_named_and_are_rendered_once_filled(
     (letter,) = letters_of(session)
     assert letter.status == READY and letter.missing is None
     assert letter.letter_date == date(2026, 11, 20)  # the injected clock's day
-    assert letter.html is not None and letter.pdf is not None and letter.text is not None
+    assert letter.html is not None and letter.text is not None
     assert "12 Example Road<br>" in letter.html and "Dear Jo," in letter.text
-    assert letter.pdf.startswith(b"%PDF")
-    assert letter.pdf_sha256 == sha256(letter.pdf) and letter.html_sha256 == sha256(letter.html)
+    assert letter.html_sha256 == sha256(letter.html)
+    assert letter.id is not None and pdf_of(session, letter.id).startswith(b"%PDF")
 
 
 def test_request_to_final_plan_leaves_four_letters_whose_pdfs_hold_the_dates(
@@ -92,7 +97,7 @@ def test_request_to_final_plan_leaves_four_letters_whose_pdfs_hold_the_dates(
         ("draft_plan_cover", "parent", READY),
         ("final_plan_cover", "parent", READY),
     ]
-    texts = [pdf_text(x.pdf or b"") for x in letters]
+    texts = [pdf_text(pdf_of(session, x.id or 0)) for x in letters]
     assert "Monday 19 February 2024" in texts[0]  # decision due: 6 weeks from 8 Jan
     assert "27 May 2024" in texts[0]  # final plan: 20 weeks
     assert "Monday 27 May 2024" in texts[1]
@@ -101,6 +106,28 @@ def test_request_to_final_plan_leaves_four_letters_whose_pdfs_hold_the_dates(
     for text in texts:
         assert "Sam Sample" in text and "23 November 2026" not in text
         assert "20 November 2026" in text  # the letter's date, from the clock
+
+
+def test_the_pdf_is_rendered_from_the_stored_html_outside_the_transaction(
+    session: Session, clock: Clock
+) -> None:
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=clock)
+    (waiting,) = letters_of(session)
+    assert waiting.id is not None
+    with pytest.raises(InvalidInput, match=f"Letter {waiting.id} is awaiting details"):
+        pdf_of(session, waiting.id)
+    with pytest.raises(letter_service.LetterNotFound, match="There is no letter 999"):
+        pdf_of(session, 999)
+
+    update(session, clock, **PEOPLE)
+    (letter,) = letters_of(session)
+    assert letter.status == READY and letter.id is not None
+    assert letter.pdf is None and letter.pdf_sha256 is None  # not made in the transaction
+    first = pdf_of(session, letter.id)
+    assert not session.in_transaction()  # rendered with no lock held
+    assert pdf_of(session, letter.id) == first  # the same stored HTML, the same PDF
+    assert "Monday 19 February 2024" in pdf_text(first)
+    assert letter_service.letter_json(letter)["html_sha256"] == sha256(letter.html or "")
 
 
 def test_ready_letters_cannot_be_changed_or_deleted(

@@ -69,12 +69,18 @@ def show(
         fail(f"--format must be one of {', '.join(FORMATS)}")
     with user_errors(), session_scope() as session:
         letter = letter_service.get_letter(session=session, letter_id=letter_id)
-    if letter.status != READY:
-        fail(
-            f"Letter {letter_id} is awaiting details: {', '.join(letter.missing or [])}. "
-            "Add them with `ehc case update` or `ehc letters complete`"
-        )
-    content = {"html": letter.html, "pdf": letter.pdf, "text": letter.text}[fmt]
+        if letter.status != READY:
+            fail(
+                f"Letter {letter_id} is awaiting details: {', '.join(letter.missing or [])}. "
+                "Add them with `ehc case update` or `ehc letters complete`"
+            )
+        content: str | bytes | None
+        if fmt == "pdf":
+            if output is None:
+                fail("A PDF needs --output FILE")
+            content = letter_service.letter_pdf(session=session, letter_id=letter_id)
+        else:
+            content = {"html": letter.html, "text": letter.text}[fmt]
     assert content is not None
     _write(content, output, fmt)
 
