@@ -46,6 +46,8 @@ EV = EVENTS.c
 C = CASES.c
 
 ONE_DECIMAL = Decimal("0.1")
+# The months are a table of literals in one statement (SQLite allows 500 terms).
+MAX_SCORECARD_MONTHS = 120
 DAYS_PER_WEEK = 7
 
 # -- months -----------------------------------------------------------------------
@@ -124,6 +126,12 @@ def check_scorecard_period(
     from_name, to_name = names
     if last < first:
         raise InvalidInput(f"{to_name} ({last}) must not be before {from_name} ({first})")
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months > MAX_SCORECARD_MONTHS:
+        raise InvalidInput(
+            f"{first} to {last} is {months} months: "
+            f"enter at most {MAX_SCORECARD_MONTHS} ({MAX_SCORECARD_MONTHS // 12} years)"
+        )
     if last >= Month.of(today):
         ends = f", {last.last.isoformat()}" if last.year < date.max.year else ""
         raise InvalidInput(

@@ -65,6 +65,7 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
 
 def _feature_routers() -> list[Any]:
     """The feature routers, each in its own module under web/pages or web/api."""
+    from web import api
     from web.pages import breaches, case_events, case_letters, cases, home, scorecard, users
 
     return [
@@ -75,6 +76,7 @@ def _feature_routers() -> list[Any]:
         breaches.router,
         scorecard.router,
         users.router,
+        api.router,
     ]
 
 

@@ -114,6 +114,8 @@ EXCEPTION_REASONS: dict[str, tuple[str, ...]] = {
 
 # Fields every event may carry, besides its type and date.
 COMMON_OPTIONAL = ("note", "actor")
+# The dates an event may carry.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def _parse_date(value: Any) -> date:
@@ -125,6 +127,9 @@ def _parse_date(value: Any) -> date:
         raise ValueError(f"'{value}' is not a real date in the form YYYY-MM-DD") from None
     if len(value) != 10:
         raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+    # Deadlines are worked out years ahead: a year near 1 or 9999 would overflow.
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise ValueError(f"'{value}' must be a date from {FIRST_DAY.year} to {LAST_DAY.year}")
     return parsed
 
 

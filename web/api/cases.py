@@ -1,0 +1,239 @@
+"""`/api/cases`: case lists, a case with its deadlines and events, and recording events.
+
+Officers see and record on their own team's cases only (any other case is 404,
+as if it did not exist); managers any team's. Every write goes through
+`workflow.service.record_event`, which owns the transaction and the version check.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from web import auth
+from web.api import errors
+from web.api.access import CASEWORK, DOCUMENTED
+from web.api.models import (
+    CaseDetail,
+    CaseList,
+    CaseListItem,
+    CaseSummary,
+    DeadlineOut,
+    Deadlines,
+    EventIn,
+    EventOut,
+    Events,
+    RecordedOut,
+)
+from web.deps import context, db
+from workflow.caseload import find_cases
+from workflow.errors import CaseNotFound, InvalidInput, WorkflowError
+from workflow.events import EVENT_FIELDS, EventType
+from workflow.service import CaseView, get_case, record_event
+
+router = APIRouter(dependencies=DOCUMENTED, tags=["cases"])
+
+Who = Annotated[auth.Principal, Depends(CASEWORK)]
+Db = Annotated[Session, Depends(db)]
+Reference = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^\S+$", description="The case reference")
+]
+AsOf = Annotated[date | None, Query(description="YYYY-MM-DD; default today")]
+OPENING = (EventType.REQUEST_RECEIVED, EventType.PLAN_TRANSFERRED_IN)
+READ = errors.REFUSALS | errors.NOT_FOUND
+
+
+def _read(request: Request, session: Session, ref: str, as_of: date | None) -> CaseView:
+    ctx = context(request)
+    return get_case(
+        session=session,
+        case_ref=ref,
+        as_of=as_of or ctx.today(),
+        settings=ctx.settings,
+        working_days=ctx.working_days,
+    )
+
+
+def _visible(
+    request: Request, session: Session, who: auth.Principal, ref: str, as_of: date | None
+) -> CaseView:
+    """The case as of a day, if the caller may see it; otherwise `CaseNotFound`."""
+    view = _read(request, session, ref, as_of)
+    if not who.can_see_team(view.case.team):
+        raise CaseNotFound(ref)
+    return view
+
+
+@router.get("/api/cases", response_model=CaseList, responses=errors.REFUSALS)
+def list_cases(
+    request: Request,
+    session: Db,
+    who: Who,
+    team: Annotated[str | None, Query(max_length=100)] = None,
+    officer: Annotated[str | None, Query(max_length=100, description="The officer's name")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="Start of a reference, or part of the child's name"),
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> CaseList:
+    """Cases newest activity first, 50 a page; an officer sees their own team's only."""
+    if who.user.role == "officer":
+        if team is not None and team != who.user.team:
+            return CaseList(items=[], total=0, page=1, pages=1)
+        team = who.user.team
+    found = find_cases(
+        session, as_of=context(request).today(), team=team, officer=officer, search=q, page=page
+    )
+    return CaseList(
+        items=[CaseListItem.of(row) for row in found.rows],
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+    )
+
+
+@router.get("/api/cases/{ref}", response_model=CaseDetail, responses=READ)
+def read_case(
+    request: Request, session: Db, who: Who, ref: Reference, as_of: AsOf = None
+) -> CaseDetail | JSONResponse:
+    """The case, its deadlines as of a day and its events."""
+    try:
+        view = _visible(request, session, who, ref, as_of)
+    except WorkflowError as err:
+        return errors.refused(err, ["as_of"], where="query")
+    return CaseDetail(
+        case=CaseSummary.of(view.case),
+        as_of=view.evaluation.as_of,
+        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
+        events=[EventOut.of(e) for e in view.events],
+        warnings=view.warnings,
+    )
+
+
+@router.get("/api/cases/{ref}/deadlines", response_model=Deadlines, responses=READ)
+def read_deadlines(
+    request: Request, session: Db, who: Who, ref: Reference, as_of: AsOf = None
+) -> Deadlines | JSONResponse:
+    """The case's statutory deadlines as of a day (default today)."""
+    try:
+        view = _visible(request, session, who, ref, as_of)
+    except WorkflowError as err:
+        return errors.refused(err, ["as_of"], where="query")
+    return Deadlines(
+        case=view.case.reference,
+        as_of=view.evaluation.as_of,
+        state=view.evaluation.state,
+        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
+    )
+
+
+@router.get("/api/cases/{ref}/events", response_model=Events, responses=READ)
+def read_events(request: Request, session: Db, who: Who, ref: Reference) -> Events | JSONResponse:
+    """The case's events in processing order."""
+    try:
+        view = _visible(request, session, who, ref, None)
+    except WorkflowError as err:
+        return errors.refused(err)
+    return Events(case=view.case.reference, events=[EventOut.of(e) for e in view.events])
+
+
+def _expected_version(body: EventIn, if_match: str | None) -> int | None:
+    """The version the caller read: `expected_version`, or the If-Match header."""
+    header: int | None = None
+    if if_match is not None:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not text.isascii() or not text.isdigit() or len(text) > 9:
+            raise InvalidInput("If-Match must be the case version you read, a whole number")
+        header = int(text)
+    if header is not None and body.expected_version not in (None, header):
+        raise InvalidInput("expected_version and If-Match disagree: send the version you read once")
+    return body.expected_version if header is None else header
+
+
+@router.post(
+    "/api/cases/{ref}/events",
+    response_model=RecordedOut,
+    status_code=201,
+    responses=READ | errors.CONFLICT,
+)
+def record(
+    request: Request,
+    session: Db,
+    who: Who,
+    ref: Reference,
+    body: EventIn,
+    if_match: Annotated[
+        str | None, Header(description="The case version you read (instead of expected_version)")
+    ] = None,
+) -> RecordedOut | JSONResponse:
+    """Record an event; a first event on a new reference opens the case.
+
+    Send the version you read (`expected_version` or If-Match): if someone else
+    changed the case since, nothing is saved and the answer is 409.
+    """
+    ctx = context(request)
+    extra = body.model_extra or {}
+    raw = {"type": body.type.value, "date": body.date, **extra}
+    if body.note is not None:
+        raw["note"] = body.note
+    fields = ["date", "note", "team", "officer", *EVENT_FIELDS[body.type], *extra]
+    try:
+        expected = _expected_version(body, if_match)
+        case_fields = _opening(request, session, who, ref, body)
+        if case_fields is not None and expected is None:
+            expected = 0  # a new case: someone opening it meanwhile is a conflict
+        recorded = record_event(
+            session=session,
+            case_ref=ref,
+            event=raw,
+            actor=who.actor,
+            clock=ctx.clock,
+            expected_version=expected,
+            settings=ctx.settings,
+            working_days=ctx.working_days,
+            case_fields=case_fields,
+        )
+        view = _visible(request, session, who, ref, None)
+    except WorkflowError as err:
+        return errors.refused(err, fields)
+    return RecordedOut(
+        case=CaseSummary.of(recorded.case),
+        event=EventOut.of(recorded.event),
+        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
+    )
+
+
+def _opening(
+    request: Request, session: Session, who: auth.Principal, ref: str, body: EventIn
+) -> dict[str, str | None] | None:
+    """The team and officer of a case the event opens; None if the case exists.
+
+    An officer opens cases in their own team (theirs unless they name a colleague).
+    Team and officer are not changed by events: a manager reassigns a case.
+    """
+    try:
+        view = _read(request, session, ref, None)
+    except CaseNotFound:
+        if body.type not in OPENING:
+            raise
+    else:
+        if not who.can_see_team(view.case.team):
+            raise CaseNotFound(ref)
+        if body.team is not None or body.officer is not None:
+            raise InvalidInput(
+                f"Case {ref} is already open: team and officer are set when a case is "
+                "opened, and a manager reassigns it"
+            )
+        return None
+    if who.user.role == "officer":
+        if body.team not in (None, who.user.team):
+            raise InvalidInput(
+                f"Case {ref}: you can open cases in your own team only ({who.user.team})"
+            )
+        return {"team": who.user.team, "officer": body.officer or who.user.name}
+    return {"team": body.team, "officer": body.officer}

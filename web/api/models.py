@@ -1,0 +1,237 @@
+"""What the API reads and writes, as pydantic models, so `/openapi.json` is exact.
+
+Dates are `YYYY-MM-DD` strings and timestamps ISO 8601 in UTC, as in the
+import format and `ehc ... --json`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scheduler.deadlines import Deadline
+from workflow.caseload import CaseRow
+from workflow.events import EventType
+from workflow.models import Case, StoredEvent
+
+Status = Literal["pending", "overdue", "met", "late", "cancelled", "lapsed"]
+# Text the engine stores in 100-character columns (team, officer names).
+Name = Field(default=None, min_length=1, max_length=100)
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="The field that is wrong (`source`, `as_of`), or `body` or `query` "
+        "when the message is about the request as a whole"
+    )
+    message: str
+
+
+class Problem(BaseModel):
+    """Every refusal: a plain-English `detail`, and per-field `errors` on a 422."""
+
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class CaseSummary(BaseModel):
+    reference: str
+    state: str
+    team: str | None
+    officer: str | None
+    version: int = Field(description="Send it back as `expected_version` when recording")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        return cls(
+            reference=case.reference,
+            state=case.state,
+            team=case.team,
+            officer=case.officer,
+            version=case.version,
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+        )
+
+
+class CaseListItem(BaseModel):
+    """A case in a list: no child's name (the API is for systems, not the caseload page)."""
+
+    reference: str
+    state: str
+    team: str | None
+    officer: str | None
+    updated_at: datetime
+    next_kind: str | None = Field(description="The next open deadline's kind")
+    next_advice: str | None
+    next_due: date | None
+    overdue: int = Field(description="Open deadlines past their due date")
+    breaches: int = Field(description="Overdue deadlines in breach of a statutory time limit")
+
+    @classmethod
+    def of(cls, row: CaseRow) -> CaseListItem:
+        return cls(
+            reference=row.reference,
+            state=row.state,
+            team=row.team,
+            officer=row.officer,
+            updated_at=row.updated_at,
+            next_kind=row.next_kind,
+            next_advice=row.next_advice,
+            next_due=row.next_due,
+            overdue=row.overdue,
+            breaches=row.breaches,
+        )
+
+
+class CaseList(BaseModel):
+    items: list[CaseListItem]
+    total: int
+    page: int
+    pages: int
+
+
+class DeadlineOut(BaseModel):
+    """A statutory deadline as of a day (spec deadlines.md section 5)."""
+
+    kind: str
+    advice: str | None
+    ref: str | None
+    regulation: str
+    party: str
+    starts: date
+    due: date
+    met_on: date | None
+    status: Status
+    exception: str | None
+    breach: bool
+    days_late: int | None
+
+    @classmethod
+    def of(cls, deadline: Deadline) -> DeadlineOut:
+        return cls.model_validate(deadline.to_json())
+
+
+class Deadlines(BaseModel):
+    case: str
+    as_of: date
+    state: str
+    deadlines: list[DeadlineOut]
+
+
+class EventOut(BaseModel):
+    sequence: int = Field(description="Order of recording within the case")
+    type: EventType
+    date: date
+    fields: dict[str, Any] = Field(description="The event type's own fields, as recorded")
+    note: str | None
+    actor: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def of(cls, row: StoredEvent) -> EventOut:
+        return cls(
+            sequence=row.sequence,
+            type=EventType(row.type),
+            date=row.date,
+            fields=row.fields,
+            note=row.note,
+            actor=row.actor,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+        )
+
+
+class Events(BaseModel):
+    case: str
+    events: list[EventOut] = Field(description="In processing order: by date, then type")
+
+
+class CaseDetail(BaseModel):
+    case: CaseSummary
+    as_of: date
+    deadlines: list[DeadlineOut]
+    events: list[EventOut]
+    warnings: list[str]
+
+
+class EventIn(BaseModel):
+    """An event as in the import format, plus the version you read.
+
+    Besides `type` and `date`, send the event type's own fields (for example
+    `source` on `request_received`, `advice` on `advice_requested`): see
+    docs/api.md and the spec. A first event (`request_received` or
+    `plan_transferred_in`) on a new reference opens the case.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {"type": "decision_to_assess", "date": "2026-10-05", "expected_version": 1}
+            ]
+        },
+    )
+
+    type: EventType
+    date: str = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        json_schema_extra={"format": "date"},
+        description="The day it happened, YYYY-MM-DD; not in the future",
+    )
+    note: str | None = Field(default=None, max_length=2000)
+    expected_version: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="The case version you read; 0 or absent for a new case. "
+        "Or send it as the If-Match header",
+    )
+    team: str | None = Name
+    officer: str | None = Name
+
+
+class RecordedOut(BaseModel):
+    case: CaseSummary
+    event: EventOut
+    deadlines: list[DeadlineOut] = Field(description="As of today")
+
+
+class BreachItem(BaseModel):
+    case: str
+    kind: str
+    advice: str | None
+    ref: str | None
+    starts: date
+    due: date
+    status: Literal["overdue", "pending"]
+    breach: bool
+    exception: str | None
+    days_late: int | None
+    team: str | None
+    officer: str | None
+
+
+class BreachQueue(BaseModel):
+    """Exactly what `ehc breaches --json` prints."""
+
+    as_of: date
+    items: list[BreachItem]
+
+
+class Scorecard(BaseModel):
+    """Exactly what `ehc kpi --format json` prints (docs/kpis.md describes each figure)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", description="First month, YYYY-MM")
+    to: str = Field(description="Last month, YYYY-MM")
+    settings: dict[str, Any]
+    filters: dict[str, str | None]
+    indicators: list[dict[str, Any]]
+    open_assessment_age_bands: list[dict[str, Any]]
