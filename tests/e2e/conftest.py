@@ -252,6 +252,7 @@ def visit(
             storage_state=signed_in_state(role) if role else None,  # type: ignore[arg-type]
             accept_downloads=True,
         )
+        context.set_default_timeout(10_000)  # a missing element fails in seconds, not 30
         v = Visit(context, test_name if not made else f"{test_name}-{len(made) + 1}")
         made.append((v, bypass_csp))
         return v

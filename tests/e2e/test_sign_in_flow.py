@@ -53,11 +53,18 @@ def test_officer_signs_in_sees_their_cases_searches_and_signs_out(
 
 
 def test_each_role_lands_on_its_own_start_page(visit: Callable[..., Visit]) -> None:
-    starts = {"officer": "/", "manager": "/", "viewer": "/scorecard", "admin": "/users"}
+    starts = {
+        "officer": ("/", "My cases"),
+        "manager": ("/", "My cases"),
+        "viewer": ("/scorecard", "SEND timeliness scorecard"),
+        "admin": ("/users", "Users"),
+    }
     v = visit()
-    for role, path in starts.items():
+    for role, (path, heading) in starts.items():
         page = v.page()
         v.context.clear_cookies()
         sign_in(page, role)
         assert page.url.endswith(path), (role, page.url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        v.shot(page, f"start-{role}")
         page.close()
