@@ -137,27 +137,26 @@ def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa
 
 
 def _item(row: Any) -> QueueItem:
+    """A row of the FIELDS columns, in order, as a QueueItem (bool and int made exact)."""
+    case, kind, advice, ref, starts, due, status, breach, exception, late, team, officer = row
+    days_late = None if late is None else int(late)
     return QueueItem(
-        case=row.case,
-        kind=row.kind,
-        advice=row.advice,
-        ref=row.ref,
-        starts=row.starts,
-        due=row.due,
-        status=row.status,
-        breach=bool(row.breach),
-        exception=row.exception,
-        days_late=None if row.days_late is None else int(row.days_late),
-        team=row.team,
-        officer=row.officer,
-    )
+        case, kind, advice, ref, starts, due, status, bool(breach), exception, days_late, team,
+        officer,
+    )  # fmt: skip
 
 
 def breach_queue(
     *, session: Session, as_of: date, filters: Filters | None = None
 ) -> list[QueueItem]:
-    """The breach queue as of a day (read only; ends its read transaction)."""
+    """The breach queue as of a day (read only; ends its read transaction).
+
+    Only the queue's own columns are selected: at 500,000 cases (106,000 items) the
+    unused ones cost a third of the time spent in Python (docs/performance.md).
+    """
     dialect = session.get_bind().dialect.name
-    rows = session.execute(queue_query(as_of, dialect, filters)).all()
+    query = queue_query(as_of, dialect, filters)
+    columns = {c.name: c for c in query.selected_columns}
+    rows = session.execute(query.with_only_columns(*(columns[f] for f in FIELDS))).all()
     session.commit()
     return [_item(row) for row in rows]
