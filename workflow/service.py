@@ -200,10 +200,37 @@ def _history_broken(case_ref: str, refused: Event, err: WorkflowError) -> Workfl
 
 
 def _write_deadlines(session: Session, case_id: int, evaluation: Evaluation) -> None:
-    session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id) == case_id))
+    """Make the case's stored deadlines those of `evaluation`, writing only what changed.
+
+    A new event usually adds a deadline or meets one; rewriting every row of the case
+    cost more than the rest of recording it (deadline ids are not kept: migration 0003).
+    """
+    table = StoredDeadline.__table__  # type: ignore[attr-defined]
     rows = deadline_rows(case_id, evaluation)
-    if rows:
-        session.execute(sa.insert(StoredDeadline), rows)
+    names = [c.name for c in table.c if c.name not in ("id", "case_id")]
+    stored = session.execute(
+        sa.select(table.c.id, *(table.c[name] for name in names)).where(table.c.case_id == case_id)
+    ).all()
+    by_position = {row.position: row for row in stored}
+    if len(by_position) != len(stored):  # not one row per position: rewrite them all
+        session.execute(sa.delete(table).where(table.c.case_id == case_id))
+        bulk.insert_rows(session, table, rows)
+        return
+    changed: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    for row in rows:
+        old = by_position.pop(row["position"], None)
+        if old is None:
+            added.append(row)
+        elif any(getattr(old, name) != row[name] for name in names):
+            changed.append({"_id": old.id, **row})
+    if by_position:
+        gone = [row.id for row in by_position.values()]
+        session.execute(sa.delete(table).where(table.c.id.in_(gone)))
+    if changed:
+        # One executemany; the SET clause comes from the rows' keys.
+        session.execute(sa.update(table).where(table.c.id == sa.bindparam("_id")), changed)
+    bulk.insert_rows(session, table, added)
 
 
 def deadline_rows(case_id: int, evaluation: Evaluation) -> list[dict[str, Any]]:
