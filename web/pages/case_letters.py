@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from letters import service as letter_service
 from letters.models import READY, Letter
-from letters.render import render_pdf
 from web import auth
 from web.deps import db
 from web.pages.cases import read_case
@@ -60,10 +59,9 @@ def letter_html(request: Request, ref: str, key: str, session: Db, who: Casework
 @router.get("/cases/{ref}/letters/{key}.pdf")
 def letter_pdf(request: Request, ref: str, key: str, session: Db, who: Casework) -> Response:
     letter = _letter(request, session, who, ref, key)
-    assert letter.html is not None
-    # Letters made so far store their PDF; one made without it is rendered from its
-    # stored HTML, which is what the stored PDF was made from.
-    body = letter.pdf if letter.pdf is not None else render_pdf(letter.html)
+    assert letter.id is not None
+    # Rendered from the stored HTML on demand (or the PDF stored with an older letter).
+    body = letter_service.letter_pdf(session=session, letter_id=letter.id)
     return _download(body, "application/pdf", letter_ref(ref), letter, "pdf")
 
 
