@@ -66,13 +66,23 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
 def _feature_routers() -> list[Any]:
     """The feature routers, each in its own module under web/pages or web/api."""
     from web import api
-    from web.pages import breaches, case_events, case_letters, cases, home, scorecard, users
+    from web.pages import (
+        breaches,
+        case_details,
+        case_events,
+        case_letters,
+        cases,
+        home,
+        scorecard,
+        users,
+    )
 
     return [
         home.router,
         cases.router,
         case_events.router,
         case_letters.router,
+        case_details.router,
         breaches.router,
         scorecard.router,
         users.router,
