@@ -19,6 +19,7 @@ from sqlmodel import Session
 from letters import service as letter_service
 from letters import store as letter_store
 from letters.catalogue import CATALOGUE
+from letters.models import Letter
 from web import auth
 from web.date_input import read_date
 from web.deps import context, db
@@ -103,10 +104,26 @@ def _banner(request: Request, view: CaseView) -> str | None:
             if row.sequence == int(recorded):
                 label = EVENT_LABELS.get(row.type, row.type)
                 return f"{label} recorded on {row.date.day} {row.date:%B %Y}"
+    if request.query_params.get("details") == "1":
+        return "Details updated"
     if request.query_params.get("reassigned") == "1":
         who = view.case.officer or "no officer"
         return f"Case moved to the {view.case.team} team ({who})"
     return None
+
+
+def _letter_subject(letter: Letter) -> str | None:
+    """What an advice letter is about ("psychological advice, EP-1"), to tell two apart.
+
+    A ready letter's context holds the advice at its top; a waiting one, in its facts.
+    """
+    facts = letter.context.get("facts") or {}
+    advice = letter.context.get("advice") or facts.get("advice")
+    if not advice:
+        return None
+    ref = letter.context.get("advice_ref") or facts.get("advice_ref")
+    subject = f"{choice_label(str(advice)).lower()} advice"
+    return f"{subject}, {ref}" if ref else subject
 
 
 def case_page(
@@ -143,9 +160,11 @@ def case_page(
         windows=windows,
         timeline=_timeline(view.events),
         letters=letters,
+        letter_subjects={letter.id: _letter_subject(letter) for letter in letters},
         letter_titles={t: spec.title for t, spec in CATALOGUE.items()},
         can_record=bool(accepts(view.case.state)),
         banner=_banner(request, view),
+        details_saved=request.query_params.get("details") == "1",
         today=today,
         **extra,
     )
