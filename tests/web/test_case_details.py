@@ -248,3 +248,12 @@ def test_case_page_tells_two_advice_requests_apart(
     assert "About psychological advice, EP-1" in html
     assert "About psychological advice, EP-2" in html
     assert f'href="/cases/{open_case}/details">Change details' in html
+
+
+@pytest.mark.parametrize("role", ["officer", "manager"])
+def test_home_page_links_to_recording_a_new_request(
+    browser: Make, people: People, role: str
+) -> None:
+    html = browser(getattr(people, role)).page("/")
+    assert '<a href="/cases/new" role="button"' in html
+    assert "Record a new request</a>" in html
