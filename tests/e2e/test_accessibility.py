@@ -71,6 +71,17 @@ def first_event_form_sent_empty(page: Page) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
+def case_details_with_mistakes(page: Page) -> None:
+    """The details form sent with an email address and a date of birth that are wrong."""
+    page.goto(f"/cases/{OPEN_CASE}/details")
+    page.get_by_label("Email address of parent or carer").fill("not-an-email")
+    page.locator("#date_of_birth-day").fill("31")
+    page.get_by_role("button", name="Save details").click()
+    page.wait_for_load_state()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert page.title().startswith("Error: "), page.title()
+
+
 SCREENS = [
     Screen("sign-in", None, go("/sign-in"), "Sign in to EHC casework"),
     Screen("sign-in-errors", None, submit_empty("/sign-in", "Sign in"), "Sign in to EHC casework"),
@@ -82,6 +93,18 @@ SCREENS = [
     Screen("search-none", "manager", go("/?q=nobody-at-all"), "Cases matching “nobody-at-all”"),
     Screen("case", "officer", go(f"/cases/{OPEN_CASE}"), re.compile(OPEN_CASE)),
     Screen("case-manager", "manager", go(f"/cases/{OPEN_CASE}"), re.compile(OPEN_CASE)),
+    Screen(
+        "case-details",
+        "officer",
+        go(f"/cases/{OPEN_CASE}/details"),
+        "Child and family details",
+    ),
+    Screen(
+        "case-details-errors",
+        "officer",
+        case_details_with_mistakes,
+        "Child and family details",
+    ),
     Screen("event-type", "officer", go(f"/cases/{OPEN_CASE}/events/new"), "What happened?"),
     Screen(
         "event-type-error",
