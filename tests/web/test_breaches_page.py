@@ -195,3 +195,28 @@ def test_only_managers_see_the_queue(
         response = client.get(url)
         assert response.status_code == 403, (role, url)
         assert "BQ001" not in response.text
+
+
+def test_a_change_shows_on_the_next_view_though_the_queue_is_kept(
+    browser: Callable[[str | None], Browser],
+    people: People,
+    queue: list[str],
+    session: Session,
+    clock: Callable[[], datetime],
+) -> None:
+    """The page keeps the queue between views (web/queue_cache.py) until a commit."""
+    manager = browser(people.manager)
+    before = _refs(manager.page("/breaches"))
+    assert _refs(manager.page("/breaches")) == before  # a second view: the kept queue
+    record_event(
+        session=session,
+        case_ref="BQ001",
+        event={"type": "decision_to_assess", "date": "2026-11-20"},
+        actor="test",
+        clock=clock,
+    )
+    after = [i.case for i in breach_queue(session=session, as_of=AS_OF, filters=Filters())]
+    assert after != before  # the decision met one deadline and set the plan's
+    assert _refs(manager.page("/breaches")) == after
+    _open(session, clock, "BQ005", "2026-05-01", "North")  # a new case, most days late
+    assert _refs(manager.page("/breaches"))[0] == "BQ005"

@@ -2,8 +2,9 @@
 sorted, counted, a page at a time, and as CSV.
 
 The rows come from `scheduler.breaches.breach_queue`, the query `ehc breaches`
-runs, and the CSV from the same writer, so the page, the download and the command
-agree for the same filters. Counts and the CSV cover the whole queue, not one page.
+runs (kept between views until the database changes: web/queue_cache.py), and the
+CSV from the same writer, so the page, the download and the command agree for the
+same filters. Counts and the CSV cover the whole queue, not one page.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from scheduler.breaches import (
     MAX_DUE_WITHIN_DAYS,
     Filters,
     QueueItem,
-    breach_queue,
 )
 from scheduler.deadlines import KINDS
 from web import auth
 from web.date_input import read_date
 from web.deps import context, db
+from web.queue_cache import breach_queue_kept
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -154,7 +155,13 @@ def _queue(
     query, errors = read_query(request.query_params, context(request).today())
     if errors:
         return query, errors, []
-    return query, errors, breach_queue(session=session, as_of=query.as_of, filters=query.filters())
+    items = breach_queue_kept(
+        session=session,
+        engine=context(request).engine,
+        as_of=query.as_of,
+        filters=query.filters(),
+    )
+    return query, errors, items
 
 
 def _page(
