@@ -98,7 +98,7 @@ def test_officer_records_a_request_and_a_decision_and_sees_the_deadlines(
     page.get_by_role("button", name="Record advice requested").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(REFERENCE)
-    advice = deadline_row(page, re.compile("Advice: psychological"))
+    advice = deadline_row(page, re.compile("^Psychological advice"))
     expect(advice).to_contain_text("30 December 2026")
     expect(advice).to_contain_text("Pending")
     timeline = page.locator("#timeline + ol")
