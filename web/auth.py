@@ -78,7 +78,7 @@ def _bearer(request: Request) -> str | None:
 
 
 def _look_up(ctx: WebContext, key: str | None, token: str | None) -> Principal | None:
-    with new_session(ctx.engine) as session:
+    with new_session(ctx.engine, read_only=True) as session:
         if token is not None:
             user = accounts.token_user(session, token)
             return Principal(user=user, via="token") if user else None

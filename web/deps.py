@@ -17,7 +17,9 @@ def context(request: Request) -> WebContext:
 
 
 def db(request: Request) -> Iterator[Session]:
-    session = new_session(context(request).engine)
+    # GET and HEAD only read (they must not change anything), so they take no write lock.
+    reading = request.method in ("GET", "HEAD")
+    session = new_session(context(request).engine, read_only=reading)
     try:
         yield session
     finally:

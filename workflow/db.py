@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "ehc_read_only"  # an execution option: the session only reads
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -38,7 +39,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (READ_ONLY sessions) take no write lock, so they do not queue behind
+        # each other or behind writers: WAL gives them a snapshot.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -47,6 +51,12 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def new_session(engine: Engine) -> Session:
+def new_session(engine: Engine, *, read_only: bool = False) -> Session:
+    """A session; `read_only` ones start a plain (deferred) BEGIN on SQLite.
+
+    A read-only session that writes anyway may fail with "database is locked" when
+    another writer holds the lock, instead of waiting for it: use them for reading.
+    """
     # expire_on_commit=False: rows stay readable after the service commits.
-    return Session(engine, expire_on_commit=False)
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return Session(bind, expire_on_commit=False)
