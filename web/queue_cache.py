@@ -18,14 +18,34 @@ import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from scheduler.breach_formats import QueueCounts, count
 from scheduler.breaches import Filters, QueueItem, breach_queue
 
 KEPT = 16  # queues kept per database (each a few MB at council scale)
+
+
+@dataclass
+class Queue:
+    """A queue and what the page works out from all of it, worked out once per queue."""
+
+    items: list[QueueItem]  # shared between requests: never changed
+
+    # Two requests may both work one out at first; either answer is the same.
+    @cached_property
+    def counts(self) -> QueueCounts:
+        # A quarter of the page's time at council scale when counted on every view.
+        return count(self.items)
+
+    @cached_property
+    def overdue(self) -> list[QueueItem]:
+        return [i for i in self.items if i.status == "overdue"]
 
 
 class QueueCache:
@@ -33,28 +53,28 @@ class QueueCache:
         # Never writes, so its data_version moves only when someone else commits.
         self._probe = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[int, date, Filters], list[QueueItem]] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, date, Filters], Queue] = OrderedDict()
 
     def _version(self) -> int:
         with self._lock:
             return int(self._probe.execute("PRAGMA data_version").fetchone()[0])
 
-    def queue(self, session: Session, as_of: date, filters: Filters) -> list[QueueItem]:
+    def queue(self, session: Session, as_of: date, filters: Filters) -> Queue:
         key = (self._version(), as_of, filters)
         with self._lock:
-            items = self._kept.get(key)
-            if items is not None:
+            kept = self._kept.get(key)
+            if kept is not None:
                 self._kept.move_to_end(key)
-                return items
-        items = breach_queue(session=session, as_of=as_of, filters=filters)
+                return kept
+        kept = Queue(breach_queue(session=session, as_of=as_of, filters=filters))
         with self._lock:
-            self._kept[key] = items
+            self._kept[key] = kept
             # Queues of older versions are dead: drop them, then the least recently used.
             for old in [k for k in self._kept if k[0] != key[0]]:
                 del self._kept[old]
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
-        return items
+        return kept
 
     def close(self) -> None:
         self._probe.close()
@@ -76,14 +96,12 @@ def _cache_for(engine: Engine) -> QueueCache | None:
         return _caches[engine]
 
 
-def breach_queue_kept(
-    *, session: Session, engine: Engine, as_of: date, filters: Filters
-) -> list[QueueItem]:
+def breach_queue_kept(*, session: Session, engine: Engine, as_of: date, filters: Filters) -> Queue:
     """`breach_queue`, answered from the kept queue while the database has not changed.
 
-    The list is shared between requests: callers must not change it.
+    Its items are shared between requests: callers must not change them.
     """
     cache = _cache_for(engine)
     if cache is None:
-        return breach_queue(session=session, as_of=as_of, filters=filters)
+        return Queue(breach_queue(session=session, as_of=as_of, filters=filters))
     return cache.queue(session, as_of, filters)

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from scheduler.breach_formats import count, render_csv
+from scheduler.breach_formats import render_csv
 from scheduler.breaches import (
     DEFAULT_DUE_WITHIN_DAYS,
     MAX_DUE_WITHIN_DAYS,
@@ -31,7 +31,7 @@ from scheduler.deadlines import KINDS
 from web import auth
 from web.date_input import read_date
 from web.deps import context, db
-from web.queue_cache import breach_queue_kept
+from web.queue_cache import Queue, breach_queue_kept
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -149,25 +149,21 @@ def shown(items: list[QueueItem], query: QueueQuery) -> list[QueueItem]:
     return sorted(items, key=keys[query.sort], reverse=query.order == "desc")
 
 
-def _queue(
-    request: Request, session: Session
-) -> tuple[QueueQuery, dict[str, str], list[QueueItem]]:
+def _queue(request: Request, session: Session) -> tuple[QueueQuery, dict[str, str], Queue]:
     query, errors = read_query(request.query_params, context(request).today())
     if errors:
-        return query, errors, []
-    items = breach_queue_kept(
+        return query, errors, Queue([])
+    queue = breach_queue_kept(
         session=session,
         engine=context(request).engine,
         as_of=query.as_of,
         filters=query.filters(),
     )
-    return query, errors, items
+    return query, errors, queue
 
 
-def _page(
-    request: Request, query: QueueQuery, errors: dict[str, str], items: list[QueueItem]
-) -> Response:
-    listed = shown(items, query)
+def _page(request: Request, query: QueueQuery, errors: dict[str, str], queue: Queue) -> Response:
+    listed = shown(queue.overdue if query.show == "overdue" else queue.items, query)
     pages = max(1, ceil(len(listed) / PAGE_SIZE))
     page = min(query.page, pages)
     return render(
@@ -177,7 +173,7 @@ def _page(
         errors=errors,
         query=query,
         kinds=[(k, k.replace("_", " ").capitalize()) for k in KINDS],
-        counts=count(items),
+        counts=queue.counts,
         total=len(listed),
         rows=listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         page=page,
@@ -192,8 +188,8 @@ def breaches_page(
     session: Annotated[Session, Depends(db)],
     who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
 ) -> Response:
-    query, errors, items = _queue(request, session)
-    return _page(request, query, errors, items)
+    query, errors, queue = _queue(request, session)
+    return _page(request, query, errors, queue)
 
 
 @router.get("/breaches.csv")
@@ -203,13 +199,11 @@ def breaches_csv(
     who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
 ) -> Response:
     """What `ehc breaches --csv` prints for the same filters (overdue only, if asked)."""
-    query, errors, items = _queue(request, session)
+    query, errors, queue = _queue(request, session)
     if errors:
-        return _page(request, query, errors, items)
-    if query.show == "overdue":
-        items = [i for i in items if i.status == "overdue"]
+        return _page(request, query, errors, queue)
     return Response(
-        render_csv(items),
+        render_csv(queue.overdue if query.show == "overdue" else queue.items),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": (
