@@ -54,6 +54,7 @@ class QueueCache:
         self._probe = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[int, date, Filters], Queue] = OrderedDict()
+        self._reading: dict[tuple[int, date, Filters], threading.Lock] = {}
 
     def _version(self) -> int:
         with self._lock:
@@ -66,15 +67,28 @@ class QueueCache:
             if kept is not None:
                 self._kept.move_to_end(key)
                 return kept
-        kept = Queue(breach_queue(session=session, as_of=as_of, filters=filters))
-        with self._lock:
-            self._kept[key] = kept
-            # Queues of older versions are dead: drop them, then the least recently used.
-            for old in [k for k in self._kept if k[0] != key[0]]:
-                del self._kept[old]
-            while len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
+            # One reader per queue: after a commit, the managers viewing it wait for
+            # one reading instead of each reading it (half a second of CPU apiece).
+            reading = self._reading.setdefault(key, threading.Lock())
+        with reading:
+            with self._lock:
+                kept = self._kept.get(key)
+            if kept is not None:
+                return kept
+            kept = Queue(breach_queue(session=session, as_of=as_of, filters=filters))
+            with self._lock:
+                self._store(key, kept)
+                self._reading.pop(key, None)
         return kept
+
+    def _store(self, key: tuple[int, date, Filters], kept: Queue) -> None:
+        """Keep a queue (under self._lock)."""
+        self._kept[key] = kept
+        # Queues of older versions are dead: drop them, then the least recently used.
+        for old in [k for k in self._kept if k[0] < key[0]]:
+            del self._kept[old]
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
 
     def close(self) -> None:
         self._probe.close()
