@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 20
 READ_ONLY = "ehc_read_only"  # an execution option: the session only reads
 
 
@@ -25,6 +26,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     memory = parsed.database in (None, "", ":memory:")
     if memory:
         kwargs.setdefault("poolclass", StaticPool)
+    else:
+        # Keep enough connections for the web server's threads: past the pool's size each
+        # one is opened (with the PRAGMAs below) and closed again on every use.
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")
