@@ -1,8 +1,7 @@
 """One module per scenario, each with `run(ctx: Context) -> dict` (see bench/context.py).
 
-The harness runs each in its own process, so its peak memory is its own. Scenarios
-whose module is not there yet (web, by the web app's author) are listed as not
-measured rather than failing.
+The harness runs each in its own process, so its peak memory is its own. A scenario
+in ORDER without a module is listed as not measured rather than failing.
 """
 
 from __future__ import annotations
