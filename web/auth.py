@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -94,13 +95,9 @@ def refused(request: Request) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/sign-in?next={_quote(target)}", status_code=HTTP_303_SEE_OTHER)
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
+    return RedirectResponse(
+        f"/sign-in?next={quote(target, safe='/')}", status_code=HTTP_303_SEE_OTHER
+    )
 
 
 async def authenticate(
