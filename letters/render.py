@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from datetime import date
 from functools import lru_cache
@@ -91,6 +92,10 @@ def render_pdf(html: str) -> bytes:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # fontTools stamps each embedded font subset with the time it was made, unless
+    # SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it: without this the
+    # same stored HTML gave a different PDF in each second.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     pdf = HTML(string=html).write_pdf()
     assert pdf is not None
     return bytes(pdf)
