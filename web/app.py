@@ -49,8 +49,8 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # Middleware runs outermost last-added first: headers wrap everything, even refusals.
-    app.middleware("http")(auth.authenticate)
-    app.middleware("http")(security.security_headers)
+    app.add_middleware(auth.Authenticate)
+    app.add_middleware(security.SecurityHeaders)
 
     app.include_router(sign_in.router)
     for router in _feature_routers():

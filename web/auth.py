@@ -1,7 +1,7 @@
 """Who is asking, and may they: sign-in sessions, API tokens, roles and CSRF.
 
 Denied unless granted, in two layers:
-- `authenticate` (middleware) refuses every request that has neither a live
+- `Authenticate` (middleware) refuses every request that has neither a live
   session cookie nor a valid bearer token, except the few public paths
   (sign-in, `/health`, static assets). Unknown paths are refused too.
 - Each route then states the roles it allows with `allow(...)`; a test
@@ -16,7 +16,7 @@ does not apply to them.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.status import HTTP_303_SEE_OTHER
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.context import WebContext
 from workflow import accounts
@@ -100,19 +101,33 @@ def refused(request: Request) -> Response:
     )
 
 
-async def authenticate(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Middleware: attach the principal, or refuse before any route runs."""
-    request.state.principal = None
-    token = _bearer(request)
-    key = request.cookies.get(SESSION_COOKIE)
-    if token is not None or key:
-        ctx: WebContext = request.app.state.ctx
-        request.state.principal = await run_in_threadpool(_look_up, ctx, key, token)
-    if request.state.principal is None and not is_public(request.url.path):
-        return refused(request)
-    return await call_next(request)
+class Authenticate:
+    """ASGI middleware: attach the principal, or refuse before any route runs.
+
+    The principal goes in the request's state (`request.state.principal`).
+    Plain ASGI rather than `@app.middleware("http")`, which costs a task and a
+    memory stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        found: Principal | None = None
+        token = _bearer(request)
+        key = request.cookies.get(SESSION_COOKIE)
+        if token is not None or key:
+            ctx: WebContext = request.app.state.ctx
+            found = await run_in_threadpool(_look_up, ctx, key, token)
+        scope.setdefault("state", {})["principal"] = found
+        if found is None and not is_public(request.url.path):
+            await refused(request)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def principal(request: Request) -> Principal:

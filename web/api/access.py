@@ -1,6 +1,6 @@
 """Who may call the API, as the OpenAPI document tells clients.
 
-`web.auth.authenticate` has already refused callers without a valid session
+`web.auth.Authenticate` has already refused callers without a valid session
 or token; the HTTPBearer scheme here only puts `bearerAuth` in the document
 (`auto_error=False`: it never refuses anything itself).
 """
