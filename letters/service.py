@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, parse_letter_field
@@ -28,19 +30,31 @@ class LetterNotFound(WorkflowError):
         super().__init__(f"There is no letter {letter_id}")
 
 
+# A case's letters without their content (HTML, text, PDF), which lists never show.
+_LETTERS_OF_CASE = (
+    select(Letter)
+    .join(Case, col(Case.id) == col(Letter.case_id))
+    .where(col(Case.reference) == sa.bindparam("reference"))
+    .order_by(col(Letter.id))
+    .options(*(defer(getattr(Letter, content)) for content in ("html", "text", "pdf")))
+)
+
+
 def list_letters(*, session: Session, case_ref: str) -> list[Letter]:
-    case = session.exec(select(Case).where(Case.reference == case_ref.strip())).first()
-    if case is None:
-        raise CaseNotFound(case_ref)
-    rows = list(
-        session.exec(select(Letter).where(Letter.case_id == case.id).order_by(col(Letter.id)))
-    )
+    """A case's letters, oldest first, without their content (`get_letter` has it)."""
+    reference = case_ref.strip()
+    rows = list(session.exec(_LETTERS_OF_CASE, params={"reference": reference}))
+    if not rows:
+        case = session.exec(select(Case.id).where(Case.reference == reference)).first()
+        if case is None:
+            raise CaseNotFound(case_ref)
     session.commit()
     return rows
 
 
 def get_letter(*, session: Session, letter_id: int) -> Letter:
-    letter = session.get(Letter, letter_id)
+    # populate_existing: a letter already listed in this session lacks its content.
+    letter = session.get(Letter, letter_id, populate_existing=True)
     if letter is None:
         raise LetterNotFound(letter_id)
     session.commit()

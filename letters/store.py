@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event
@@ -46,9 +47,13 @@ def letter_day(clock: Clock) -> date:
     return clock().astimezone(LONDON).date()
 
 
+# Built once: every case page asks it.
+_PEOPLE_OF_CASE = select(CasePeople).where(col(CasePeople.case_id) == sa.bindparam("case_id"))
+
+
 def people_of(session: Session, case: Case) -> dict[str, Any]:
     """The people on a case as one mapping (the date of birth from the case row)."""
-    row = session.exec(select(CasePeople).where(CasePeople.case_id == case.id)).first()
+    row = session.exec(_PEOPLE_OF_CASE, params={"case_id": case.id}).first()
     people: dict[str, Any] = {
         name: getattr(row, name, None) if row else None for name in PEOPLE_FIELDS
     }

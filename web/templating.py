@@ -44,10 +44,29 @@ def words(value: str | None) -> str:
     return text[0].upper() + text[1:]
 
 
+# The colour of each status's tag (the `tag` macro); any other status is grey.
+TAG_COLOURS = {
+    "met": "green",
+    "pending": "blue",
+    "overdue": "red",
+    "late": "orange",
+    "lapsed": "orange",
+    "cancelled": "grey",
+    "exception": "purple",
+    "breach": "red",
+    "ready": "green",
+    "awaiting_details": "yellow",
+    "open": "blue",
+    "closed": "grey",
+}
+
 templates = Jinja2Templates(directory=str(TEMPLATES))
+# Templates change only with a new release: do not check their files on every page.
+templates.env.auto_reload = False
 templates.env.filters["long_date"] = long_date
 templates.env.filters["words"] = words
 templates.env.globals["service_name"] = SERVICE_NAME
+templates.env.globals["tag_colours"] = TAG_COLOURS
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -320,20 +320,24 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
+# Built once: every request asks it, and building a select costs more than running it.
+_LIVE_SESSION = (
+    sa.select(User, col(WebSession.csrf_token))
+    .join(WebSession, col(WebSession.user_id) == col(User.id))
+    .where(
+        col(WebSession.key_sha256) == sa.bindparam("key_sha256"),
+        col(WebSession.ended_at).is_(None),
+        col(WebSession.expires_at) > sa.bindparam("now"),
+        col(User.active).is_(True),
+    )
+)
+
+
 def session_user(session: Session, key: str | None, clock: Clock) -> tuple[User, str] | None:
     """The active user of a live session key, with the session's CSRF token."""
     if not key:
         return None
-    row = session.execute(
-        sa.select(User, col(WebSession.csrf_token))
-        .join(WebSession, col(WebSession.user_id) == col(User.id))
-        .where(
-            col(WebSession.key_sha256) == digest(key),
-            col(WebSession.ended_at).is_(None),
-            col(WebSession.expires_at) > clock(),
-            col(User.active).is_(True),
-        )
-    ).first()
+    row = session.execute(_LIVE_SESSION, {"key_sha256": digest(key), "now": clock()}).first()
     session.commit()
     return (row[0], row[1]) if row else None
 

@@ -162,14 +162,18 @@ def _case_for_change(
     return case, case.version
 
 
+# Built once: every case page and every write asks them, and building a select
+# costs about as much as running it.
+_CASE_BY_REFERENCE = select(Case).where(col(Case.reference) == sa.bindparam("reference"))
+_EVENTS_OF_CASE = (
+    select(StoredEvent)
+    .where(col(StoredEvent.case_id) == sa.bindparam("case_id"))
+    .order_by(col(StoredEvent.sequence))
+)
+
+
 def _events_of(session: Session, case_id: int) -> list[StoredEvent]:
-    return list(
-        session.exec(
-            select(StoredEvent)
-            .where(StoredEvent.case_id == case_id)
-            .order_by(col(StoredEvent.sequence))
-        )
-    )
+    return list(session.exec(_EVENTS_OF_CASE, params={"case_id": case_id}))
 
 
 def _replay(
@@ -750,7 +754,8 @@ def get_case(
     working_days: WorkingDays | None = None,
 ) -> CaseView:
     """A case with its events in processing order and its deadlines as of a day."""
-    case = session.exec(select(Case).where(Case.reference == check_reference(case_ref))).first()
+    reference = check_reference(case_ref)
+    case = session.exec(_CASE_BY_REFERENCE, params={"reference": reference}).first()
     if case is None:
         raise CaseNotFound(case_ref)
     assert case.id is not None
