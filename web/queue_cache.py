@@ -1,15 +1,21 @@
-"""The breach queue, kept between page views until the database changes (SQLite only).
+"""The breach queue, kept between page views until the database changes.
 
 At council scale the queue is ~10,000 items and takes about half a second of CPU
 to read; the page shows 100 of them, and twenty managers paging through it read
-the same queue over and over. A queue is kept per (as of, filters) and is good
-until anything is committed to the database: a connection kept only for asking,
-`PRAGMA data_version`, sees a new number after any other connection (this process's
-or another's: the CLI, the scheduler) commits. The number is read before the queue
-is, so a kept queue is never older than the number it is kept under.
+the same queue over and over. A queue is kept per (database version, as of,
+filters), where the version changes whenever anything is committed:
 
-PostgreSQL has no such cheap signal here, and in-memory SQLite is one shared
-connection (which data_version does not see), so for both the queue is read each time.
+- SQLite: a connection kept only for asking, `PRAGMA data_version`, sees a new
+  number after any other connection (this process's or another's: the CLI, the
+  scheduler, another web worker) commits.
+- PostgreSQL: the request's own connection asks for `pg_current_snapshot()`. Two
+  equal snapshots see the same committed transactions, so the same data; any
+  transaction that writes (in any database of the server) makes a new one. That
+  errs only towards reading the queue again.
+
+The version is read before the queue is, so a kept queue is never older than the
+version it is kept under. In-memory SQLite is one shared connection (which
+data_version does not see), so there the queue is read each time.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -48,20 +56,38 @@ class Queue:
         return [i for i in self.items if i.status == "overdue"]
 
 
-class QueueCache:
+Key = tuple[Hashable, date, Filters]
+
+
+class SqliteVersion:
+    """`PRAGMA data_version` of a connection that never writes, so it moves when others commit."""
+
     def __init__(self, path: str) -> None:
-        # Never writes, so its data_version moves only when someone else commits.
         self._probe = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[int, date, Filters], Queue] = OrderedDict()
-        self._reading: dict[tuple[int, date, Filters], threading.Lock] = {}
 
-    def _version(self) -> int:
+    def __call__(self, session: Session) -> Hashable:
         with self._lock:
             return int(self._probe.execute("PRAGMA data_version").fetchone()[0])
 
+    def close(self) -> None:
+        self._probe.close()
+
+
+def postgres_version(session: Session) -> Hashable:
+    """The snapshot this connection would see now (xmin:xmax:in-progress transactions)."""
+    return str(session.execute(sa.text("SELECT pg_current_snapshot()::text")).scalar_one())
+
+
+class QueueCache:
+    def __init__(self, version: Callable[[Session], Hashable]) -> None:
+        self._version = version
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Key, Queue] = OrderedDict()
+        self._reading: dict[Key, threading.Lock] = {}
+
     def queue(self, session: Session, as_of: date, filters: Filters) -> Queue:
-        key = (self._version(), as_of, filters)
+        key = (self._version(session), as_of, filters)
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None:
@@ -81,17 +107,15 @@ class QueueCache:
                 self._reading.pop(key, None)
         return kept
 
-    def _store(self, key: tuple[int, date, Filters], kept: Queue) -> None:
+    def _store(self, key: Key, kept: Queue) -> None:
         """Keep a queue (under self._lock)."""
         self._kept[key] = kept
-        # Queues of older versions are dead: drop them, then the least recently used.
-        for old in [k for k in self._kept if k[0] < key[0]]:
-            del self._kept[old]
+        # Queues of other versions are dead (or about to be): drop them, then the
+        # least recently used.
+        for other in [k for k in self._kept if k[0] != key[0]]:
+            del self._kept[other]
         while len(self._kept) > KEPT:
             self._kept.popitem(last=False)
-
-    def close(self) -> None:
-        self._probe.close()
 
 
 _caches: weakref.WeakKeyDictionary[Engine, QueueCache | None] = weakref.WeakKeyDictionary()
@@ -103,9 +127,12 @@ def _cache_for(engine: Engine) -> QueueCache | None:
         if engine not in _caches:
             path = engine.url.database
             cache = None
-            if engine.dialect.name == "sqlite" and path not in (None, "", ":memory:"):
-                cache = QueueCache(path)
-                weakref.finalize(engine, cache.close)
+            if engine.dialect.name == "postgresql":
+                cache = QueueCache(postgres_version)
+            elif engine.dialect.name == "sqlite" and path not in (None, "", ":memory:"):
+                version = SqliteVersion(path)
+                cache = QueueCache(version)
+                weakref.finalize(engine, version.close)
             _caches[engine] = cache
         return _caches[engine]
 

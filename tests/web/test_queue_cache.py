@@ -17,9 +17,9 @@ from workflow.db import make_engine, new_session
 
 
 def test_concurrent_viewers_read_the_queue_once_and_a_commit_reads_it_again(
-    new_sqlite_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+    new_db_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = make_engine(new_sqlite_url())
+    engine = make_engine(new_db_url())
     reads: list[date] = []
 
     def slow_queue(**kw: Any) -> list[Any]:
@@ -45,6 +45,34 @@ def test_concurrent_viewers_read_the_queue_once_and_a_commit_reads_it_again(
     assert len(reads) == 1
     with engine.begin() as conn:  # any commit, by any connection
         conn.execute(sa.text("CREATE TABLE anything (x INTEGER)"))
+    view()
+    assert len(reads) == 2
+    view()
+    assert len(reads) == 2
+    engine.dispose()
+
+
+def test_a_write_still_in_progress_is_not_kept_when_it_commits(
+    new_db_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A queue read while another connection's transaction is open is read again once
+    that transaction commits, though nothing else has happened since."""
+    engine = make_engine(new_db_url())
+    reads: list[date] = []
+    monkeypatch.setattr(queue_cache, "breach_queue", lambda **kw: reads.append(kw["as_of"]) or [])
+
+    def view() -> None:
+        with new_session(engine, read_only=True) as session:
+            queue_cache.breach_queue_kept(
+                session=session, engine=engine, as_of=date(2026, 11, 20), filters=Filters()
+            )
+
+    with engine.connect() as writer:
+        writer.execute(sa.text("CREATE TABLE anything (x INTEGER)"))  # not yet committed
+        view()
+        view()
+        assert len(reads) == 1
+        writer.commit()
     view()
     assert len(reads) == 2
     engine.dispose()
