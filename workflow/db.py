@@ -16,12 +16,19 @@ from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_POOL_SIZE = 20
+# PostgreSQL: a web worker keeps this many connections (and opens up to as many more
+# under load); four workers stay within the server's default max_connections of 100.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
 READ_ONLY = "ehc_read_only"  # an execution option: the session only reads
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+            kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
         return create_engine(url, pool_pre_ping=True, **kwargs)
     memory = parsed.database in (None, "", ":memory:")
     if memory:
