@@ -94,6 +94,28 @@ def test_an_empty_field_clears_what_was_stored(
     assert stored["child_name"] == "Sam Sample"
 
 
+def test_a_radio_answer_can_be_taken_back_with_not_known(
+    browser: Make, people: People, open_case: str, session: Session
+) -> None:
+    officer = browser(people.officer)
+    form, version = open_form(officer, open_case)
+    # Nothing recorded yet: each question shows "Not known" chosen.
+    for name in ("communication", "large_print", "parent_copy"):
+        assert f'id="{name}-3" name="{name}" type="radio" value="" checked' in form
+    officer.submit(f"/cases/{open_case}/details", {**FILLED, "version": version})
+    assert people_of(session, open_case)["parent_copy"] is True
+    _, version = open_form(officer, open_case)
+    taken_back = {**FILLED, "communication": "", "parent_copy": "", "version": version}
+    response = officer.submit(f"/cases/{open_case}/details", taken_back, follow_redirects=False)
+    assert response.status_code == 303
+    stored = people_of(session, open_case)
+    assert stored["communication"] is None and stored["parent_copy"] is None
+    assert stored["large_print"] is False
+    form, _ = open_form(officer, open_case)
+    assert 'id="parent_copy-3" name="parent_copy" type="radio" value="" checked' in form
+    assert 'id="large_print-2" name="large_print" type="radio" value="no" checked' in form
+
+
 def test_another_teams_officer_gets_not_found(
     browser: Make, people: People, open_case: str
 ) -> None:
