@@ -25,8 +25,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.status import HTTP_303_SEE_OTHER
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from web.asgi import HttpMiddleware
 from web.context import WebContext
 from workflow import accounts
 from workflow.account_models import ROLES, User
@@ -101,21 +102,10 @@ def refused(request: Request) -> Response:
     )
 
 
-class Authenticate:
-    """ASGI middleware: attach the principal, or refuse before any route runs.
+class Authenticate(HttpMiddleware):
+    """Attach the principal (`request.state.principal`), or refuse before any route runs."""
 
-    The principal goes in the request's state (`request.state.principal`).
-    Plain ASGI rather than `@app.middleware("http")`, which costs a task and a
-    memory stream per request.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         found: Principal | None = None
         token = _bearer(request)
