@@ -1,7 +1,11 @@
 """Browser tests: the real app served by uvicorn, driven by Playwright in headless Chromium.
 
-One server per session, on a fresh migrated SQLite database loaded with a
-demo cohort and one user of each role, on the fixed clock (20 November 2026).
+One server per engine, as on the rest of the suite: each test that uses it runs
+once on SQLite ([sqlite]) and once on PostgreSQL ([postgres]), each on a fresh
+migrated database loaded with the same demo cohort and one user of each role, on
+the fixed clock (20 November 2026). The PostgreSQL database (ehc_e2e_*) is made on
+the server of EHC_TEST_POSTGRES_URL and dropped at the end; with no server those
+runs skip with the reason, except under CI=true, where they fail.
 One browser per session and a new browser context per test.
 
 Chromium is Debian's (`.ci/run` installs it); Playwright's own browser download
@@ -9,7 +13,8 @@ is not used. With no Chromium the tests skip with the reason, except under
 CI=true, where a missing browser fails the run.
 
 Screenshots of every step go to EHC_SCREENSHOTS (default
-test-artifacts/screenshots, which git ignores).
+test-artifacts/screenshots, which git ignores), named after the test's id, so
+the engine is in the name (test_x-sqlite-01-step.png, test_x-postgres-01-step.png).
 """
 
 from __future__ import annotations
@@ -21,18 +26,23 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from argon2 import PasswordHasher
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
-from tests.conftest import IN_CI, NOW, TODAY
+from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, _admin_engine
 from web.app import create_app
 from web.context import WebContext
 from workflow import accounts, cohort, migrate
@@ -100,64 +110,110 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on 127.0.0.1 at a free port; yields its base URL."""
-    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    with pytest.MonkeyPatch.context() as patch:
-        # The lowest argon2id cost keeps sign-ins fast; the hashing code is the same.
-        patch.setattr(
-            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        )
-        with new_session(engine) as session:
-            lines = (json.dumps(x) for x in cohort.generate(COHORT_SIZE, end=TODAY, seed=7))
-            import_events(session=session, lines=lines, actor="e2e", clock=_clock)
-            session.commit()
-            opening = {"team": TEAM, "officer": OFFICER_NAME}
-            for event, fields in (
-                ({"type": "request_received", "date": "2026-09-01", "source": "parent"}, opening),
-                ({"type": "decision_to_assess", "date": "2026-10-05"}, None),
-            ):
-                record_event(
-                    session=session,
-                    case_ref=OPEN_CASE,
-                    event=event,
-                    actor="e2e",
-                    clock=_clock,
-                    case_fields=fields,
-                )
-            for person in PEOPLE.values():
-                accounts.add_user(
-                    session=session,
-                    email=person.email,
-                    name=person.name,
-                    role=person.role,
-                    team=person.team,
-                    password=PASSWORD,
-                    actor="e2e",
-                    clock=_clock,
-                )
-        app = create_app(WebContext(engine=engine, clock=_clock))
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-    engine.dispose()
+def _load_demo(engine: Engine) -> None:
+    """The same data on either engine: the cohort, the known open case and the users."""
+    with new_session(engine) as session:
+        lines = (json.dumps(x) for x in cohort.generate(COHORT_SIZE, end=TODAY, seed=7))
+        import_events(session=session, lines=lines, actor="e2e", clock=_clock)
+        session.commit()
+        opening = {"team": TEAM, "officer": OFFICER_NAME}
+        for event, fields in (
+            ({"type": "request_received", "date": "2026-09-01", "source": "parent"}, opening),
+            ({"type": "decision_to_assess", "date": "2026-10-05"}, None),
+        ):
+            record_event(
+                session=session,
+                case_ref=OPEN_CASE,
+                event=event,
+                actor="e2e",
+                clock=_clock,
+                case_fields=fields,
+            )
+        for person in PEOPLE.values():
+            accounts.add_user(
+                session=session,
+                email=person.email,
+                name=person.name,
+                role=person.role,
+                team=person.team,
+                password=PASSWORD,
+                actor="e2e",
+                clock=_clock,
+            )
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A fresh, empty database on the test PostgreSQL server, dropped on leaving."""
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as e:
+        admin.dispose()
+        message = f"PostgreSQL is not answering at {POSTGRES_URL}: {str(e).splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"ehc_e2e_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _serve(url: str) -> Iterator[str]:
+    """Migrate the empty database at `url`, load the demo data and serve the app on
+    127.0.0.1 at a free port; yields its base URL."""
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with pytest.MonkeyPatch.context() as patch:
+            # The lowest argon2id cost keeps sign-ins fast; the hashing code is the same.
+            patch.setattr(
+                accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+            )
+            _load_demo(engine)
+            app = create_app(WebContext(engine=engine, clock=_clock))
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+            server = uvicorn.Server(config)
+            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+            thread.start()
+            try:
+                deadline = time.monotonic() + 20
+                while not server.started:
+                    if not thread.is_alive() or time.monotonic() > deadline:
+                        raise RuntimeError("the test server did not start")
+                    time.sleep(0.02)
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                server.should_exit = True
+                thread.join(timeout=10)
+                sock.close()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app on a fresh database of each engine in turn: every test that uses the
+    server runs once on SQLite and once on PostgreSQL. Yields the base URL."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+        yield from _serve(f"sqlite:///{path}")
+    else:
+        with _postgres_database() as url:
+            yield from _serve(url)
 
 
 @pytest.fixture(scope="session")
@@ -174,8 +230,8 @@ def chromium(chromium_path: str) -> Iterator[Browser]:
 def signed_in_state(
     chromium: Browser, live_server: str
 ) -> Iterator[Callable[[str], dict[str, Any]]]:
-    """The cookies of a signed-in session per role, made once and shared by the tests
-    that do not test signing in itself."""
+    """The cookies of a signed-in session per role, made once per engine (it follows
+    live_server's parameter) and shared by the tests that do not test signing in."""
     states: dict[str, dict[str, Any]] = {}
 
     def state(role: str) -> dict[str, Any]:
