@@ -61,6 +61,8 @@ GOALS = (
          _ratio, 2.0, True, "x"),
     Goal("Web: case page and breach queue p95, 20 users, council, no errors", "web",
          "council", _p95("case_page"), 0.300, True, "s"),
+    Goal("Web, PostgreSQL: case page and breach queue p95, 20 users, council", "web",
+         "council-postgresql", _p95("case_page"), 0.300, True, "s"),
 )  # fmt: skip
 
 
