@@ -77,12 +77,14 @@ def _feature_routers() -> list[Any]:
         users,
     )
 
+    # The case page, /cases/{ref:path}, takes any path below /cases/ (references may hold
+    # slashes): the routers of the pages below a case come before it.
     return [
         home.router,
-        cases.router,
         case_events.router,
         case_letters.router,
         case_details.router,
+        cases.router,
         breaches.router,
         scorecard.router,
         users.router,

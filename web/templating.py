@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -34,6 +36,13 @@ def long_date(value: date | datetime | None) -> str:
         suffix = "am" if local.hour < 12 else "pm"
         return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{suffix}"
     return f"{value.day} {value:%B %Y}"
+
+
+@lru_cache(maxsize=65_536)
+def case_path(reference: str) -> str:
+    """The case page's address. References may hold slashes (EHC/2026/0153): the case
+    routes take the rest of the path, so a slash stays; anything else unsafe is escaped."""
+    return "/cases/" + quote(reference, safe="/")
 
 
 def words(value: str | None) -> str:
@@ -67,6 +76,7 @@ templates.env.filters["long_date"] = long_date
 templates.env.filters["words"] = words
 templates.env.globals["service_name"] = SERVICE_NAME
 templates.env.globals["tag_colours"] = TAG_COLOURS
+templates.env.globals["case_path"] = case_path
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -97,7 +97,35 @@ def list_cases(
     )
 
 
-@router.get("/api/cases/{ref}", response_model=CaseDetail, responses=READ)
+@router.get("/api/cases/{ref:path}/deadlines", response_model=Deadlines, responses=READ)
+def read_deadlines(
+    request: Request, session: Db, who: Who, ref: Reference, as_of: AsOf = None
+) -> Deadlines | JSONResponse:
+    """The case's statutory deadlines as of a day (default today)."""
+    try:
+        view = _visible(request, session, who, ref, as_of)
+    except WorkflowError as err:
+        return errors.refused(err, ["as_of"], where="query")
+    return Deadlines(
+        case=view.case.reference,
+        as_of=view.evaluation.as_of,
+        state=view.evaluation.state,
+        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
+    )
+
+
+@router.get("/api/cases/{ref:path}/events", response_model=Events, responses=READ)
+def read_events(request: Request, session: Db, who: Who, ref: Reference) -> Events | JSONResponse:
+    """The case's events in processing order."""
+    try:
+        view = _visible(request, session, who, ref, None)
+    except WorkflowError as err:
+        return errors.refused(err)
+    return Events(case=view.case.reference, events=[EventOut.of(e) for e in view.events])
+
+
+# After the routes below a case: /api/cases/{ref:path} takes any path below it.
+@router.get("/api/cases/{ref:path}", response_model=CaseDetail, responses=READ)
 def read_case(
     request: Request, session: Db, who: Who, ref: Reference, as_of: AsOf = None
 ) -> CaseDetail | JSONResponse:
@@ -115,33 +143,6 @@ def read_case(
     )
 
 
-@router.get("/api/cases/{ref}/deadlines", response_model=Deadlines, responses=READ)
-def read_deadlines(
-    request: Request, session: Db, who: Who, ref: Reference, as_of: AsOf = None
-) -> Deadlines | JSONResponse:
-    """The case's statutory deadlines as of a day (default today)."""
-    try:
-        view = _visible(request, session, who, ref, as_of)
-    except WorkflowError as err:
-        return errors.refused(err, ["as_of"], where="query")
-    return Deadlines(
-        case=view.case.reference,
-        as_of=view.evaluation.as_of,
-        state=view.evaluation.state,
-        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
-    )
-
-
-@router.get("/api/cases/{ref}/events", response_model=Events, responses=READ)
-def read_events(request: Request, session: Db, who: Who, ref: Reference) -> Events | JSONResponse:
-    """The case's events in processing order."""
-    try:
-        view = _visible(request, session, who, ref, None)
-    except WorkflowError as err:
-        return errors.refused(err)
-    return Events(case=view.case.reference, events=[EventOut.of(e) for e in view.events])
-
-
 def _expected_version(body: EventIn, if_match: str | None) -> int | None:
     """The version the caller read: `expected_version`, or the If-Match header."""
     header: int | None = None
@@ -156,7 +157,7 @@ def _expected_version(body: EventIn, if_match: str | None) -> int | None:
 
 
 @router.post(
-    "/api/cases/{ref}/events",
+    "/api/cases/{ref:path}/events",
     response_model=RecordedOut,
     status_code=201,
     responses=READ | errors.CONFLICT,

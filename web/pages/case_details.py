@@ -21,7 +21,7 @@ from web import auth
 from web.date_input import read_date
 from web.deps import context, db
 from web.pages.cases import read_case
-from web.templating import render
+from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, InvalidInput
 from workflow.service import CaseView
@@ -102,13 +102,13 @@ def _field_of(error: InvalidInput) -> str:
     return next((name for name in FIELDS if name in text), FIELDS[0])
 
 
-@router.get("/cases/{ref}/details")
+@router.get("/cases/{ref:path}/details")
 def details_page(request: Request, ref: str, session: Db, who: Casework) -> Response:
     view = read_case(request, session, who, ref)
     return _form(request, view, _stored(session, view), str(view.case.version))
 
 
-@router.post("/cases/{ref}/details", dependencies=[Depends(auth.check_csrf)])
+@router.post("/cases/{ref:path}/details", dependencies=[Depends(auth.check_csrf)])
 async def update_details(request: Request, ref: str, session: Db, who: Casework) -> Response:
     view = read_case(request, session, who, ref)
     ctx = context(request)
@@ -154,4 +154,4 @@ async def update_details(request: Request, ref: str, session: Db, who: Casework)
         name = _field_of(e)
         errors = {name: _message(e, name)}
         return _form(request, view, shown, version, 400, errors=errors, anchors=anchors)
-    return RedirectResponse(f"/cases/{view.case.reference}?details=1", status_code=303)
+    return RedirectResponse(f"{case_path(view.case.reference)}?details=1", status_code=303)

@@ -17,7 +17,7 @@ from web import auth
 from web.deps import context, db
 from web.event_forms import EVENT_LABELS, fields_for, read_event_form
 from web.pages.cases import read_case
-from web.templating import render
+from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, WorkflowError
 from workflow.machine import accepts
@@ -67,7 +67,7 @@ def _fields_page(
     )
 
 
-@router.get("/cases/{ref}/events/new")
+@router.get("/cases/{ref:path}/events/new")
 def new_event(
     request: Request,
     ref: str,
@@ -85,7 +85,7 @@ def new_event(
     return _fields_page(request, view, event_type, str(view.case.version))
 
 
-@router.post("/cases/{ref}/events", dependencies=[Depends(auth.check_csrf)])
+@router.post("/cases/{ref:path}/events", dependencies=[Depends(auth.check_csrf)])
 async def record(request: Request, ref: str, session: Db, who: Casework) -> Response:
     ctx = context(request)
     view = read_case(request, session, who, ref)
@@ -134,5 +134,5 @@ async def record(request: Request, ref: str, session: Db, who: Casework) -> Resp
             request, view, event_type, version, 400, shown=answers.shown, errors=errors
         )
     return RedirectResponse(
-        f"/cases/{view.case.reference}?recorded={recorded.event.sequence}", status_code=303
+        f"{case_path(view.case.reference)}?recorded={recorded.event.sequence}", status_code=303
     )

@@ -48,7 +48,7 @@ def _download(body: bytes, media_type: str, ref: str, letter: Letter, suffix: st
     )
 
 
-@router.get("/cases/{ref}/letters/{key}.html")
+@router.get("/cases/{ref:path}/letters/{key}.html")
 def letter_html(request: Request, ref: str, key: str, session: Db, who: Casework) -> Response:
     letter = _letter(request, session, who, ref, key)
     assert letter.html is not None
@@ -56,7 +56,7 @@ def letter_html(request: Request, ref: str, key: str, session: Db, who: Casework
     return _download(body, "text/html; charset=utf-8", letter_ref(ref), letter, "html")
 
 
-@router.get("/cases/{ref}/letters/{key}.pdf")
+@router.get("/cases/{ref:path}/letters/{key}.pdf")
 def letter_pdf(request: Request, ref: str, key: str, session: Db, who: Casework) -> Response:
     letter = _letter(request, session, who, ref, key)
     assert letter.id is not None

@@ -24,7 +24,7 @@ from web import auth
 from web.date_input import read_date
 from web.deps import context, db
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
-from web.templating import render
+from web.templating import case_path, render
 from workflow import service
 from workflow.assignments import reassign_case
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
@@ -34,8 +34,12 @@ from workflow.models import StoredEvent
 from workflow.service import LONDON, CaseView
 
 router = APIRouter(include_in_schema=False)
-# References typed on the web go into URLs: keep them to characters that need no escaping.
-REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# References typed on the web: letters, numbers, hyphens, dots and underscores, in parts
+# that may be divided by slashes (EHC/2026/0153). Imported references may hold anything
+# but spaces; their addresses escape what needs it (`case_path`).
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+# The addresses of a case's own pages end with these: a reference cannot.
+PAGE_ENDINGS = re.compile(r"/(details|events|events/new|reassign|letters/[^/]+)$")
 
 Casework = Annotated[auth.Principal, Depends(auth.allow(*auth.CASEWORK))]
 Manager = Annotated[auth.Principal, Depends(auth.allow("manager"))]
@@ -213,8 +217,12 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
         errors["reference"] = f"Case reference must be {service.MAX_REFERENCE} characters or fewer"
     elif not REFERENCE.match(shown["reference"]):
         errors["reference"] = (
-            "Case reference must only include letters, numbers, hyphens, dots and underscores"
+            "Case reference must only include letters, numbers, hyphens, dots, underscores "
+            "and slashes between parts, like EHC/2026/0153"
         )
+    elif PAGE_ENDINGS.search(shown["reference"]):
+        ending = shown["reference"].rsplit("/", 1)[-1]
+        errors["reference"] = f"Case reference cannot end with /{ending}"
     if not shown["team"]:
         errors["team"] = "Enter the team"
     elif len(shown["team"]) > 100:
@@ -258,18 +266,18 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
     except WorkflowError as e:
         errors["reference"] = str(e)
         return _new_case_form(request, who, 400, shown=shown, errors=errors)
-    return RedirectResponse(f"/cases/{shown['reference']}?recorded=1", status_code=303)
+    return RedirectResponse(f"{case_path(shown['reference'])}?recorded=1", status_code=303)
 
 
 # -- the case page --------------------------------------------------------------------
 
 
-@router.get("/cases/{ref}")
+@router.get("/cases/{ref:path}")
 def case(request: Request, ref: str, session: Db, who: Casework) -> Response:
     return case_page(request, session, who, ref)
 
 
-@router.post("/cases/{ref}/reassign", dependencies=[Depends(auth.check_csrf)])
+@router.post("/cases/{ref:path}/reassign", dependencies=[Depends(auth.check_csrf)])
 async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Response:
     view = read_case(request, session, who, ref)
     form = await request.form()
@@ -300,4 +308,4 @@ async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Res
     except WorkflowError as e:
         errors["team"] = str(e)
         return case_page(request, session, who, ref, status_code=400, errors=errors, move=shown)
-    return RedirectResponse(f"/cases/{view.case.reference}?reassigned=1", status_code=303)
+    return RedirectResponse(f"{case_path(view.case.reference)}?reassigned=1", status_code=303)
