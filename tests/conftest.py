@@ -62,8 +62,8 @@ def _admin_engine() -> Engine:
     return sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_admin() -> Engine:
+    """The test server's admin engine; with no server the test skips (fails under CI)."""
     admin = _admin_engine()
     try:
         with admin.connect() as conn:
@@ -74,6 +74,12 @@ def postgres_template() -> Iterator[str]:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    return admin
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    admin = postgres_admin()
     name = f"ehc_template_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import uvicorn
 from argon2 import PasswordHasher
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, _admin_engine
+from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, postgres_admin
 from web.app import create_app
 from web.context import WebContext
 from workflow import accounts, cohort, migrate
@@ -145,16 +144,7 @@ def _load_demo(engine: Engine) -> None:
 @contextmanager
 def _postgres_database() -> Iterator[str]:
     """A fresh, empty database on the test PostgreSQL server, dropped on leaving."""
-    admin = _admin_engine()
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except sa.exc.OperationalError as e:
-        admin.dispose()
-        message = f"PostgreSQL is not answering at {POSTGRES_URL}: {str(e).splitlines()[0]}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    admin = postgres_admin()
     name = f"ehc_e2e_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
