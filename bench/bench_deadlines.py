@@ -20,8 +20,8 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from scheduler.deadlines import Settings, default_working_days, evaluate
-from workflow.events import Event, parse_event
+from workflow.law.deadlines import Settings, default_working_days, evaluate
+from workflow.law.events import Event, parse_event
 
 AS_OF = date(2025, 6, 30)
 ADVICE = ("educational", "health", "psychological", "social_care", "parent")

@@ -47,12 +47,12 @@ from bench.config import (  # noqa: E402
     SEED,
     generator_version,
 )
-from scheduler.deadlines import Settings, evaluate  # noqa: E402
 from workflow import cohort, migrate, service  # noqa: E402
 from workflow.db import make_engine, new_session  # noqa: E402
 from workflow.errors import WorkflowError  # noqa: E402
-from workflow.events import Event, parse_event  # noqa: E402
-from workflow.machine import OPEN_STATES  # noqa: E402
+from workflow.law.deadlines import Settings, evaluate  # noqa: E402
+from workflow.law.events import Event, parse_event  # noqa: E402
+from workflow.law.machine import OPEN_STATES  # noqa: E402
 from workflow.models import Case, StoredEvent  # noqa: E402
 
 CASES = 50_000

@@ -25,7 +25,7 @@ from scheduler.kpis import (
     STATE_CODES,
     Month,
 )
-from workflow.events import TYPE_ORDER
+from workflow.law.events import TYPE_ORDER
 
 
 def _in(values: Sequence[str]) -> str:

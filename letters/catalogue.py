@@ -29,8 +29,8 @@ from typing import Any
 
 from letters import contexts as c
 from letters.recipients import Audience
-from workflow.events import Event, EventType
-from workflow.events import EventType as E
+from workflow.law.events import Event, EventType
+from workflow.law.events import EventType as E
 
 ContextType = type[c.LetterContext]
 

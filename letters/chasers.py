@@ -22,8 +22,8 @@ from letters.catalogue import CATALOGUE
 from letters.contexts import Council
 from letters.models import Letter
 from letters.store import Clock, new_letter
-from scheduler.calendar import WorkingDays
-from scheduler.deadlines import default_working_days
+from workflow.law.calendar import WorkingDays
+from workflow.law.deadlines import default_working_days
 from workflow.models import Case, StoredDeadline, StoredEvent
 
 REMINDER_WORKING_DAYS = 5

@@ -1,11 +1,11 @@
 """The statutory facts of a letter, read off the pure clock, never recomputed here.
 
 `facts_for(letter_type, event, evaluation, settings)` takes the event that makes
-the letter and the case's evaluation (`scheduler.deadlines.evaluate` over its
+the letter and the case's evaluation (`workflow.law.deadlines.evaluate` over its
 whole history) and picks out the deadlines and windows that event created:
 decision due, advice due, representations close, appeal-by and so on. The only
 date worked out here is the expected final plan date in the acknowledgement of
-a request, and that comes from `scheduler.timescales.final_plan_due`, the same
+a request, and that comes from `workflow.law.timescales.final_plan_due`, the same
 rule the clock uses once the council decides to assess.
 """
 
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from scheduler import timescales as ts
-from scheduler.deadlines import Deadline, Evaluation, Settings, Window
 from workflow.errors import WorkflowError
-from workflow.events import Event
+from workflow.law import timescales as ts
+from workflow.law.deadlines import Deadline, Evaluation, Settings, Window
+from workflow.law.events import Event
 
 
 class MissingFact(WorkflowError):

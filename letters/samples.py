@@ -13,8 +13,8 @@ from letters.catalogue import CATALOGUE, CHASERS
 from letters.contexts import Council, LetterContext
 from letters.facts import facts_for
 from letters.store import build_context
-from scheduler.deadlines import Settings, evaluate
-from workflow.events import parse_event
+from workflow.law.deadlines import Settings, evaluate
+from workflow.law.events import parse_event
 
 SAMPLE_PEOPLE: dict[str, Any] = {
     "child_name": "Sam Sample",

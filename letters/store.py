@@ -32,8 +32,8 @@ from letters.models import AWAITING, READY, CasePeople, Letter
 from letters.people import FIELDS as PERSON_FIELDS
 from letters.recipients import delivery, family_recipient, missing_for
 from letters.render import html_to_text, render_html, sha256
-from scheduler.deadlines import Evaluation, Settings
-from workflow.events import Event
+from workflow.law.deadlines import Evaluation, Settings
+from workflow.law.events import Event
 from workflow.models import Case, StoredEvent
 
 Clock = Callable[[], datetime]

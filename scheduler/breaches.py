@@ -1,7 +1,7 @@
 """The breach queue: every unmet, not cancelled deadline that is overdue or due soon.
 
 One set-based SELECT over the stored deadlines (`scheduler.store.deadlines_as_of`),
-read as of a day, so a status here is exactly what `scheduler.deadlines.evaluate`
+read as of a day, so a status here is exactly what `workflow.law.deadlines.evaluate`
 gives for that case on that day (spec section 5). Overdue work comes first, the
 most days late first; then pending work, soonest due first.
 """
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from scheduler.deadlines import KINDS
 from scheduler.store import C, D, deadlines_as_of
 from workflow.errors import InvalidInput
+from workflow.law.deadlines import KINDS
 
 DEFAULT_DUE_WITHIN_DAYS = 14
 MAX_DUE_WITHIN_DAYS = 3660  # ten years: any further and it is not a work queue

@@ -22,10 +22,10 @@ from typing import Any
 from sqlmodel import Session
 
 from scheduler import sweep_service
-from scheduler.calendar import WorkingDays
 from scheduler.notify import Sender, Staff, make_sender
 from workflow import config
 from workflow.db import make_engine, new_session
+from workflow.law.calendar import WorkingDays
 from workflow.service import system_clock, today_in_england
 
 log = logging.getLogger("ehc.jobs")

@@ -35,10 +35,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Join
 
-from scheduler.deadlines import Settings
 from scheduler.store import CASES, DEADLINES, D, days_between, deadlines_as_of, status_columns
 from workflow.errors import InvalidInput
-from workflow.events import TYPE_ORDER
+from workflow.law.deadlines import Settings
+from workflow.law.events import TYPE_ORDER
 from workflow.models import StoredEvent
 
 EVENTS: sa.Table = StoredEvent.__table__  # type: ignore[attr-defined]

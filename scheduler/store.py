@@ -4,7 +4,7 @@ Deadline rows hold what the case's whole recorded history makes of them
 (`workflow.service` rewrites them with every event). Read as of day X, a row
 exists when `created_on <= X`, is met when `met_on <= X`, cancelled when
 `cancelled_on <= X`, excused when `exception_on <= X`; the status, breach and
-days late then follow spec section 5 exactly as `scheduler.deadlines` does.
+days late then follow spec section 5 exactly as `workflow.law.deadlines` does.
 Everything here is one set-based SELECT: no per-case Python.
 """
 

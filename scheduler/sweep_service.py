@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 
 from letters.chasers import queue_advice_chasers
 from scheduler.breaches import Filters, queue_query, unindexed
-from scheduler.calendar import WorkingDays
 from scheduler.notify import (
     BREACHED,
     DUE_SOON,
@@ -34,6 +33,7 @@ from scheduler.notify import (
 )
 from scheduler.store import D, deadlines_as_of
 from scheduler.tables import BreachLog, OutboxMessage, SweepRun
+from workflow.law.calendar import WorkingDays
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5  # a notification that failed this often is left for a person to look at

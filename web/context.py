@@ -13,10 +13,10 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from scheduler.calendar import WorkingDays
-from scheduler.deadlines import Settings
 from workflow import config
 from workflow.db import make_engine
+from workflow.law.calendar import WorkingDays
+from workflow.law.deadlines import Settings
 from workflow.service import Clock, system_clock, today_in_england
 
 

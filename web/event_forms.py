@@ -1,6 +1,6 @@
 """Events in people's words, and the form fields each event type needs.
 
-The fields come from `workflow.events.EVENT_FIELDS` (which is required, which
+The fields come from `workflow.law.events.EVENT_FIELDS` (which is required, which
 is a date); this module adds the labels, the choices of the enumerated ones
 and reading a submitted form into a raw event for `service.record_event`,
 with a GOV.UK message per field. The service still checks everything again.
@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from web.date_input import read_date
-from workflow.events import (
+from workflow.law.events import (
     ADVICE_KINDS,
     CEASE_REASONS,
     EVENT_FIELDS,

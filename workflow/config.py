@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from scheduler.calendar import WorkingDays, read_extra_holidays
-from scheduler.deadlines import Settings
 from workflow.errors import InvalidInput
+from workflow.law.calendar import WorkingDays, read_extra_holidays
+from workflow.law.deadlines import Settings
 
 DEFAULT_DATABASE_URL = "sqlite:///./ehc.db"
 

@@ -25,8 +25,6 @@ from sqlmodel import Session, col, select
 from letters import people as letter_people
 from letters import store as letter_store
 from letters.models import CasePeople
-from scheduler.calendar import WorkingDays
-from scheduler.deadlines import Evaluation, Settings, evaluate
 from workflow import bulk
 from workflow.errors import (
     CaseNotFound,
@@ -35,7 +33,9 @@ from workflow.errors import (
     InvalidInput,
     WorkflowError,
 )
-from workflow.events import Event, parse_event
+from workflow.law.calendar import WorkingDays
+from workflow.law.deadlines import Evaluation, Settings, evaluate
+from workflow.law.events import Event, parse_event
 from workflow.models import Case, StoredDeadline, StoredEvent
 
 Clock = Callable[[], datetime]

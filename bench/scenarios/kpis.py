@@ -9,7 +9,6 @@ from bench import floors
 from bench.config import END
 from bench.context import Context
 from bench.timing import repeat
-from scheduler.deadlines import Settings
 from scheduler.kpis import (
     Month,
     Scorecard,
@@ -19,6 +18,7 @@ from scheduler.kpis import (
     snapshot_counts,
 )
 from workflow.db import make_engine, new_session
+from workflow.law.deadlines import Settings
 
 # The 12 full months before the cohort's end.
 LAST = Month.of(END - timedelta(days=1))

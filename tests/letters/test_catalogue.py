@@ -1,7 +1,7 @@
 """One test per letter: its legal content is there and its dates are the statutory clock's.
 
 Each letter is made from a sample case history (`letters.samples`); the expected
-dates are read off `scheduler.deadlines.evaluate` for the same history and also
+dates are read off `workflow.law.deadlines.evaluate` for the same history and also
 written out as calendar dates, so a change to either shows up here.
 """
 
@@ -19,8 +19,8 @@ from letters.facts import facts_for
 from letters.render import govuk_date, html_to_text, render_html, weekday_date
 from letters.samples import REASONS, SAMPLE_PEOPLE, SAMPLES, sample_context
 from letters.store import build_context
-from scheduler.deadlines import Deadline, Evaluation, Settings, Window, evaluate
-from workflow.events import parse_event
+from workflow.law.deadlines import Deadline, Evaluation, Settings, Window, evaluate
+from workflow.law.events import parse_event
 
 COUNCIL = load_council(environ={})
 

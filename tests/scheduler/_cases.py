@@ -1,7 +1,7 @@
 """Small builders for whole-case tests of the clock (not a conftest: plain imports).
 
 Dates are written as the spec writes them, YYYY-MM-DD strings; `ev` parses each
-raw event through `workflow.events.parse_event`, as the CLI does.
+raw event through `workflow.law.events.parse_event`, as the CLI does.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from scheduler.deadlines import Deadline, Evaluation, Settings, evaluate
-from workflow.events import Event, parse_event
+from workflow.law.deadlines import Deadline, Evaluation, Settings, evaluate
+from workflow.law.events import Event, parse_event
 
 
 def d(text: str) -> date:

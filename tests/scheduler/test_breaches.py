@@ -13,12 +13,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from scheduler.breaches import FIELDS, Filters, QueueItem, breach_queue
-from scheduler.deadlines import Settings, default_working_days, evaluate
 from workflow import service
 from workflow.cli.app import app
 from workflow.cohort import OFFICERS, TEAMS, generate
 from workflow.errors import InvalidInput
-from workflow.events import parse_event
+from workflow.law.deadlines import Settings, default_working_days, evaluate
+from workflow.law.events import parse_event
 
 COHORT_END = date(2026, 11, 1)  # a Sunday; the test clock is 20 November 2026
 CASE_FIELDS = ("case", "team", "officer", "date_of_birth", "people")

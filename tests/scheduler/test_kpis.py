@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from scheduler.deadlines import Settings
 from scheduler.kpis import (
     AGE_BANDS,
     Figure,
@@ -30,6 +29,7 @@ from scheduler.kpis import (
     percent,
 )
 from workflow import service
+from workflow.law.deadlines import Settings
 
 Clock = Callable[[], datetime]
 

@@ -1,7 +1,7 @@
 """The scorecard's SQL against the pure clock, for a generated cohort, every indicator and month.
 
 The reference below is written plainly from kpis.md: for each case and each month
-end E it replays the case with `scheduler.deadlines.evaluate(as_of=E)` and counts.
+end E it replays the case with `workflow.law.deadlines.evaluate(as_of=E)` and counts.
 The SQL in `scheduler.kpis` must give exactly the same numerators, denominators
 and values, on SQLite and PostgreSQL, unfiltered and filtered by team and officer.
 """
@@ -19,11 +19,11 @@ import pytest
 from sqlmodel import Session
 
 from scheduler import kpis
-from scheduler.deadlines import Settings, evaluate
 from scheduler.kpis import AGE_BANDS, Month, mean_weeks, month_range, percent
 from workflow import service
 from workflow.cohort import OFFICERS, generate
-from workflow.events import Event, in_processing_order, parse_event
+from workflow.law.deadlines import Settings, evaluate
+from workflow.law.events import Event, in_processing_order, parse_event
 
 COHORT_END = date(2025, 12, 31)
 FIRST, LAST = Month(2024, 1), Month(2025, 12)

@@ -25,13 +25,13 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from scheduler.deadlines import Settings
 from scheduler.kpi_export import export_months, monthly_export
 from scheduler.kpi_formats import CSV_COLUMNS, to_html
 from scheduler.kpis import INDICATORS, Month, Scorecard, compute_scorecard
 from workflow import service
 from workflow.cli.app import app
 from workflow.cohort import OFFICERS, generate
+from workflow.law.deadlines import Settings
 
 FIRST, LAST = Month(2025, 1), Month(2025, 12)
 SECRET_REF = "SMITH-JANE"  # a case reference that looks like a name: must not appear

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from scheduler import jobs
-from scheduler.calendar import WorkingDays
 from scheduler.notify import SmtpSender
 from tests.scheduler.sweep_cases import AS_OF, CASES, STAFF, load_cases
 from tests.scheduler.test_sweep import FakeSMTP
 from workflow.config import Smtp
+from workflow.law.calendar import WorkingDays
 
 EHC = Path(sys.executable).parent / "ehc"
 CHILD = "Amelia Quartermaine"

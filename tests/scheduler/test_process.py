@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from scheduler import jobs, process
-from scheduler.calendar import WorkingDays
 from workflow.db import make_engine
 from workflow.errors import InvalidInput
+from workflow.law.calendar import WorkingDays
 
 
 def test_only_one_lock_holder_on_either_engine(db_url: str) -> None:

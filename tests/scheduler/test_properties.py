@@ -1,7 +1,7 @@
 """Properties of the clock over generated case histories that the law allows.
 
 The generator walks the state machine: at each step it picks an event type the case's
-current state accepts (`workflow.machine.accepts`), fills in sensible fields, and keeps it
+current state accepts (`workflow.law.machine.accepts`), fills in sensible fields, and keeps it
 only if `CaseFlow`'s guards allow it; dates only move forward (two events share a date
 only when the spec's same-day order keeps them in the order they were made).
 """
@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.deadlines import Evaluation, Settings, evaluate
-from workflow.events import TYPE_ORDER, Event, EventType, parse_event
-from workflow.machine import ORDER_STATES, CaseFlow, accepts
+from workflow.law.deadlines import Evaluation, Settings, evaluate
+from workflow.law.events import TYPE_ORDER, Event, EventType, parse_event
+from workflow.law.machine import ORDER_STATES, CaseFlow, accepts
 
 E = EventType
 PROFILE = settings(

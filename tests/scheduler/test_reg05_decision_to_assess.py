@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler import timescales as ts
 from tests.scheduler._cases import d, ev, one, run, summary
+from workflow.law import timescales as ts
 
 
 @pytest.mark.parametrize(

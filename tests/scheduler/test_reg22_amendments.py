@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler import timescales as ts
 from tests.scheduler._cases import PLAN_2023_05_22, all_of, d, ev, one, run, summary
+from workflow.law import timescales as ts
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.deadlines import Deadline
 from tests.scheduler._cases import d, ev, one, run, summary
+from workflow.law.deadlines import Deadline
 
 DUE = "2024-02-19"  # Mon
 LATER = "2024-06-01"  # Sat, long after

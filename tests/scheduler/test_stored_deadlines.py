@@ -12,11 +12,11 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
-from scheduler.deadlines import evaluate
 from scheduler.store import deadlines_as_of
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import cohort, service
-from workflow.events import parse_event
+from workflow.law.deadlines import evaluate
+from workflow.law.events import parse_event
 from workflow.models import Case, StoredEvent
 
 FIELDS = ("kind", "advice", "ref", "starts", "due", "met_on", "status", "exception", "breach")

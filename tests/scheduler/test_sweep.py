@@ -13,12 +13,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from scheduler import jobs, sweep_service
-from scheduler.calendar import WorkingDays
 from scheduler.notify import LogSender, SmtpSender, Staff, parse_mapping
 from tests.scheduler.sweep_cases import AS_OF, STAFF, Crash, RecordingSender, load_cases, rows
 from workflow.cli.app import app
 from workflow.config import Smtp
 from workflow.errors import InvalidInput
+from workflow.law.calendar import WorkingDays
 
 WD = WorkingDays()
 

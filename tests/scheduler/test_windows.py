@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler import timescales as ts
-from scheduler.calendar import WorkingDays
 from tests.scheduler._cases import PLAN_2023_05_22, d, ev, run, windows
+from workflow.law import timescales as ts
+from workflow.law.calendar import WorkingDays
 
 WORKING_DAYS = WorkingDays()
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from letters import service as letter_service
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from workflow import service
-from workflow.machine import accepts
+from workflow.law.machine import accepts
 from workflow.models import Case, StoredEvent
 
 Make = Callable[[str | None], Browser]

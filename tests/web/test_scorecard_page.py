@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from scheduler.deadlines import Settings
 from scheduler.kpi_formats import html_rows
 from scheduler.kpis import Month, compute_scorecard
 from tests.web.conftest import Browser, People
 from workflow.cli.app import app as cli
+from workflow.law.deadlines import Settings
 from workflow.service import record_event
 
 CHILD = "Zebedee Quill"

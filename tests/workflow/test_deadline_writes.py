@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from scheduler.deadlines import Settings, evaluate
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import service
+from workflow.law.deadlines import Settings, evaluate
 from workflow.models import StoredDeadline
 
 Clock = Callable[[], datetime]

@@ -1,5 +1,5 @@
 """The generated cohort meets its calibration (workflow/demo/calibration.py), measured with
-the engine's own clock (`scheduler.deadlines.evaluate`), not the generator's internals."""
+the engine's own clock (`workflow.law.deadlines.evaluate`), not the generator's internals."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from scheduler.deadlines import Deadline, evaluate
 from workflow import demo
-from workflow.events import parse_event
+from workflow.law.deadlines import Deadline, evaluate
+from workflow.law.events import parse_event
 
 START, END = date(2023, 11, 1), date(2026, 10, 31)
 CASE_KEYS = ("case", "team", "officer", "date_of_birth", "people")

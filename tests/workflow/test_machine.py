@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from scheduler.deadlines import evaluate
 from workflow.errors import EventNotAllowed
-from workflow.events import EventType, parse_event
-from workflow.machine import MACHINE, CaseFlow, State, accepts
+from workflow.law.deadlines import evaluate
+from workflow.law.events import EventType, parse_event
+from workflow.law.machine import MACHINE, CaseFlow, State, accepts
 
 # Written out by hand from the spec's table, not derived from the machine's own table.
 ANYWHERE = {

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from scheduler.deadlines import Settings
 from workflow import cohort, migrate, service
 from workflow.db import make_engine, new_session
+from workflow.law.deadlines import Settings
 
 COLUMNS = (
     "c.reference, d.position, d.kind, d.advice, d.ref, d.regulation, d.party, d.created_on, "

@@ -32,7 +32,7 @@ from web.api.models import (
 from web.deps import context, db
 from workflow.caseload import find_cases
 from workflow.errors import CaseNotFound, InvalidInput, WorkflowError
-from workflow.events import EVENT_FIELDS, EventType
+from workflow.law.events import EVENT_FIELDS, EventType
 from workflow.service import CaseView, get_case, record_event
 
 router = APIRouter(dependencies=DOCUMENTED, tags=["cases"])

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scheduler.deadlines import Deadline
 from workflow.caseload import CaseRow
-from workflow.events import EventType
+from workflow.law.deadlines import Deadline
+from workflow.law.events import EventType
 from workflow.models import Case, StoredEvent
 
 Status = Literal["pending", "overdue", "met", "late", "cancelled", "lapsed"]

@@ -18,7 +18,6 @@ from scheduler.breaches import (
     breach_queue,
     queue_json,
 )
-from scheduler.deadlines import KINDS
 from scheduler.kpi_formats import render
 from scheduler.kpis import compute_scorecard, scorecard_months
 from web import auth
@@ -27,6 +26,7 @@ from web.api.access import DOCUMENTED, MANAGERS, SCORECARD
 from web.api.models import BreachQueue, Scorecard
 from web.deps import context, db
 from workflow.errors import WorkflowError
+from workflow.law.deadlines import KINDS
 
 router = APIRouter(dependencies=DOCUMENTED, tags=["reports"])
 Db = Annotated[Session, Depends(db)]

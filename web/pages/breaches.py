@@ -27,12 +27,12 @@ from scheduler.breaches import (
     Filters,
     QueueItem,
 )
-from scheduler.deadlines import KINDS
 from web import auth
 from web.date_input import read_date
 from web.deps import context, db
 from web.queue_cache import Queue, breach_queue_kept
 from web.templating import render
+from workflow.law.deadlines import KINDS
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,7 +20,7 @@ from web.pages.cases import read_case
 from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, WorkflowError
-from workflow.machine import accepts
+from workflow.law.machine import accepts
 from workflow.service import CaseView
 
 router = APIRouter(include_in_schema=False)

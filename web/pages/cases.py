@@ -28,8 +28,8 @@ from web.templating import case_path, render
 from workflow import service
 from workflow.assignments import reassign_case
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
-from workflow.events import REQUEST_SOURCES
-from workflow.machine import accepts
+from workflow.law.events import REQUEST_SOURCES
+from workflow.law.machine import accepts
 from workflow.models import StoredEvent
 from workflow.service import LONDON, CaseView
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import typer
 
-from scheduler.deadlines import evaluate
 from workflow.cli.common import fail, parse_day, today
 from workflow.config import clock_settings, working_days
 from workflow.errors import WorkflowError
-from workflow.events import Event, parse_event
+from workflow.law.deadlines import evaluate
+from workflow.law.events import Event, parse_event
 
 
 def read_case_file(path: Path) -> tuple[str, list[Event]]:

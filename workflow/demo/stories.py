@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from workflow.demo import calibration as cal
-from workflow.events import TYPE_ORDER
+from workflow.law.events import TYPE_ORDER
 
 DECISION_DAYS = 42  # reg 5(1): 6 weeks
 ADVICE_DAYS = 42  # reg 8(1): 6 weeks

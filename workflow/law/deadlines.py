@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from scheduler import timescales as ts
-from scheduler.calendar import WorkingDays
 from workflow.errors import InvalidException, WorkflowError
-from workflow.events import ORDER_EVENTS, Event, EventType, in_processing_order
-from workflow.machine import CaseFlow
+from workflow.law import timescales as ts
+from workflow.law.calendar import WorkingDays
+from workflow.law.events import ORDER_EVENTS, Event, EventType, in_processing_order
+from workflow.law.machine import CaseFlow
 
 E = EventType
 REGS = "SEND Regulations 2014"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from transitions import Machine
 
 from workflow.errors import EventNotAllowed
-from workflow.events import ORDER_EVENTS, Event, EventType
+from workflow.law.events import ORDER_EVENTS, Event, EventType
 
 
 class State(StrEnum):

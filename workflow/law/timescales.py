@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar as _cal
 from datetime import date, timedelta
 
-from scheduler.calendar import WorkingDays
+from workflow.law.calendar import WorkingDays
 
 # Calendar-week periods, in days.
 DECISION_TO_ASSESS_DAYS = 42  # reg 5(1): "within 6 weeks" of the request
