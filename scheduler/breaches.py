@@ -1,6 +1,6 @@
 """The breach queue: every unmet, not cancelled deadline that is overdue or due soon.
 
-One set-based SELECT over the stored deadlines (`scheduler.store.deadlines_as_of`),
+One set-based SELECT over the stored deadlines (`workflow.deadline_store.deadlines_as_of`),
 read as of a day, so a status here is exactly what `workflow.law.deadlines.evaluate`
 gives for that case on that day (spec section 5). Overdue work comes first, the
 most days late first; then pending work, soonest due first.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from scheduler.store import C, D, deadlines_as_of
+from workflow.deadline_store import C, D, deadlines_as_of
 from workflow.errors import InvalidInput
 from workflow.law.deadlines import KINDS
 

@@ -2,7 +2,7 @@
 
 Every figure is read from the stored events and deadlines as of the last day of
 its month: a deadline row exists when `created_on <= month end` and is met,
-cancelled or excused only by what happened by then (`scheduler.store`), and a
+cancelled or excused only by what happened by then (`workflow.deadline_store`), and a
 case's state is that left by its last state-changing event on or before the
 month end. Later events are ignored, so a month's figures change only through
 back-dated events.
@@ -10,7 +10,7 @@ back-dated events.
 All counting is set-based SQL, on SQLite and PostgreSQL, one statement each:
 
 - the deadline indicators: the stored deadlines joined to a small table of the
-  months, each row read as of its month's end with `scheduler.store.status_columns`
+  months, each row read as of its month's end with `workflow.deadline_store.status_columns`
   (exactly `deadlines_as_of(month end)`, month by month, in one scan);
 - the snapshot indicators (open assessments, their ages, the review backlog): a
   per-case timeline of events (window functions), each month end falling into
@@ -35,7 +35,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Join
 
-from scheduler.store import CASES, DEADLINES, D, days_between, deadlines_as_of, status_columns
+from workflow.deadline_store import (
+    CASES,
+    DEADLINES,
+    D,
+    days_between,
+    deadlines_as_of,
+    status_columns,
+)
 from workflow.errors import InvalidInput
 from workflow.law.deadlines import Settings
 from workflow.law.events import TYPE_ORDER
@@ -684,7 +691,7 @@ def deadline_counts_by_month(
 
     One statement for all months: every deadline row belongs to at most one month's
     cohort (the month it was met in, or due in), so joining the rows to the months
-    table and reading each as of its month's end (`scheduler.store.status_columns`)
+    table and reading each as of its month's end (`workflow.deadline_store.status_columns`)
     is exactly `deadlines_as_of(month end)` month by month.
     """
     dialect = _dialect(session)

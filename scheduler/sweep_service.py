@@ -31,8 +31,8 @@ from scheduler.notify import (
     Notice,
     Staff,
 )
-from scheduler.store import D, deadlines_as_of
 from scheduler.tables import BreachLog, OutboxMessage, SweepRun
+from workflow.deadline_store import D, deadlines_as_of
 from workflow.law.calendar import WorkingDays
 
 Clock = Callable[[], datetime]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from letters.models import CasePeople
-from scheduler.store import D, deadlines_as_of
+from workflow.deadline_store import D, deadlines_as_of
 from workflow.models import Case
 
 CASES: sa.Table = Case.__table__  # type: ignore[attr-defined]

@@ -71,7 +71,7 @@ class StoredDeadline(SQLModel, table=True):
 
     Statuses that depend on the day are not stored: a query as of day X takes
     the rows with `created_on <= X` and reads `met_on`, `cancelled_on` and
-    `exception_on` against X (see `scheduler.store`).
+    `exception_on` against X (see `workflow.deadline_store`).
     """
 
     __tablename__ = "deadlines"

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
-from scheduler.store import deadlines_as_of
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import cohort, service
+from workflow.deadline_store import deadlines_as_of
 from workflow.law.deadlines import evaluate
 from workflow.law.events import parse_event
 from workflow.models import Case, StoredEvent

@@ -445,7 +445,7 @@ class _Clock:
             if kind == "order_compliance" and ref is not None and d.ref != ref:
                 continue
             # The latest reason wins; `exception_on` keeps the first day it was excused,
-            # so an as-of query (scheduler.store) knows since when it is no breach.
+            # so an as-of query (workflow.deadline_store) knows since when it is no breach.
             d.exception = event.get("reason")
             d.exception_on = d.exception_on or event.date
             return
