@@ -1,4 +1,4 @@
-"""Stored rows: the people on a case (personal data) and its letters (migration 0002).
+"""Stored rows: a case's letters (migration 0002).
 
 A ready letter is immutable: the database refuses to change or delete it (triggers
 in migration 0002). The only change it allows is a waiting letter becoming ready.
@@ -16,27 +16,6 @@ from workflow.models import UtcDateTime
 
 AWAITING = "awaiting_details"
 READY = "ready"
-
-
-class CasePeople(SQLModel, table=True):
-    """The people on a case. The date of birth lives in `cases.date_of_birth`."""
-
-    __tablename__ = "case_people"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", unique=True)
-    child_name: str | None = Field(default=None, max_length=200)
-    setting: str | None = Field(default=None, max_length=200)
-    parent_name: str | None = Field(default=None, max_length=200)
-    parent_address: str | None = None
-    parent_email: str | None = Field(default=None, max_length=320)
-    young_person_address: str | None = None
-    young_person_email: str | None = Field(default=None, max_length=320)
-    communication: str | None = Field(default=None, max_length=10)
-    large_print: bool | None = None
-    parent_copy: bool | None = None
-    updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-    updated_by: str | None = Field(default=None, max_length=100)
 
 
 class Letter(SQLModel, table=True):

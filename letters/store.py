@@ -28,18 +28,18 @@ from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event
 from letters.config import load_council
 from letters.contexts import Addressee, Child, Council, LetterContext
 from letters.facts import facts_for
-from letters.models import AWAITING, READY, CasePeople, Letter
-from letters.people import FIELDS as PERSON_FIELDS
+from letters.models import AWAITING, READY, Letter
 from letters.recipients import delivery, family_recipient, missing_for
 from letters.render import html_to_text, render_html, sha256
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
-from workflow.models import Case, StoredEvent
+from workflow.models import Case, CasePeople, StoredEvent
+from workflow.people import FIELDS as PERSON_FIELDS
 
 Clock = Callable[[], datetime]
 LONDON = ZoneInfo("Europe/London")
 
-PEOPLE_FIELDS = PERSON_FIELDS  # the people on a case (letters.people)
+PEOPLE_FIELDS = PERSON_FIELDS  # the people on a case (workflow.people)
 
 
 def letter_day(clock: Clock) -> date:

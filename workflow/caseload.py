@@ -14,9 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from letters.models import CasePeople
 from workflow.deadline_store import D, deadlines_as_of
-from workflow.models import Case
+from workflow.models import Case, CasePeople
 
 CASES: sa.Table = Case.__table__  # type: ignore[attr-defined]
 PEOPLE: sa.Table = CasePeople.__table__  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""Stored rows: cases, their append-only events, and the deadlines derived from them.
+"""Stored rows: cases, their append-only events, the deadlines derived from them, and the
+people on a case (personal data: names, addresses, how they want letters).
 
 The event table is the record; a case's `state` and its deadline rows are
 derived from its events and rewritten by `workflow.service` in the same
@@ -93,3 +94,24 @@ class StoredDeadline(SQLModel, table=True):
     can_lapse: bool = True
     exception: str | None = Field(default=None, max_length=40)
     exception_on: dt.date | None = None
+
+
+class CasePeople(SQLModel, table=True):
+    """The people on a case. The date of birth lives in `cases.date_of_birth`."""
+
+    __tablename__ = "case_people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", unique=True)
+    child_name: str | None = Field(default=None, max_length=200)
+    setting: str | None = Field(default=None, max_length=200)
+    parent_name: str | None = Field(default=None, max_length=200)
+    parent_address: str | None = None
+    parent_email: str | None = Field(default=None, max_length=320)
+    young_person_address: str | None = None
+    young_person_email: str | None = Field(default=None, max_length=320)
+    communication: str | None = Field(default=None, max_length=10)
+    large_print: bool | None = None
+    parent_copy: bool | None = None
+    updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_by: str | None = Field(default=None, max_length=100)

@@ -22,10 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from letters import people as letter_people
 from letters import store as letter_store
-from letters.models import CasePeople
 from workflow import bulk
+from workflow import people as letter_people
 from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -36,12 +35,12 @@ from workflow.errors import (
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import Event, parse_event
-from workflow.models import Case, StoredDeadline, StoredEvent
+from workflow.models import Case, CasePeople, StoredDeadline, StoredEvent
 
 Clock = Callable[[], datetime]
 LONDON = ZoneInfo("Europe/London")
 CASE_FIELDS = ("team", "officer", "date_of_birth")
-PEOPLE = "people"  # optional import key: the people on a case (letters.people.FIELDS)
+PEOPLE = "people"  # optional import key: the people on a case (workflow.people.FIELDS)
 MAX_REFERENCE = 64
 _WHITESPACE = re.compile(r"\s")
 # Replaying the whole recorded history: nothing recorded is later than this.

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from letters.models import CasePeople
 from workflow import demo, service
 from workflow.cli.app import app
 from workflow.demo.people import POSTCODE_AREA, TOWNS
 from workflow.errors import InvalidInput
+from workflow.models import CasePeople
 
 END = date(2026, 10, 31)
 # A real UK postcode's outward code: one or two letters, a digit, then a digit or letter.

@@ -16,7 +16,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from letters import store as letter_store
-from letters.people import BOOL_FIELDS, FIELDS, parse_details
 from web import auth
 from web.date_input import read_date
 from web.deps import context, db
@@ -24,6 +23,7 @@ from web.pages.cases import read_case
 from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, InvalidInput
+from workflow.people import BOOL_FIELDS, FIELDS, parse_details
 from workflow.service import CaseView
 
 router = APIRouter(include_in_schema=False)

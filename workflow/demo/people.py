@@ -78,7 +78,7 @@ def address(rng: random.Random) -> str:
 
 
 def people(rng: random.Random, age: int) -> dict[str, Any]:
-    """The people fields of one case (letters.people.FIELDS), for a child of `age`."""
+    """The people fields of one case (workflow.people.FIELDS), for a child of `age`."""
     surname = rng.choice(SURNAMES)
     child = rng.choice(FIRST_NAMES)
     parent = rng.choice(ADULT_NAMES)

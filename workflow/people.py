@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from letters.models import CasePeople
 from workflow.errors import InvalidInput
+from workflow.models import CasePeople
 
 TEXT_FIELDS = {"child_name": 200, "setting": 200, "parent_name": 200}
 ADDRESS_FIELDS = ("parent_address", "young_person_address")
