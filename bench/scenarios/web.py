@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 from bench.config import END, ROOT
 from bench.context import Context
 from bench.timing import summary
-from workflow.cli.serve import default_workers
+from cli.serve import default_workers
 
 USERS = 20
 # As `ehc serve` runs by default: a worker process per core, at most four.

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.app import app
 from scheduler.breaches import FIELDS, Filters, QueueItem, breach_queue
 from workflow import service
-from workflow.cli.app import app
 from workflow.cohort import OFFICERS, TEAMS, generate
 from workflow.errors import InvalidInput
 from workflow.law.deadlines import Settings, default_working_days, evaluate

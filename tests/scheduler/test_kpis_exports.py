@@ -25,11 +25,11 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.app import app
 from scheduler.kpi_export import export_months, monthly_export
 from scheduler.kpi_formats import CSV_COLUMNS, to_html
 from scheduler.kpis import INDICATORS, Month, Scorecard, compute_scorecard
 from workflow import service
-from workflow.cli.app import app
 from workflow.cohort import OFFICERS, generate
 from workflow.law.deadlines import Settings
 

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.app import app
 from scheduler import jobs, sweep_service
 from scheduler.notify import LogSender, SmtpSender, Staff, parse_mapping
 from tests.scheduler.sweep_cases import AS_OF, STAFF, Crash, RecordingSender, load_cases, rows
-from workflow.cli.app import app
 from workflow.config import Smtp
 from workflow.errors import InvalidInput
 from workflow.law.calendar import WorkingDays

@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli import kpi as kpi_cli
+from cli.app import app as cli_app
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from workflow import accounts, service
-from workflow.cli import kpi as kpi_cli
-from workflow.cli.app import app as cli_app
 from workflow.cohort import generate
 from workflow.db import new_session
 

@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.app import app as cli
 from scheduler.breach_formats import render_csv
 from scheduler.breaches import Filters, breach_queue
 from tests.web.conftest import Browser, People
 from web.pages import breaches as page
-from workflow.cli.app import app as cli
 from workflow.service import record_event
 
 AS_OF = date(2026, 11, 20)  # the test clock's day

@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.app import app as cli
 from scheduler.kpi_formats import html_rows
 from scheduler.kpis import Month, compute_scorecard
 from tests.web.conftest import Browser, People
-from workflow.cli.app import app as cli
 from workflow.law.deadlines import Settings
 from workflow.service import record_event
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.serve import default_workers
 from workflow import accounts
-from workflow.cli.serve import default_workers
 from workflow.db import make_engine, new_session
 
 EHC = Path(sys.executable).parent / "ehc"

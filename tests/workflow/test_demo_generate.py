@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.app import app
 from workflow import demo, service
-from workflow.cli.app import app
 from workflow.demo.people import POSTCODE_AREA, TOWNS
 from workflow.errors import InvalidInput
 from workflow.models import CasePeople

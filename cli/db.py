@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from cli.common import user_errors
+from cli.context import engine, session_scope
 from workflow import migrate, service
-from workflow.cli.common import user_errors
-from workflow.cli.context import engine, session_scope
 from workflow.config import clock_settings, working_days
 
 app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)

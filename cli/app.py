@@ -6,14 +6,14 @@ import typer
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from workflow.cli import cases, data, db, demo, users
-from workflow.cli import letters as letters_cli
-from workflow.cli import scheduler as scheduler_cli
-from workflow.cli.breaches import breaches
-from workflow.cli.common import EXIT_FAULT
-from workflow.cli.deadlines import deadlines
-from workflow.cli.kpi import kpi
-from workflow.cli.serve import serve
+from cli import cases, data, db, demo, users
+from cli import letters as letters_cli
+from cli import scheduler as scheduler_cli
+from cli.breaches import breaches
+from cli.common import EXIT_FAULT
+from cli.deadlines import deadlines
+from cli.kpi import kpi
+from cli.serve import serve
 from workflow.config import database_url
 
 app = typer.Typer(

@@ -15,7 +15,7 @@ import threading
 
 import typer
 
-from workflow.cli.common import user_errors
+from cli.common import user_errors
 from workflow.config import database_url
 
 

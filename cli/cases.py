@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 
+from cli.common import fail, parse_day, today, user_errors
+from cli.context import default_actor, session_scope
 from workflow import service
-from workflow.cli.common import fail, parse_day, today, user_errors
-from workflow.cli.context import default_actor, session_scope
 from workflow.config import clock_settings, working_days
 from workflow.service import CaseView
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import typer
 
+from cli.common import fail, parse_day, today, user_errors
+from cli.context import session_scope
 from workflow import demo, service
-from workflow.cli.common import fail, parse_day, today, user_errors
-from workflow.cli.context import session_scope
 from workflow.config import clock_settings, working_days
 
 app = typer.Typer(help="Generate and load demonstration data.", no_args_is_help=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from workflow.cli.common import fail, parse_day, today
+from cli.common import fail, parse_day, today
 from workflow.config import clock_settings, working_days
 from workflow.errors import WorkflowError
 from workflow.law.deadlines import evaluate

@@ -6,10 +6,10 @@ import json
 
 import typer
 
+from cli.common import fail, parse_day, today, user_errors
+from cli.context import session_scope
 from scheduler.breach_formats import render_csv, render_table
 from scheduler.breaches import DEFAULT_DUE_WITHIN_DAYS, Filters, breach_queue, queue_json
-from workflow.cli.common import fail, parse_day, today, user_errors
-from workflow.cli.context import session_scope
 
 
 def breaches(

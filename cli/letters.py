@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from cli.common import fail, user_errors
+from cli.context import default_actor, session_scope
 from letters import service as letter_service
 from letters.catalogue import CATALOGUE
 from letters.config import load_council
@@ -14,8 +16,6 @@ from letters.models import READY
 from letters.render import html_to_text, render_html, render_pdf
 from letters.samples import sample_context
 from workflow import service
-from workflow.cli.common import fail, user_errors
-from workflow.cli.context import default_actor, session_scope
 
 app = typer.Typer(help="A case's statutory letters.", no_args_is_help=True)
 
@@ -92,7 +92,7 @@ def complete(
     actor: str | None = typer.Option(None, "--actor"),
 ) -> None:
     """Add a detail of the letter itself (the reasons for a decision) to a waiting letter."""
-    from workflow.cli.cases import parse_assignments
+    from cli.cases import parse_assignments
 
     with user_errors(), session_scope() as session:
         letter = letter_service.complete_letter(

@@ -6,8 +6,8 @@ import logging
 
 import typer
 
+from cli.common import parse_day, user_errors
 from scheduler import jobs, process
-from workflow.cli.common import parse_day, user_errors
 from workflow.config import database_url
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import typer
 
+from cli.common import fail, parse_day, today, user_errors
+from cli.context import session_scope
 from scheduler.kpi_formats import FORMATS, dfe_to_csv, dfe_to_json, render
 from scheduler.kpis import (
     Month,
@@ -22,8 +24,6 @@ from scheduler.kpis import (
     dfe_year,
     scorecard_months,
 )
-from workflow.cli.common import fail, parse_day, today, user_errors
-from workflow.cli.context import session_scope
 from workflow.config import clock_settings
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
+from cli.common import fail, user_errors
+from cli.context import default_actor, session_scope
 from workflow import service
-from workflow.cli.common import fail, user_errors
-from workflow.cli.context import default_actor, session_scope
 from workflow.config import clock_settings, working_days
 
 import_app = typer.Typer(help="Import events from a JSONL file.", no_args_is_help=True)

@@ -6,10 +6,10 @@ import sys
 
 import typer
 
+from cli.common import user_errors
+from cli.context import default_actor, session_scope
 from workflow import accounts
 from workflow.account_models import ROLES
-from workflow.cli.common import user_errors
-from workflow.cli.context import default_actor, session_scope
 from workflow.service import system_clock
 
 app = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
