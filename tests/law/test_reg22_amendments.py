@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scheduler._cases import PLAN_2023_05_22, all_of, d, ev, one, run, summary
+from tests.law._cases import PLAN_2023_05_22, all_of, d, ev, one, run, summary
 from workflow.law import timescales as ts
 
 

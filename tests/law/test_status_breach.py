@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scheduler._cases import d, ev, one, run, summary
+from tests.law._cases import d, ev, one, run, summary
 from workflow.law.deadlines import Deadline
 
 DUE = "2024-02-19"  # Mon

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scheduler._cases import PLAN_2023_05_22, d, ev, run, windows
+from tests.law._cases import PLAN_2023_05_22, d, ev, run, windows
 from workflow.law import timescales as ts
 from workflow.law.calendar import WorkingDays
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scheduler._cases import TRANSFERRED_2024_01_15, all_of, d, ev, one, run, summary
+from tests.law._cases import TRANSFERRED_2024_01_15, all_of, d, ev, one, run, summary
 from workflow.law import timescales as ts
 
 

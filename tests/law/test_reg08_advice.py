@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scheduler._cases import all_of, d, ev, one, run, summary
+from tests.law._cases import all_of, d, ev, one, run, summary
 from workflow.law import timescales as ts
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.scheduler._cases import PLAN_2023_05_22, all_of, d, ev, one, parse, run, summary
+from tests.law._cases import PLAN_2023_05_22, all_of, d, ev, one, parse, run, summary
 from workflow.errors import InvalidEvent, InvalidException
 
 ALLOWED = [
