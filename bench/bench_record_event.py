@@ -38,6 +38,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
+import bootstrap  # noqa: E402
 from bench.config import (  # noqa: E402
     DATA,
     END,
@@ -151,7 +152,13 @@ def _build(url: str, cases: int) -> None:
 
 def _import(engine: sa.Engine, lines: list[str]) -> None:
     with new_session(engine) as session:
-        service.import_events(session=session, lines=lines, actor="bench", clock=clock)
+        service.import_events(
+            projections=bootstrap.projections(),
+            session=session,
+            lines=lines,
+            actor="bench",
+            clock=clock,
+        )
 
 
 def ensure_data(database: str, cases: int) -> str:
@@ -269,7 +276,12 @@ def record(
         started = time.perf_counter()
         with new_session(engine) as session:
             service.record_event(
-                session=session, case_ref=ref, event=raw, actor="bench", clock=clock
+                projections=bootstrap.projections(),
+                session=session,
+                case_ref=ref,
+                event=raw,
+                actor="bench",
+                clock=clock,
             )
         seconds.append(time.perf_counter() - started)
     return seconds, time.process_time() - cpu

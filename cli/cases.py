@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+import bootstrap
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import default_actor, session_scope
 from workflow import service
@@ -47,6 +48,7 @@ def record(
     case_fields = {k: v for k, v in (("team", team), ("officer", officer)) if v}
     with user_errors(), session_scope() as session:
         result = service.record_event(
+            projections=bootstrap.projections(),
             session=session,
             case_ref=reference,
             event=raw,
@@ -86,6 +88,7 @@ def update(
         fail("Enter at least one --set field=value")
     with user_errors(), session_scope() as session:
         case = service.update_case(
+            projections=bootstrap.projections(),
             session=session,
             case_ref=reference,
             details=details,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+import bootstrap
 from cli.common import fail, user_errors
 from cli.context import default_actor, session_scope
 from workflow import service
@@ -32,13 +33,14 @@ def import_events(
         fail(f"Cannot read {file}: {e.strerror}")
     with user_errors(), session_scope() as session:
         summary = service.import_events(
+            projections=bootstrap.projections(),
             session=session,
             lines=text.splitlines(),
             actor=actor or default_actor(),
             clock=service.system_clock,
             settings=clock_settings(),
             working_days=working_days(),
-            letters=letters,
+            project_events=letters,
         )
     typer.echo(
         f"Imported {summary.events} events: {summary.cases_created} new cases, "

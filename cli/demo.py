@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import typer
 
+import bootstrap
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import session_scope
 from workflow import demo, service
@@ -54,6 +55,7 @@ def load(
             typer.echo("The database already holds cases: demo data not loaded again")
             return
         summary = service.import_events(
+            projections=bootstrap.projections(),
             session=session,
             lines=demo.json_lines(cases, end=today(), seed=seed, prefix="DEMO"),
             actor="demo",

@@ -322,7 +322,10 @@ def for_events(
     actor: str,
     council: Council | None = None,
 ) -> list[Letter]:
-    """Letters for several new events of one case (an import with letters)."""
+    """The letters of new events of one case (recorded one by one, or imported)."""
+    pairs = [(row, event) for row, event in pairs if letters_for_event(event)]
+    if not pairs:
+        return []
     people = people_of(session, case)
     council = council or load_council()
     made: list[Letter] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from letters import store as letter_store
 from workflow import bulk
 from workflow import people as letter_people
 from workflow.errors import (
@@ -36,6 +35,7 @@ from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import Event, parse_event
 from workflow.models import Case, CasePeople, StoredDeadline, StoredEvent
+from workflow.projection import Projection
 
 Clock = Callable[[], datetime]
 LONDON = ZoneInfo("Europe/London")
@@ -293,6 +293,7 @@ def record_event(
     event: Mapping[str, Any] | Event,
     actor: str,
     clock: Clock,
+    projections: Sequence[Projection],
     expected_version: int | None = None,
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
@@ -301,7 +302,8 @@ def record_event(
     """Record one event on a case (opening the case with its first event).
 
     `expected_version` is the version the caller read: if the case has moved
-    on since, nothing is saved and `ConcurrentUpdate` is raised.
+    on since, nothing is saved and `ConcurrentUpdate` is raised. `projections`
+    (its letters: `bootstrap.projections()`) run in the same transaction.
     """
     case_ref = check_reference(case_ref)
     settings = settings or Settings()
@@ -343,17 +345,17 @@ def record_event(
         _bump(session, case, seen, now, state=evaluation.state, **extra)
         _write_deadlines(session, case.id, evaluation)
         session.flush()
-        # The event's letters, in its transaction (they wait if details are missing).
-        letter_store.create_for_event(
-            session=session,
-            case=case,
-            row=row,
-            event=new,
-            evaluation=evaluation,
-            settings=settings,
-            clock=clock,
-            actor=actor,
-        )
+        # What the event derives above (its letters), in its transaction.
+        for projection in projections:
+            projection.events_recorded(
+                session=session,
+                case=case,
+                recorded=[(row, new)],
+                evaluation=evaluation,
+                settings=settings,
+                clock=clock,
+                actor=actor,
+            )
     except WorkflowError:
         session.rollback()
         raise
@@ -423,14 +425,16 @@ def import_events(
     lines: Iterable[str],
     actor: str,
     clock: Clock,
+    projections: Sequence[Projection],
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
-    letters: bool = False,
+    project_events: bool = False,
 ) -> ImportSummary:
     """Import a JSONL file of events, all or nothing (spec section 8).
 
-    With `letters`, the imported events make their letters too (by default
-    an import of past events makes none).
+    With `project_events`, the projections see the imported events too (they make
+    their letters); by default an import of past events makes none. People imported
+    onto existing cases are always passed on (waiting letters are completed).
 
     A bad line (unknown type, invalid date, missing field, or an event the
     state machine refuses given the case's whole history) imports nothing and
@@ -445,7 +449,9 @@ def import_events(
         # Cases in batches, all in one transaction: memory stays bounded on a national
         # import while a bad line anywhere still imports nothing.
         for batch in _chunks(list(incoming.values()), IMPORT_BATCH):
-            created += _import_batch(session, batch, actor, clock, settings, working_days, letters)
+            created += _import_batch(
+                session, batch, actor, clock, settings, working_days, projections, project_events
+            )
         session.flush()
     except WorkflowError:
         session.rollback()
@@ -471,7 +477,8 @@ def _import_batch(
     clock: Clock,
     settings: Settings,
     working_days: WorkingDays | None,
-    letters: bool,
+    projections: Sequence[Projection],
+    project_events: bool,
 ) -> int:
     """Replay and write one batch of imported cases; returns how many it opened."""
     now = clock()
@@ -540,9 +547,9 @@ def _import_batch(
     for chunk in _chunks(touched, 500):
         session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
     bulk.insert_rows(session, StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
-    _import_people(session, plans, ids, now, actor, clock)
-    if letters:
-        _import_letters(session, plans, ids, settings, clock, actor)
+    _import_people(session, plans, ids, now, actor, clock, projections)
+    if project_events:
+        _project_imported(session, plans, ids, settings, clock, actor, projections)
     return len(new_cases)
 
 
@@ -553,6 +560,7 @@ def _import_people(
     now: datetime,
     actor: str,
     clock: Clock,
+    projections: Sequence[Projection],
 ) -> None:
     """People of new cases in one insert; existing cases are updated as `update_case` does."""
     fresh = {ids[entry.ref]: entry.people for entry, case, *_ in plans if case is None}
@@ -561,16 +569,18 @@ def _import_people(
         if case is not None and entry.people:
             letter_people.write_people(session, ids[entry.ref], entry.people, now, actor)
             session.flush()
-            letter_store.render_waiting(session=session, case=case, clock=clock)
+            for projection in projections:
+                projection.details_changed(session=session, case=case, clock=clock)
 
 
-def _import_letters(
+def _project_imported(
     session: Session,
     plans: list[_Plan],
     ids: dict[str, int],
     settings: Settings,
     clock: Clock,
     actor: str,
+    projections: Sequence[Projection],
 ) -> None:
     for entry, _case, new_events, evaluation in plans:
         case = session.get(Case, ids[entry.ref])
@@ -584,15 +594,16 @@ def _import_letters(
                 )
             )
         }
-        letter_store.for_events(
-            session=session,
-            case=case,
-            pairs=[(rows[e.index], e) for e in new_events],
-            evaluation=evaluation,
-            settings=settings,
-            clock=clock,
-            actor=actor,
-        )
+        for projection in projections:
+            projection.events_recorded(
+                session=session,
+                case=case,
+                recorded=[(rows[e.index], e) for e in new_events],
+                evaluation=evaluation,
+                settings=settings,
+                clock=clock,
+                actor=actor,
+            )
 
 
 def _name_line(err: WorkflowError, entry: _ImportCase, new_events: list[Event]) -> WorkflowError:
@@ -707,13 +718,14 @@ def update_case(
     details: Mapping[str, Any],
     actor: str,
     clock: Clock,
+    projections: Sequence[Projection],
     expected_version: int | None = None,
 ) -> Case:
     """Set the people on a case (names, addresses, date of birth, preferences).
 
     A new reference opens the case, before its first event, so details can
-    come first. Letters waiting for these details are rendered now, in the
-    same transaction.
+    come first. The projections see the change in the same transaction (letters
+    waiting for these details are rendered now).
     """
     case_ref = check_reference(case_ref)
     now = clock()
@@ -725,7 +737,8 @@ def update_case(
         _bump(session, case, seen, now, **on_case)
         letter_people.write_people(session, case.id, parsed, now, actor)
         session.flush()
-        letter_store.render_waiting(session=session, case=case, clock=clock)
+        for projection in projections:
+            projection.details_changed(session=session, case=case, clock=clock)
     except WorkflowError:
         session.rollback()
         raise

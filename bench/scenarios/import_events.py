@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import bootstrap
 from bench import data
 from bench.config import CASES_PER_TRANSACTION, NOW, data_key, url_for
 from bench.context import Context, Skipped
@@ -37,7 +38,11 @@ def run(ctx: Context) -> dict[str, Any]:
         started = time.perf_counter()
         with new_session(engine) as session:
             summary = service.import_events(
-                session=session, lines=batch, actor="bench", clock=lambda: NOW
+                projections=bootstrap.projections(),
+                session=session,
+                lines=batch,
+                actor="bench",
+                clock=lambda: NOW,
             )
         seconds = time.perf_counter() - started
         batch_seconds.append(seconds)

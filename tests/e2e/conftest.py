@@ -41,6 +41,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+import bootstrap
 from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, postgres_admin
 from web.app import create_app
 from web.context import WebContext
@@ -113,7 +114,13 @@ def _load_demo(engine: Engine) -> None:
     """The same data on either engine: the cohort, the known open case and the users."""
     with new_session(engine) as session:
         lines = (json.dumps(x) for x in cohort.generate(COHORT_SIZE, end=TODAY, seed=7))
-        import_events(session=session, lines=lines, actor="e2e", clock=_clock)
+        import_events(
+            projections=bootstrap.projections(),
+            session=session,
+            lines=lines,
+            actor="e2e",
+            clock=_clock,
+        )
         session.commit()
         opening = {"team": TEAM, "officer": OFFICER_NAME}
         for event, fields in (
@@ -121,6 +128,7 @@ def _load_demo(engine: Engine) -> None:
             ({"type": "decision_to_assess", "date": "2026-10-05"}, None),
         ):
             record_event(
+                projections=bootstrap.projections(),
                 session=session,
                 case_ref=OPEN_CASE,
                 event=event,

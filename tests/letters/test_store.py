@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+import bootstrap
 from letters import chasers
 from letters import service as letter_service
 from letters.models import READY, Letter
@@ -43,7 +44,14 @@ ASSESSMENT_TO_FINAL = [
 
 
 def update(session: Session, clock: Clock, ref: str = "L1", **details: Any) -> None:
-    service.update_case(session=session, case_ref=ref, details=details, actor="t", clock=clock)
+    service.update_case(
+        projections=bootstrap.projections(),
+        session=session,
+        case_ref=ref,
+        details=details,
+        actor="t",
+        clock=clock,
+    )
 
 
 def letters_of(session: Session, ref: str = "L1") -> list[Letter]:
@@ -225,10 +233,23 @@ def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) ->
             f'{{"case": "{ref}", "type": "decision_to_assess", "date": "2024-02-12"}}',
         ]
 
-    service.import_events(session=session, lines=lines("I1"), actor="t", clock=clock)
+    service.import_events(
+        projections=bootstrap.projections(),
+        session=session,
+        lines=lines("I1"),
+        actor="t",
+        clock=clock,
+    )
     assert letters_of(session, "I1") == []
     update(session, clock, **PEOPLE, ref="I2")
-    service.import_events(session=session, lines=lines("I2"), actor="t", clock=clock, letters=True)
+    service.import_events(
+        projections=bootstrap.projections(),
+        session=session,
+        lines=lines("I2"),
+        actor="t",
+        clock=clock,
+        project_events=True,
+    )
     assert [(x.type, x.status) for x in letters_of(session, "I2")] == [
         ("acknowledgement_of_request", READY),
         ("decision_to_assess", READY),

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+import bootstrap
 from scheduler.notify import Staff
 from workflow import service
 
@@ -62,7 +63,9 @@ def load_cases(
             if i == 0:
                 line.update(team="North", officer="Officer A", **case_fields)
             lines.append(json.dumps(line))
-    service.import_events(session=session, lines=lines, actor="test", clock=clock)
+    service.import_events(
+        projections=bootstrap.projections(), session=session, lines=lines, actor="test", clock=clock
+    )
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+import bootstrap
 from cli.app import app
 from scheduler.breaches import FIELDS, Filters, QueueItem, breach_queue
 from workflow import service
@@ -36,7 +37,11 @@ def cohort_lines(count: int = 250) -> list[dict[str, Any]]:
 def import_cohort(session: Session, clock: Callable[[], datetime]) -> list[dict[str, Any]]:
     lines = cohort_lines()
     service.import_events(
-        session=session, lines=[json.dumps(line) for line in lines], actor="test", clock=clock
+        projections=bootstrap.projections(),
+        session=session,
+        lines=[json.dumps(line) for line in lines],
+        actor="test",
+        clock=clock,
     )
     return lines
 

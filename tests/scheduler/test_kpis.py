@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+import bootstrap
 from scheduler.kpis import (
     AGE_BANDS,
     Figure,
@@ -53,7 +54,9 @@ def load(
                 line["team"] = teams[ref]
                 line["officer"] = f"{teams[ref]} officer"
             lines.append(json.dumps(line))
-    service.import_events(session=session, lines=lines, actor="test", clock=clock)
+    service.import_events(
+        projections=bootstrap.projections(), session=session, lines=lines, actor="test", clock=clock
+    )
 
 
 def card(session: Session, first: str, last: str | None = None, **filters: Any) -> Scorecard:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+import bootstrap
 from scheduler import kpis
 from scheduler.kpis import AGE_BANDS, Month, mean_weeks, month_range, percent
 from workflow import service
@@ -150,7 +151,11 @@ def from_sql(card: kpis.Scorecard) -> dict[str, dict[str, Any]]:
 def imported(session: Session, clock: Callable[[], datetime]) -> dict[str, dict[str, Any]]:
     lines = cohort_lines()
     service.import_events(
-        session=session, lines=[json.dumps(x) for x in lines], actor="test", clock=clock
+        projections=bootstrap.projections(),
+        session=session,
+        lines=[json.dumps(x) for x in lines],
+        actor="test",
+        clock=clock,
     )
     return cases_of(lines)
 

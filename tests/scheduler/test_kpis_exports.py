@@ -25,6 +25,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+import bootstrap
 from cli.app import app
 from scheduler.kpi_export import export_months, monthly_export
 from scheduler.kpi_formats import CSV_COLUMNS, to_html
@@ -44,7 +45,11 @@ def loaded(session: Session, clock: Callable[[], datetime], db_url: str) -> str:
     for line in lines:
         line["date_of_birth"] = DOB
     service.import_events(
-        session=session, lines=[json.dumps(x) for x in lines], actor="test", clock=clock
+        projections=bootstrap.projections(),
+        session=session,
+        lines=[json.dumps(x) for x in lines],
+        actor="test",
+        clock=clock,
     )
     return db_url
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+import bootstrap
 from web.app import create_app
 from web.context import WebContext
 from workflow import accounts
@@ -129,6 +130,7 @@ def open_case(session: Session, clock: Callable[[], datetime]) -> str:
     """A North-team case of the officer, with a request and a decision to assess."""
     ref = "WEB001"
     record_event(
+        projections=bootstrap.projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": "2026-09-01", "source": "parent"},
@@ -137,6 +139,7 @@ def open_case(session: Session, clock: Callable[[], datetime]) -> str:
         case_fields={"team": TEAM, "officer": OFFICER_NAME},
     )
     record_event(
+        projections=bootstrap.projections(),
         session=session,
         case_ref=ref,
         event={"type": "decision_to_assess", "date": "2026-10-05"},

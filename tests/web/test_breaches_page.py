@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+import bootstrap
 from cli.app import app as cli
 from scheduler.breach_formats import render_csv
 from scheduler.breaches import Filters, breach_queue
@@ -24,6 +25,7 @@ CASE_LINK = re.compile(r'href="/cases/([A-Z0-9]+)"')
 
 def _open(session: Session, clock: Callable[[], datetime], ref: str, on: str, team: str) -> None:
     record_event(
+        projections=bootstrap.projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": on, "source": "parent"},
@@ -209,6 +211,7 @@ def test_a_change_shows_on_the_next_view_though_the_queue_is_kept(
     before = _refs(manager.page("/breaches"))
     assert _refs(manager.page("/breaches")) == before  # a second view: the kept queue
     record_event(
+        projections=bootstrap.projections(),
         session=session,
         case_ref="BQ001",
         event={"type": "decision_to_assess", "date": "2026-11-20"},

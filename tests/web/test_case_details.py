@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import Session, select
 
+import bootstrap
 from letters import service as letter_service
 from letters import store as letter_store
 from letters.models import AWAITING, READY
@@ -182,6 +183,7 @@ def test_a_stale_form_saves_nothing_and_says_so(
     officer = browser(people.officer)
     _, version = open_form(officer, open_case)
     service.update_case(
+        projections=bootstrap.projections(),
         session=session,
         case_ref=open_case,
         details={"setting": "Changed meanwhile"},
@@ -210,6 +212,7 @@ def test_a_letter_waiting_for_the_details_becomes_ready(
 ) -> None:
     ref = "WEB-WAITING"
     service.record_event(
+        projections=bootstrap.projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": "2026-10-01", "source": "parent"},
@@ -243,10 +246,16 @@ def test_case_page_tells_two_advice_requests_apart(
     if with_details:  # a ready letter keeps the advice in its context, a waiting one in facts
         details = {"child_name": "Sam Sample", "date_of_birth": "2015-03-14"}
         service.update_case(
-            session=session, case_ref=open_case, details=details, actor="test", clock=clock
+            projections=bootstrap.projections(),
+            session=session,
+            case_ref=open_case,
+            details=details,
+            actor="test",
+            clock=clock,
         )
     for ref in ("EP-1", "EP-2"):
         service.record_event(
+            projections=bootstrap.projections(),
             session=session,
             case_ref=open_case,
             event={

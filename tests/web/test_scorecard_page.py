@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+import bootstrap
 from cli.app import app as cli
 from scheduler.kpi_formats import html_rows
 from scheduler.kpis import Month, compute_scorecard
@@ -37,6 +38,7 @@ def decided(session: Session, clock: Callable[[], datetime]) -> list[str]:
     ):
         ref = f"SC00{n}"
         record_event(
+            projections=bootstrap.projections(),
             session=session,
             case_ref=ref,
             event={"type": "request_received", "date": requested, "source": "parent"},
@@ -45,6 +47,7 @@ def decided(session: Session, clock: Callable[[], datetime]) -> list[str]:
             case_fields={"team": team, "officer": f"{team} officer 1", "child_name": CHILD},
         )
         record_event(
+            projections=bootstrap.projections(),
             session=session,
             case_ref=ref,
             event={"type": "decision_to_assess", "date": decided_on},

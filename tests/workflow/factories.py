@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import bootstrap
 from workflow import service
 
 
@@ -26,7 +27,12 @@ def record_all(
     result = None
     for event in events:
         result = service.record_event(
-            session=session, case_ref=case_ref, event=event, actor=actor, clock=clock
+            projections=bootstrap.projections(),
+            session=session,
+            case_ref=case_ref,
+            event=event,
+            actor=actor,
+            clock=clock,
         )
     assert result is not None
     return result

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+import bootstrap
 from cli.app import app
 from workflow import demo, service
 from workflow.demo.people import POSTCODE_AREA, TOWNS
@@ -84,7 +85,9 @@ def test_every_generated_history_imports(
     session: Session, engine: Engine, clock: Callable[[], datetime]
 ) -> None:
     lines = list(demo.json_lines(300, end=END, seed=4))
-    summary = service.import_events(session=session, lines=lines, actor="t", clock=clock)
+    summary = service.import_events(
+        projections=bootstrap.projections(), session=session, lines=lines, actor="t", clock=clock
+    )
     assert summary.cases_created == 300 and summary.events == len(lines)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM case_people")).scalar_one() == 300
@@ -114,7 +117,11 @@ def test_people_on_a_line_are_stored_with_the_events(
          "people": {"parent_name": "Jo Oddsock", "date_of_birth": "2016-05-04"}}
     )  # fmt: skip
     service.import_events(
-        session=session, lines=[opening(people=people), later], actor="t", clock=clock
+        projections=bootstrap.projections(),
+        session=session,
+        lines=[opening(people=people), later],
+        actor="t",
+        clock=clock,
     )
     row = session.exec(sa.select(CasePeople)).scalars().one()  # type: ignore[call-overload]
     assert (row.child_name, row.parent_name) == ("Pip Oddsock", "Jo Oddsock")
@@ -136,7 +143,13 @@ def test_bad_people_import_nothing(
 ) -> None:
     lines = [opening("P1", people={"child_name": "Kit Nettlebun"}), opening("P2", people=people)]
     with pytest.raises(InvalidInput) as caught:
-        service.import_events(session=session, lines=lines, actor="t", clock=clock)
+        service.import_events(
+            projections=bootstrap.projections(),
+            session=session,
+            lines=lines,
+            actor="t",
+            clock=clock,
+        )
     assert message in str(caught.value)
     with engine.connect() as conn:
         for table in ("cases", "events", "case_people"):

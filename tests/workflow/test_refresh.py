@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+import bootstrap
 from workflow import cohort, migrate, service
 from workflow.db import make_engine, new_session
 from workflow.law.deadlines import Settings
@@ -37,7 +38,12 @@ def _imported(url: str, clock: Callable[[], datetime], settings: Settings) -> En
     migrate.upgrade(engine)
     with new_session(engine) as session:
         service.import_events(
-            session=session, lines=LINES, actor="loader", clock=clock, settings=settings
+            projections=bootstrap.projections(),
+            session=session,
+            lines=LINES,
+            actor="loader",
+            clock=clock,
+            settings=settings,
         )
     return engine
 

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
+import bootstrap
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import cohort, service
 from workflow.deadline_store import deadlines_as_of
@@ -52,7 +53,13 @@ def _from_clock(session: Session, as_of: date) -> dict[str, list[tuple]]:
 @pytest.fixture
 def populated(session: Session, clock) -> Session:
     lines = [json.dumps(x) for x in cohort.generate(150, end=date(2026, 10, 31), seed=11)]
-    service.import_events(session=session, lines=lines, actor="loader", clock=clock)
+    service.import_events(
+        projections=bootstrap.projections(),
+        session=session,
+        lines=lines,
+        actor="loader",
+        clock=clock,
+    )
     # Recorded one by one, then a back-dated event and an exception after the fact.
     record_all(session=session, case_ref="R1", events=ASSESSMENT[:2], clock=clock)
     record_all(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+import bootstrap
 from web import auth
 from web.deps import context, db
 from web.event_forms import EVENT_LABELS, fields_for, read_event_form
@@ -115,6 +116,7 @@ async def record(request: Request, ref: str, session: Db, who: Casework) -> Resp
         )
     try:
         recorded = service.record_event(
+            projections=bootstrap.projections(),
             session=session,
             case_ref=view.case.reference,
             event=answers.raw,

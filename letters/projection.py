@@ -1,0 +1,46 @@
+"""Letters as a projection of the case: the service calls this in each change's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from letters import store
+from letters.contexts import Council
+from workflow.law.deadlines import Evaluation, Settings
+from workflow.law.events import Event
+from workflow.models import Case, StoredEvent
+from workflow.projection import Clock
+
+
+class LetterProjection:
+    """Each new event makes its letters; new details complete the letters waiting for them."""
+
+    def __init__(self, council: Council | None = None) -> None:
+        self.council = council  # None: the council's details are read when a letter needs them
+
+    def events_recorded(
+        self,
+        *,
+        session: Session,
+        case: Case,
+        recorded: Sequence[tuple[StoredEvent, Event]],
+        evaluation: Evaluation,
+        settings: Settings,
+        clock: Clock,
+        actor: str,
+    ) -> None:
+        store.for_events(
+            session=session,
+            case=case,
+            pairs=recorded,
+            evaluation=evaluation,
+            settings=settings,
+            clock=clock,
+            actor=actor,
+            council=self.council,
+        )
+
+    def details_changed(self, *, session: Session, case: Case, clock: Clock) -> None:
+        store.render_waiting(session=session, case=case, clock=clock, council=self.council)
