@@ -60,10 +60,11 @@ test: install assets lint pytest ## Lint, type-check and run every test (Postgre
 pytest: install assets ## Run the test suite only
 	$(BIN)/pytest
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import-layer contracts (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix .
