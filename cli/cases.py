@@ -11,6 +11,7 @@ import bootstrap
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import default_actor, session_scope
 from workflow import service
+from workflow.clock import system_clock
 from workflow.config import clock_settings, working_days
 from workflow.service import CaseView
 
@@ -53,7 +54,7 @@ def record(
             case_ref=reference,
             event=raw,
             actor=actor or default_actor(),
-            clock=service.system_clock,
+            clock=system_clock,
             expected_version=expect_version,
             settings=clock_settings(),
             working_days=working_days(),
@@ -93,7 +94,7 @@ def update(
             case_ref=reference,
             details=details,
             actor=actor or default_actor(),
-            clock=service.system_clock,
+            clock=system_clock,
             expected_version=expect_version,
         )
     # Field names only: never a name, an address or a date of birth on the terminal log.

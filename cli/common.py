@@ -13,8 +13,8 @@ from typing import NoReturn
 
 import typer
 
+from workflow.clock import system_clock, today_in_england
 from workflow.errors import WorkflowError
-from workflow.service import system_clock, today_in_england
 
 EXIT_BAD_INPUT = 2
 EXIT_FAULT = 1

@@ -12,6 +12,7 @@ import bootstrap
 from cli.common import fail, user_errors
 from cli.context import default_actor, session_scope
 from workflow import service
+from workflow.clock import system_clock
 from workflow.config import clock_settings, working_days
 
 import_app = typer.Typer(help="Import events from a JSONL file.", no_args_is_help=True)
@@ -37,7 +38,7 @@ def import_events(
             session=session,
             lines=text.splitlines(),
             actor=actor or default_actor(),
-            clock=service.system_clock,
+            clock=system_clock,
             settings=clock_settings(),
             working_days=working_days(),
             project_events=letters,

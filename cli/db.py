@@ -7,6 +7,7 @@ import typer
 from cli.common import user_errors
 from cli.context import engine, session_scope
 from workflow import migrate, service
+from workflow.clock import system_clock
 from workflow.config import clock_settings, working_days
 
 app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
@@ -30,7 +31,7 @@ def refresh_deadlines(
     with user_errors(), session_scope() as session:
         count = service.refresh_all_deadlines(
             session=session,
-            clock=service.system_clock,
+            clock=system_clock,
             settings=clock_settings(twenty_week_days, phase_transfer_rule),
             working_days=working_days(),
         )

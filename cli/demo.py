@@ -11,6 +11,7 @@ import bootstrap
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import session_scope
 from workflow import demo, service
+from workflow.clock import system_clock
 from workflow.config import clock_settings, working_days
 
 app = typer.Typer(help="Generate and load demonstration data.", no_args_is_help=True)
@@ -59,7 +60,7 @@ def load(
             session=session,
             lines=demo.json_lines(cases, end=today(), seed=seed, prefix="DEMO"),
             actor="demo",
-            clock=service.system_clock,
+            clock=system_clock,
             settings=clock_settings(),
             working_days=working_days(),
         )

@@ -15,7 +15,7 @@ from letters.config import load_council
 from letters.models import READY
 from letters.render import html_to_text, render_html, render_pdf
 from letters.samples import sample_context
-from workflow import service
+from workflow.clock import system_clock
 
 app = typer.Typer(help="A case's statutory letters.", no_args_is_help=True)
 
@@ -100,7 +100,7 @@ def complete(
             letter_id=letter_id,
             details=parse_assignments(assignments),
             actor=actor or default_actor(),
-            clock=service.system_clock,
+            clock=system_clock,
         )
     if letter.status == READY:
         typer.echo(f"Letter {letter_id} is ready")

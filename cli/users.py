@@ -10,7 +10,7 @@ from cli.common import user_errors
 from cli.context import default_actor, session_scope
 from workflow import accounts
 from workflow.account_models import ROLES
-from workflow.service import system_clock
+from workflow.clock import system_clock
 
 app = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
 

@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 from letters.catalogue import CATALOGUE
 from letters.contexts import Council
 from letters.models import Letter
-from letters.store import Clock, new_letter
+from letters.store import new_letter
+from workflow.clock import Clock
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import default_working_days
 from workflow.models import Case, StoredDeadline, StoredEvent

@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from letters import store
 from letters.contexts import Council
+from workflow.clock import Clock
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
 from workflow.models import Case, StoredEvent
-from workflow.projection import Clock
 
 
 class LetterProjection:

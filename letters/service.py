@@ -20,7 +20,8 @@ from letters.catalogue import CATALOGUE, parse_letter_field
 from letters.contexts import Council
 from letters.models import AWAITING, READY, Letter
 from letters.render import render_pdf, sha256
-from letters.store import Clock, complete, people_of
+from letters.store import complete, people_of
+from workflow.clock import Clock
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.models import Case
 

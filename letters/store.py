@@ -16,10 +16,9 @@ time); `letters.service.letter_pdf` renders it from the stored HTML when asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -31,20 +30,18 @@ from letters.facts import facts_for
 from letters.models import AWAITING, READY, Letter
 from letters.recipients import delivery, family_recipient, missing_for
 from letters.render import html_to_text, render_html, sha256
+from workflow.clock import Clock, today_in_england
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
 from workflow.models import Case, CasePeople, StoredEvent
 from workflow.people import FIELDS as PERSON_FIELDS
-
-Clock = Callable[[], datetime]
-LONDON = ZoneInfo("Europe/London")
 
 PEOPLE_FIELDS = PERSON_FIELDS  # the people on a case (workflow.people)
 
 
 def letter_day(clock: Clock) -> date:
     """The letter's date: today in England, from the injected clock."""
-    return clock().astimezone(LONDON).date()
+    return today_in_england(clock)
 
 
 # Built once: every case page asks it.

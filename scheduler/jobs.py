@@ -16,7 +16,7 @@ import smtplib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -24,13 +24,12 @@ from sqlmodel import Session
 from scheduler import sweep_service
 from scheduler.notify import Sender, Staff, make_sender
 from workflow import config
+from workflow.clock import Clock, system_clock, today_in_england
 from workflow.db import make_engine, new_session
 from workflow.law.calendar import WorkingDays
-from workflow.service import system_clock, today_in_england
 
 log = logging.getLogger("ehc.jobs")
 
-Clock = Callable[[], datetime]
 KPI_EXPORT = "scheduler.kpi_export:monthly_export"
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from scheduler.kpi_formats import FORMATS, render
 from scheduler.kpis import Month, compute_scorecard
 from workflow import config
+from workflow.clock import system_clock, today_in_england
 from workflow.db import make_engine, new_session
-from workflow.service import system_clock, today_in_england
 
 log = logging.getLogger(__name__)
 MONTHS_SHOWN = 12

@@ -28,7 +28,6 @@ from datetime import datetime, time
 from pathlib import Path
 from types import FrameType
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
@@ -42,12 +41,12 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
 from scheduler.jobs import kpi_export_function, runner_name
+from workflow.clock import LONDON
 from workflow.db import make_engine
 from workflow.errors import InvalidInput
 
 log = logging.getLogger("ehc.scheduler")
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_STANDBY_POLL_SECONDS = 15.0  # a standby takes over well within a minute
 DEFAULT_SWEEP_AT = "06:00"
 # "ehc-schd" as a big-endian signed 64-bit integer: the advisory lock's key.

@@ -10,7 +10,7 @@ Delivery is per message: `mark_sent` commits as soon as a message has left.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,10 +32,10 @@ from scheduler.notify import (
     Staff,
 )
 from scheduler.tables import BreachLog, OutboxMessage, SweepRun
+from workflow.clock import Clock
 from workflow.deadline_store import D, deadlines_as_of
 from workflow.law.calendar import WorkingDays
 
-Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5  # a notification that failed this often is left for a person to look at
 BREACH_LOG: sa.Table = BreachLog.__table__  # type: ignore[attr-defined]
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]

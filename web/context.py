@@ -14,10 +14,10 @@ from datetime import date
 from sqlalchemy import Engine
 
 from workflow import config
+from workflow.clock import Clock, system_clock, today_in_england
 from workflow.db import make_engine
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Settings
-from workflow.service import Clock, system_clock, today_in_england
 
 
 @dataclass

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from workflow.service import LONDON
+from workflow.clock import LONDON
 
 TEMPLATES = Path(__file__).parent / "templates"
 SERVICE_NAME = "EHC casework"

@@ -29,8 +29,8 @@ from workflow.account_models import (
     User,
     WebSession,
 )
+from workflow.clock import Clock
 from workflow.errors import ConcurrentUpdate, InvalidInput, WorkflowError
-from workflow.service import Clock
 
 SESSION_LIFETIME = timedelta(hours=10)  # a working day, then sign in again
 THROTTLE_WINDOW = timedelta(minutes=15)

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from workflow.account_models import AuditEntry
+from workflow.clock import Clock
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.models import Case
-from workflow.service import Clock, _bump, _case_field, _commit, _lock_case, check_reference
+from workflow.service import _bump, _case_field, _commit, _lock_case, check_reference
 
 
 def reassign_case(

@@ -9,17 +9,15 @@ with the events. `workflow` never imports the layers that implement it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlmodel import Session
 
+from workflow.clock import Clock
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
 from workflow.models import Case, StoredEvent
-
-Clock = Callable[[], datetime]
 
 
 class Projection(Protocol):

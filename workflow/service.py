@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from workflow import bulk
 from workflow import people as letter_people
+from workflow.clock import Clock, today_in_england
 from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -37,8 +37,6 @@ from workflow.law.events import Event, parse_event
 from workflow.models import Case, CasePeople, StoredDeadline, StoredEvent
 from workflow.projection import Projection
 
-Clock = Callable[[], datetime]
-LONDON = ZoneInfo("Europe/London")
 CASE_FIELDS = ("team", "officer", "date_of_birth")
 PEOPLE = "people"  # optional import key: the people on a case (workflow.people.FIELDS)
 MAX_REFERENCE = 64
@@ -47,15 +45,6 @@ _WHITESPACE = re.compile(r"\s")
 END_OF_TIME = date(9999, 12, 31)
 # Cases replayed and written together by an import (bounds its memory).
 IMPORT_BATCH = 5000
-
-
-def system_clock() -> datetime:
-    """The real clock, for the edges to pass in."""
-    return datetime.now(UTC)
-
-
-def today_in_england(clock: Clock) -> date:
-    return clock().astimezone(LONDON).date()
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,12 @@ from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_fo
 from web.templating import case_path, render
 from workflow import service
 from workflow.assignments import reassign_case
+from workflow.clock import LONDON
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.events import REQUEST_SOURCES
 from workflow.law.machine import accepts
 from workflow.models import StoredEvent
-from workflow.service import LONDON, CaseView
+from workflow.service import CaseView
 
 router = APIRouter(include_in_schema=False)
 # References typed on the web: letters, numbers, hyphens, dots and underscores, in parts
