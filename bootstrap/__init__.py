@@ -1,7 +1,8 @@
-"""The composition root: the parts the edges (cli, web) and the scheduler hand down.
+"""The composition root: the parts the edges (cli, web) build once and hand down.
 
 The service never imports the layers above it; what they derive from a case's changes
-reaches it as projections built here. Only the edges and the scheduler import this.
+reaches it as projections built here. May import `scheduler`, `letters` and
+`workflow`; only the edges (`cli`, `web`) import it.
 """
 
 from __future__ import annotations

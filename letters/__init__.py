@@ -4,5 +4,6 @@
 clock; `contexts` types what each template may use; `render` makes HTML, PDF
 and plain text; `store` makes and completes letters inside the caller's
 transaction; `service` holds the letter functions that own a transaction;
-`chasers` queues advice reminders for the scheduler's sweep.
+`chasers` queues advice reminders for the scheduler's sweep; `projection` is how
+the service makes letters without importing them. May import `workflow` only.
 """
