@@ -59,10 +59,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 def new_session(engine: Engine, *, read_only: bool = False) -> Session:
     """A session; `read_only` ones start a plain (deferred) BEGIN on SQLite.
 
