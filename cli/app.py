@@ -10,11 +10,11 @@ from cli import cases, data, db, demo, users
 from cli import letters as letters_cli
 from cli import scheduler as scheduler_cli
 from cli.breaches import breaches
-from cli.common import EXIT_FAULT
 from cli.deadlines import deadlines
 from cli.kpi import kpi
 from cli.serve import serve
 from workflow.config import database_url
+from workflow.errors import EXIT_FAULT
 
 app = typer.Typer(
     name="ehc",

@@ -1,7 +1,7 @@
-"""What every CLI command shares: parsing dates and mapping errors to exit codes.
+"""What every CLI command shares: parsing dates and turning refusals into exit codes.
 
-Exit 0 on success, 2 on bad input (a `WorkflowError`, message on stderr), 1 on
-anything else.
+Exit 0 on success; a `WorkflowError` prints its message on stderr and exits with its
+type's `exit_code` (2: bad input); anything else exits 1.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from typing import NoReturn
 import typer
 
 from workflow.clock import system_clock, today_in_england
-from workflow.errors import WorkflowError
-
-EXIT_BAD_INPUT = 2
-EXIT_FAULT = 1
+from workflow.errors import EXIT_BAD_INPUT, WorkflowError
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -27,11 +24,11 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn a refused input into one line on stderr and exit 2."""
+    """Turn a refused input into one line on stderr and its exit code."""
     try:
         yield
     except WorkflowError as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
 
 
 def parse_day(value: str | None, what: str) -> date | None:

@@ -22,11 +22,18 @@ from letters.models import AWAITING, READY, Letter
 from letters.render import render_pdf, sha256
 from letters.store import complete, people_of
 from workflow.clock import Clock
-from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.errors import (
+    EXIT_FAULT,
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidInput,
+    NotFound,
+    WorkflowError,
+)
 from workflow.models import Case
 
 
-class LetterNotFound(WorkflowError):
+class LetterNotFound(NotFound):
     def __init__(self, letter_id: Any) -> None:
         super().__init__(f"There is no letter {letter_id}")
 
@@ -84,6 +91,11 @@ def letter_pdf(*, session: Session, letter_id: int) -> bytes:
 
 
 class LetterCorrupted(WorkflowError):
+    """Stored data failed its check: a fault to report, not input to correct."""
+
+    http_status = 500
+    exit_code = EXIT_FAULT
+
     def __init__(self, letter_id: Any) -> None:
         super().__init__(
             f"Letter {letter_id}: its stored HTML does not match its SHA-256, so no PDF was "

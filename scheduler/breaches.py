@@ -84,10 +84,13 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
-            raise InvalidInput(f"Select a deadline kind for --kind: one of {', '.join(KINDS)}")
+            raise InvalidInput(
+                f"Select a deadline kind for --kind: one of {', '.join(KINDS)}", field="kind"
+            )
         if not 0 <= self.due_within <= MAX_DUE_WITHIN_DAYS:
             raise InvalidInput(
-                f"Enter --due-within as a whole number of days, 0 to {MAX_DUE_WITHIN_DAYS}"
+                f"Enter --due-within as a whole number of days, 0 to {MAX_DUE_WITHIN_DAYS}",
+                field="due_within",
             )
 
 

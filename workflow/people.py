@@ -37,6 +37,7 @@ FIELDS = (
 )
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_AGE_YEARS = 26  # plans run to 25
+DOB = "date_of_birth"
 
 
 def parse_details(details: Mapping[str, Any], today: date, where: str) -> dict[str, Any]:
@@ -45,7 +46,8 @@ def parse_details(details: Mapping[str, Any], today: date, where: str) -> dict[s
     for name, raw in details.items():
         if name not in FIELDS:
             raise InvalidInput(
-                f"{where}: {name} is not a detail of a case. Enter one of: {', '.join(FIELDS)}"
+                f"{where}: {name} is not a detail of a case. Enter one of: {', '.join(FIELDS)}",
+                field=name,
             )
         value = raw.strip() if isinstance(raw, str) else raw
         if value is None or value == "":
@@ -55,7 +57,8 @@ def parse_details(details: Mapping[str, Any], today: date, where: str) -> dict[s
         elif name in TEXT_FIELDS:
             if len(str(value)) > TEXT_FIELDS[name]:
                 raise InvalidInput(
-                    f"{where}: {name} must be {TEXT_FIELDS[name]} characters or fewer"
+                    f"{where}: {name} must be {TEXT_FIELDS[name]} characters or fewer",
+                    field=name,
                 )
             out[name] = str(value)
         elif name in ADDRESS_FIELDS:
@@ -63,12 +66,13 @@ def parse_details(details: Mapping[str, Any], today: date, where: str) -> dict[s
         elif name in EMAIL_FIELDS:
             if not EMAIL.match(str(value)) or len(str(value)) > 320:
                 raise InvalidInput(
-                    f"{where}: enter {name} in the correct format, like name@example.com"
+                    f"{where}: enter {name} in the correct format, like name@example.com",
+                    field=name,
                 )
             out[name] = str(value)
         elif name == "communication":
             if value not in ("post", "email"):
-                raise InvalidInput(f"{where}: select post or email for communication")
+                raise InvalidInput(f"{where}: select post or email for communication", field=name)
             out[name] = value
         else:
             out[name] = _flag(value, name, where)
@@ -80,12 +84,14 @@ def _dob(value: Any, today: date, where: str) -> date:
         day = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(
-            f"{where}: date_of_birth must be a real date in the form YYYY-MM-DD"
+            f"{where}: date_of_birth must be a real date in the form YYYY-MM-DD", field=DOB
         ) from None
     if day > today:
-        raise InvalidInput(f"{where}: date_of_birth must be today or in the past")
+        raise InvalidInput(f"{where}: date_of_birth must be today or in the past", field=DOB)
     if day.year < today.year - MAX_AGE_YEARS:
-        raise InvalidInput(f"{where}: date_of_birth must be within the last {MAX_AGE_YEARS} years")
+        raise InvalidInput(
+            f"{where}: date_of_birth must be within the last {MAX_AGE_YEARS} years", field=DOB
+        )
     return day
 
 
@@ -94,7 +100,9 @@ def _address(value: str, name: str, where: str) -> str:
     parts = text.split("\n") if "\n" in text else text.split(",")
     lines = [p.strip() for p in parts if p.strip()]
     if not lines or len(lines) > 8 or any(len(line) > 100 for line in lines):
-        raise InvalidInput(f"{where}: enter {name} as up to 8 lines of up to 100 characters")
+        raise InvalidInput(
+            f"{where}: enter {name} as up to 8 lines of up to 100 characters", field=name
+        )
     return "\n".join(lines)
 
 
@@ -106,7 +114,7 @@ def _flag(value: Any, name: str, where: str) -> bool:
         return True
     if text in ("false", "no", "n", "0"):
         return False
-    raise InvalidInput(f"{where}: {name} must be true or false")
+    raise InvalidInput(f"{where}: {name} must be true or false", field=name)
 
 
 def write_people(

@@ -1,8 +1,8 @@
 """The API's refusals, one JSON shape for all: `{"detail": ..., "errors": [...]}`.
 
-The engine's errors map to HTTP as issue 7 asks: bad input (an invalid event,
-a bad case field or filter) 422 with the message, an event the case cannot
-take now or a stale version 409, an unknown case 404.
+Each refusal's status is its error type's `http_status` (`workflow.errors`: bad input
+422, an event the case cannot take now or a stale version 409, an unknown case 404); a
+422 names the request field the error is about (`WorkflowError.field`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from web.api.models import FieldError, Problem
-from workflow.errors import (
-    CaseNotFound,
-    ConcurrentUpdate,
-    EventNotAllowed,
-    WorkflowError,
-)
+from workflow.errors import WorkflowError
 
 # What each refusal looks like, for the OpenAPI document.
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -37,31 +32,25 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def status_of(err: WorkflowError) -> int:
-    if isinstance(err, CaseNotFound):
-        return 404
-    if isinstance(err, EventNotAllowed | ConcurrentUpdate):
-        return 409
-    return 422
-
-
 def refusal(status: int, detail: str, errors: Iterable[tuple[str, str]] = ()) -> JSONResponse:
     body = Problem(detail=detail, errors=[FieldError(field=f, message=m) for f, m in errors])
     return JSONResponse(body.model_dump(), status_code=status)
 
 
 def refused(err: WorkflowError, fields: Iterable[str] = (), where: str = "body") -> JSONResponse:
-    """The engine's refusal. On a 422, `fields` are the request's fields the message may
-    name, and `where` is where they were sent (`body` or `query`)."""
-    status = status_of(err)
+    """The engine's refusal. On a 422, `fields` are the request's fields the error may be
+    about, and `where` is where they were sent (`body` or `query`), named when it is about
+    none of them."""
     message = str(err)
-    if status != 422:
-        return refusal(status, message)
-    return refusal(status, message, [(_field_named(message, fields, where), message)])
+    if err.http_status != 422:
+        return refusal(err.http_status, message)
+    named = set(fields)
+    field = err.field if err.field in named else _field_named(message, named, where)
+    return refusal(err.http_status, message, [(field, message)])
 
 
-def _field_named(message: str, fields: Iterable[str], where: str) -> str:
-    """The request field the engine's message names (it names fields in plain words)."""
+def _field_named(message: str, fields: set[str], where: str) -> str:
+    """For refusals not yet tagged with their field: the field the message begins with."""
     tail = message.split(": ", 1)[-1]
     for name in fields:
         if tail.startswith((f"{name} ", f"enter the {name}", f"unknown field {name}")):

@@ -98,9 +98,8 @@ def _message(error: InvalidInput, name: str) -> str:
 
 
 def _field_of(error: InvalidInput) -> str:
-    """The field a message of the service names (the first field, if it names none)."""
-    text = str(error)
-    return next((name for name in FIELDS if name in text), FIELDS[0])
+    """The field the service refused (the first field, if it names none)."""
+    return error.field if error.field in FIELDS else FIELDS[0]
 
 
 @router.get("/cases/{ref:path}/details")

@@ -285,18 +285,20 @@ def parse_event(
         raise InvalidEvent(f"{label}: must be a JSON object with a type and a date")
     type_name = raw.get("type")
     if type_name is None:
-        raise InvalidEvent(f"{label}: enter the event type")
+        raise InvalidEvent(f"{label}: enter the event type", field="type")
     try:
         event_type = _TYPES[type_name]
     except (KeyError, TypeError):
-        raise InvalidEvent(f"{label}: '{type_name}' is not a known event type") from None
+        raise InvalidEvent(
+            f"{label}: '{type_name}' is not a known event type", field="type"
+        ) from None
     prefix = f"{label} ({event_type})"
     if raw.get("date") in (None, ""):
-        raise InvalidEvent(f"{prefix}: enter the date the event happened")
+        raise InvalidEvent(f"{prefix}: enter the date the event happened", field="date")
     try:
         when = _parse_date(raw["date"])
     except ValueError as e:
-        raise InvalidEvent(f"{prefix}: date {e}") from None
+        raise InvalidEvent(f"{prefix}: date {e}", field="date") from None
 
     specs = EVENT_FIELDS[event_type]
     allowed = _allowed(event_type, tuple(extra_fields))
@@ -304,24 +306,25 @@ def parse_event(
         unknown = sorted(k for k in raw if k not in allowed)
         raise InvalidEvent(
             f"{prefix} on {when.isoformat()}: unknown field {', '.join(unknown)}; "
-            f"{event_type} takes {', '.join(specs) or 'no other fields'}"
+            f"{event_type} takes {', '.join(specs) or 'no other fields'}",
+            field=unknown[0],
         )
     fields: dict[str, Any] = {}
     for name, spec in specs.items():
         value = raw.get(name)
         if value is None:
             if spec.required:
-                raise InvalidEvent(f"{prefix} on {when.isoformat()}: enter the {name}")
+                raise InvalidEvent(f"{prefix} on {when.isoformat()}: enter the {name}", field=name)
             continue
         try:
             fields[name] = spec.parse(value)
         except ValueError as e:
-            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} {e}") from None
+            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} {e}", field=name) from None
     if event_type is EventType.EXCEPTION_RECORDED:
         _check_exception(fields, f"{prefix} on {when.isoformat()}")
     for name in COMMON_OPTIONAL:
         if raw.get(name) is not None and not isinstance(raw[name], str):
-            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} must be text")
+            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} must be text", field=name)
     return Event(
         type=event_type,
         date=when,
@@ -338,14 +341,17 @@ def _check_exception(fields: dict[str, Any], label: str) -> None:
     if fields["reason"] not in allowed:
         raise InvalidEvent(
             f"{label}: '{fields['reason']}' is not an allowed exception for "
-            f"{applies_to}; it allows {', '.join(allowed)}"
+            f"{applies_to}; it allows {', '.join(allowed)}",
+            field="reason",
         )
     if applies_to == "advice" and "advice" not in fields:
-        raise InvalidEvent(f"{label}: enter which advice the exception applies to")
+        raise InvalidEvent(f"{label}: enter which advice the exception applies to", field="advice")
     if applies_to != "advice" and "advice" in fields:
-        raise InvalidEvent(f"{label}: advice applies only to an advice exception")
+        raise InvalidEvent(f"{label}: advice applies only to an advice exception", field="advice")
     if applies_to not in ("advice", "order_compliance") and "ref" in fields:
-        raise InvalidEvent(f"{label}: ref applies only to an advice or order exception")
+        raise InvalidEvent(
+            f"{label}: ref applies only to an advice or order exception", field="ref"
+        )
 
 
 def in_processing_order(events: Iterable[Event]) -> list[Event]:
