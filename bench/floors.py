@@ -21,11 +21,11 @@ from scheduler.kpis import (
     DUE_KINDS,
     OPEN_ASSESSMENT_STATES,
     RESOLVES_AMENDMENT,
-    STATE_AFTER,
     STATE_CODES,
     Month,
 )
 from workflow.law.events import TYPE_ORDER
+from workflow.law.machine import STATE_AFTER
 
 
 def _in(values: Sequence[str]) -> str:

@@ -46,6 +46,7 @@ from workflow.deadline_store import (
 from workflow.errors import InvalidInput
 from workflow.law.deadlines import Settings
 from workflow.law.events import TYPE_ORDER
+from workflow.law.machine import STATE_AFTER
 from workflow.models import StoredEvent
 
 EVENTS: sa.Table = StoredEvent.__table__  # type: ignore[attr-defined]
@@ -485,21 +486,9 @@ ADVICE_KINDS = ("psychological", "health", "social_care")
 DUE_KINDS = ("annual_review", "review_decision", "amended_plan")
 COMPLETION_KINDS = ("decision_to_assess", "final_plan")
 
-# The state each state-changing event leaves a case in, whatever it was before (spec 2a).
-STATE_AFTER: dict[str, str] = {
-    "request_received": "requested",
-    "plan_transferred_in": "plan_in_force",
-    "decision_to_assess": "assessing",
-    "decision_not_to_assess": "not_assessed",
-    "request_withdrawn": "withdrawn",
-    "draft_plan_issued": "draft_issued",
-    "decision_not_to_issue": "not_issued",
-    "final_plan_issued": "plan_in_force",
-    "plan_ceased": "ceased",
-}
-STATE_CODES: dict[str, int] = {
-    s: i + 1 for i, s in enumerate(dict.fromkeys(STATE_AFTER.values()))
-}  # 1..7; a code fits in 4 bits
+# A number for each state a state-changing event leaves a case in (the machine's
+# STATE_AFTER): 1..8, so a code fits in 4 bits.
+STATE_CODES: dict[str, int] = {s: i + 1 for i, s in enumerate(dict.fromkeys(STATE_AFTER.values()))}
 OPEN_ASSESSMENT_STATES = ("requested", "assessing", "draft_issued")
 RESOLVES_AMENDMENT = ("amended_plan_issued", "decision_not_to_amend")
 TIMELINE_TYPES = tuple(

@@ -9,7 +9,7 @@ import pytest
 from workflow.errors import EventNotAllowed
 from workflow.law.deadlines import evaluate
 from workflow.law.events import EventType, parse_event
-from workflow.law.machine import MACHINE, CaseFlow, State, accepts
+from workflow.law.machine import MACHINE, STATE_AFTER, CaseFlow, State, accepts
 
 # Written out by hand from the spec's table, not derived from the machine's own table.
 ANYWHERE = {
@@ -93,6 +93,33 @@ def test_state_by_event(state: str, event: str) -> None:
         # The machine alone (guards are tested below, with real histories).
         MACHINE.events[event].trigger(flow)
         assert flow.state == expected_next
+
+
+@pytest.mark.parametrize(
+    "state, event", [(s.value, event) for s in State for event in MACHINE.get_triggers(s.value)]
+)
+def test_state_after_agrees_with_the_machine(state: str, event: str) -> None:
+    flow = CaseFlow("T1", state)
+    MACHINE.events[event].trigger(flow)
+    # A state-changing event leaves the case in its state wherever it was; any other
+    # event leaves the case where it was.
+    assert flow.state == STATE_AFTER.get(event, state)
+
+
+def test_state_after_holds_the_events_that_move_a_case() -> None:
+    moving = {
+        event
+        for state, accepted in EXPECTED.items()
+        for event, to in accepted.items()
+        if to != state
+    }
+    assert set(STATE_AFTER) == moving
+    assert {event: str(s) for event, s in STATE_AFTER.items()} == {
+        event: to
+        for accepted in EXPECTED.values()
+        for event, to in accepted.items()
+        if event in moving
+    }
 
 
 def _history(*events: tuple[str, str, dict[str, object]]) -> list:

@@ -123,6 +123,28 @@ if len(_NEXT) != sum(
     raise RuntimeError("two transitions share a source state and an event")
 
 
+def _state_after() -> dict[str, State]:
+    """Events that move a case on, each to the one state it leaves the case in."""
+    dests: dict[str, set[str]] = {}
+    moves: set[str] = set()
+    for (source, name), dest in _NEXT.items():
+        dests.setdefault(name, set()).add(dest)
+        if dest != source:
+            moves.add(name)
+    return {
+        name: State(next(iter(states)))
+        for name, states in dests.items()
+        if name in moves and len(states) == 1
+    }
+
+
+# Read once from the machine: the state each state-changing event leaves a case in,
+# whatever state it was in (spec 2a), in the order of TRANSITIONS. Events that keep a
+# case where it was (advice, reviews, disputes, orders) are not here, so a case's state
+# on a day is the one left by its last event in this table on or before it.
+STATE_AFTER: dict[str, State] = _state_after()
+
+
 def accepts(state: str) -> list[str]:
     """The event types a case in `state` can take, in the spec's order."""
     return [t.value for t in EventType if t.value in _ACCEPTS[str(state)]]
