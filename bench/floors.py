@@ -13,7 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from scheduler.kpis import (
+from scheduler.scorecard.counts import STATE_CODES
+from scheduler.scorecard.indicators import (
     ADVICE_KINDS,
     AGE_BANDS,
     COMPLETION_KINDS,
@@ -21,9 +22,8 @@ from scheduler.kpis import (
     DUE_KINDS,
     OPEN_ASSESSMENT_STATES,
     RESOLVES_AMENDMENT,
-    STATE_CODES,
-    Month,
 )
+from scheduler.scorecard.months import Month
 from workflow.law.events import TYPE_ORDER
 from workflow.law.machine import STATE_AFTER
 

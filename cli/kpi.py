@@ -16,14 +16,10 @@ import typer
 
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import session_scope
-from scheduler.kpi_formats import FORMATS, dfe_to_csv, dfe_to_json, render
-from scheduler.kpis import (
-    Month,
-    check_scorecard_period,
-    compute_scorecard,
-    dfe_year,
-    scorecard_months,
-)
+from scheduler.scorecard.compute import compute_scorecard
+from scheduler.scorecard.dfe import dfe_year
+from scheduler.scorecard.formats import FORMATS, dfe_to_csv, dfe_to_json, render
+from scheduler.scorecard.months import Month, check_scorecard_period, scorecard_months
 from workflow.config import clock_settings
 
 

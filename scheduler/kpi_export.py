@@ -20,8 +20,9 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from scheduler.kpi_formats import FORMATS, render
-from scheduler.kpis import Month, compute_scorecard
+from scheduler.scorecard.compute import compute_scorecard
+from scheduler.scorecard.formats import FORMATS, render
+from scheduler.scorecard.months import Month
 from workflow import config
 from workflow.clock import system_clock, today_in_england
 from workflow.db import make_engine, new_session

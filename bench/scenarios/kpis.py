@@ -9,14 +9,9 @@ from bench import floors
 from bench.config import END
 from bench.context import Context
 from bench.timing import repeat
-from scheduler.kpis import (
-    Month,
-    Scorecard,
-    compute_scorecard,
-    deadline_counts_by_month,
-    month_range,
-    snapshot_counts,
-)
+from scheduler.scorecard.compute import Scorecard, compute_scorecard
+from scheduler.scorecard.counts import deadline_counts_by_month, snapshot_counts
+from scheduler.scorecard.months import Month, month_range
 from workflow.db import make_engine, new_session
 from workflow.law.deadlines import Settings
 

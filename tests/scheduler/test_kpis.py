@@ -19,16 +19,11 @@ import pytest
 from sqlmodel import Session
 
 import bootstrap
-from scheduler.kpis import (
-    AGE_BANDS,
-    Figure,
-    Month,
-    Scorecard,
-    compute_scorecard,
-    dfe_year,
-    mean_weeks,
-    percent,
-)
+from scheduler.scorecard.compute import Scorecard, compute_scorecard
+from scheduler.scorecard.dfe import dfe_year
+from scheduler.scorecard.figures import Figure, mean_weeks, percent
+from scheduler.scorecard.indicators import AGE_BANDS
+from scheduler.scorecard.months import Month
 from workflow import service
 from workflow.law.deadlines import Settings
 

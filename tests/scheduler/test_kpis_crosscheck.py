@@ -2,7 +2,7 @@
 
 The reference below is written plainly from kpis.md: for each case and each month
 end E it replays the case with `workflow.law.deadlines.evaluate(as_of=E)` and counts.
-The SQL in `scheduler.kpis` must give exactly the same numerators, denominators
+The SQL in `scheduler.scorecard` must give exactly the same numerators, denominators
 and values, on SQLite and PostgreSQL, unfiltered and filtered by team and officer.
 """
 
@@ -19,8 +19,11 @@ import pytest
 from sqlmodel import Session
 
 import bootstrap
-from scheduler import kpis
-from scheduler.kpis import AGE_BANDS, Month, mean_weeks, month_range, percent
+from scheduler.scorecard.compute import Scorecard, compute_scorecard
+from scheduler.scorecard.dfe import dfe_year
+from scheduler.scorecard.figures import mean_weeks, percent
+from scheduler.scorecard.indicators import AGE_BANDS, DUE_KINDS, INDICATORS
+from scheduler.scorecard.months import Month, month_range
 from workflow import service
 from workflow.cohort import OFFICERS, generate
 from workflow.law.deadlines import Settings, evaluate
@@ -101,7 +104,7 @@ def reference(
                     if d.advice in ("psychological", "health", "social_care") and not d.exception:
                         n[d.advice] += 1
                         n[f"{d.advice}_met"] += met
-                if d.kind in kpis.DUE_KINDS and in_month and d.status != "cancelled":
+                if d.kind in DUE_KINDS and in_month and d.status != "cancelled":
                     n[d.kind] += 1
                     n[f"{d.kind}_met"] += met
             if result.state in ("requested", "assessing", "draft_issued"):
@@ -137,7 +140,7 @@ def reference(
     return out
 
 
-def from_sql(card: kpis.Scorecard) -> dict[str, dict[str, Any]]:
+def from_sql(card: Scorecard) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = defaultdict(dict)
     for indicator_id, figures in card.figures.items():
         for f in figures:
@@ -174,7 +177,7 @@ def test_sql_equals_the_pure_clock(
         officer = OFFICERS["South"][1]
         cases = {r: c for r, c in imported.items() if c["officer"] == officer}
     months = month_range(FIRST, LAST)
-    card = kpis.compute_scorecard(
+    card = compute_scorecard(
         session, first=FIRST, last=LAST, settings=settings, team=team, officer=officer
     )
     got, expected = from_sql(card), reference(cases, months, settings)
@@ -183,7 +186,7 @@ def test_sql_equals_the_pure_clock(
             assert got[str(m)][key] == want, (str(m), key)
     # The cohort is rich enough to test something: every indicator has cases somewhere.
     if by is None:
-        for indicator in kpis.INDICATORS:
+        for indicator in INDICATORS:
             values = [got[str(m)][indicator.id][0] for m in months]
             assert any(v not in (None, 0) for v in values), indicator.id
 
@@ -192,10 +195,8 @@ def test_dfe_year_is_the_sum_of_its_months_when_no_exception_comes_late(
     session: Session, imported: dict[str, dict[str, Any]]
 ) -> None:
     settings = Settings()
-    card = kpis.compute_scorecard(
-        session, first=Month(2025, 1), last=Month(2025, 12), settings=settings
-    )
-    year = kpis.dfe_year(session, year=2025, settings=settings)
+    card = compute_scorecard(session, first=Month(2025, 1), last=Month(2025, 12), settings=settings)
+    year = dfe_year(session, year=2025, settings=settings)
 
     def total(indicator: str, part: int) -> int:
         return sum(

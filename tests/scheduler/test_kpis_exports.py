@@ -28,8 +28,10 @@ from typer.testing import CliRunner
 import bootstrap
 from cli.app import app
 from scheduler.kpi_export import export_months, monthly_export
-from scheduler.kpi_formats import CSV_COLUMNS, to_html
-from scheduler.kpis import INDICATORS, Month, Scorecard, compute_scorecard
+from scheduler.scorecard.compute import Scorecard, compute_scorecard
+from scheduler.scorecard.formats import CSV_COLUMNS, to_html
+from scheduler.scorecard.indicators import INDICATORS
+from scheduler.scorecard.months import Month
 from workflow import service
 from workflow.cohort import OFFICERS, generate
 from workflow.law.deadlines import Settings

@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 import bootstrap
 from cli.app import app as cli
-from scheduler.kpi_formats import html_rows
-from scheduler.kpis import Month, compute_scorecard
+from scheduler.scorecard.compute import compute_scorecard
+from scheduler.scorecard.formats import html_rows
+from scheduler.scorecard.months import Month
 from tests.web.conftest import Browser, People
 from workflow.law.deadlines import Settings
 from workflow.service import record_event

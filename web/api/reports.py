@@ -18,8 +18,9 @@ from scheduler.breaches import (
     breach_queue,
     queue_json,
 )
-from scheduler.kpi_formats import render
-from scheduler.kpis import compute_scorecard, scorecard_months
+from scheduler.scorecard.compute import compute_scorecard
+from scheduler.scorecard.formats import render
+from scheduler.scorecard.months import scorecard_months
 from web import auth
 from web.api import errors
 from web.api.access import DOCUMENTED, MANAGERS, SCORECARD

@@ -1,9 +1,9 @@
 """The timeliness scorecard for managers and board members (viewers), and its XLSX.
 
-Figures come from `scheduler.kpis.compute_scorecard`, the months are checked by
-`scheduler.kpis.scorecard_months` (the rules `ehc kpi` applies) and the workbook
-is `scheduler.kpi_formats.render(card, "xlsx")`, the bytes `ehc kpi --format xlsx`
-writes. Only counts and rates: no case reference, name or date of birth.
+Figures come from `scheduler.scorecard.compute.compute_scorecard`, the months are
+checked by `scheduler.scorecard.months.scorecard_months` (the rules `ehc kpi` applies)
+and the workbook is `scheduler.scorecard.formats.render(card, "xlsx")`, the bytes
+`ehc kpi --format xlsx` writes. Only counts and rates: no case reference, name or date of birth.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from scheduler.kpi_formats import (
+from scheduler.scorecard.compute import Scorecard, compute_scorecard
+from scheduler.scorecard.formats import (
     BANDS_DEFINITION,
     NO_FIGURE,
     filters,
@@ -24,10 +25,11 @@ from scheduler.kpi_formats import (
     html_rows,
     period,
 )
-from scheduler.kpi_formats import (
+from scheduler.scorecard.formats import (
     render as render_card,
 )
-from scheduler.kpis import AGE_BANDS, Month, Scorecard, compute_scorecard, scorecard_months
+from scheduler.scorecard.indicators import AGE_BANDS
+from scheduler.scorecard.months import Month, scorecard_months
 from web import auth
 from web.deps import context, db
 from web.templating import render

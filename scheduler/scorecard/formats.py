@@ -30,7 +30,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from scheduler.kpis import AGE_BANDS, INDICATORS, DfeYear, Figure, Indicator, Month, Scorecard
+from scheduler.scorecard.compute import Scorecard
+from scheduler.scorecard.dfe import DfeYear
+from scheduler.scorecard.figures import Figure
+from scheduler.scorecard.indicators import AGE_BANDS, INDICATORS, Indicator
+from scheduler.scorecard.months import Month
 
 FORMATS = ("json", "csv", "xlsx", "html")
 CSV_COLUMNS = ("indicator", "month", "value", "numerator", "denominator", "target", "national")
