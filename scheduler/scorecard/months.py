@@ -72,7 +72,7 @@ def scorecard_months(
             return Month.parse(text)
         except ValueError:
             message = f"{name} must be a month in the form YYYY-MM (got {text!r})"
-            raise InvalidInput(message) from None
+            raise InvalidInput(message, field=name) from None
 
     start = parse(first, from_name)
     end = parse(last, to_name) if last else start
@@ -87,7 +87,9 @@ def check_scorecard_period(
     are read as of its last day)."""
     from_name, to_name = names
     if last < first:
-        raise InvalidInput(f"{to_name} ({last}) must not be before {from_name} ({first})")
+        raise InvalidInput(
+            f"{to_name} ({last}) must not be before {from_name} ({first})", field=to_name
+        )
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     if months > MAX_SCORECARD_MONTHS:
         raise InvalidInput(
