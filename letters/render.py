@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from letters.catalogue import LetterSpec
 from letters.contexts import LetterContext
+from workflow.law.calendar import govuk_date
 
 ADVICE_NAMES = {
     "parent": "the views of the parent or young person",
@@ -51,16 +52,9 @@ CEASE_REASONS = {
 }
 
 
-def govuk_date(value: date | None) -> str:
-    """GOV.UK style: 22 July 2024 (no leading zero, no weekday, no ordinal)."""
-    if value is None:
-        return ""
-    return f"{value.day} {value.strftime('%B')} {value.year}"
-
-
 def weekday_date(value: date) -> str:
     """Monday 22 July 2024: for dates the reader has to act by."""
-    return f"{value.strftime('%A')} {govuk_date(value)}"
+    return f"{value:%A} {govuk_date(value)}"
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from workflow.clock import LONDON
+from workflow.law.calendar import govuk_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 SERVICE_NAME = "EHC casework"
@@ -27,15 +28,14 @@ NAVIGATION = (
 
 
 def long_date(value: date | datetime | None) -> str:
-    """GOV.UK style: 20 November 2026 (and 2:05pm for a timestamp, in UK time)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        local = value.astimezone(LONDON)
-        hour = local.hour % 12 or 12
-        suffix = "am" if local.hour < 12 else "pm"
-        return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{suffix}"
-    return f"{value.day} {value:%B %Y}"
+    """GOV.UK style: 20 November 2026 (`govuk_date`), and 20 November 2026 at 2:05pm
+    for a timestamp, in UK time."""
+    if not isinstance(value, datetime):
+        return govuk_date(value)
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{govuk_date(local.date())} at {hour}:{local:%M}{suffix}"
 
 
 @lru_cache(maxsize=65_536)

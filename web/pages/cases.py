@@ -30,6 +30,7 @@ from workflow import service
 from workflow.assignments import reassign_case
 from workflow.clock import LONDON
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.law.calendar import govuk_date
 from workflow.law.events import REQUEST_SOURCES
 from workflow.law.machine import accepts
 from workflow.models import StoredEvent
@@ -97,8 +98,7 @@ def _timeline(events: list[StoredEvent]) -> list[TimelineEntry]:
 
 def _shown(kind: str, value: Any) -> str:
     if kind == "date":
-        day = date.fromisoformat(str(value))
-        return f"{day.day} {day:%B %Y}"
+        return govuk_date(date.fromisoformat(str(value)))
     return choice_label(str(value)) if kind == "select" else str(value)
 
 
@@ -109,7 +109,7 @@ def _banner(request: Request, view: CaseView) -> str | None:
         for row in view.events:
             if row.sequence == int(recorded):
                 label = EVENT_LABELS.get(row.type, row.type)
-                return f"{label} recorded on {row.date.day} {row.date:%B %Y}"
+                return f"{label} recorded on {govuk_date(row.date)}"
     if request.query_params.get("details") == "1":
         return "Details updated"
     if request.query_params.get("reassigned") == "1":

@@ -1,9 +1,13 @@
-"""Working days: Monday to Friday, not an England and Wales bank holiday.
+"""Working days, and the one way a day is written for people.
 
-Bank holidays come from `holidays` (UK, subdivision ENG) plus a local list of
+Working days: Monday to Friday, not an England and Wales bank holiday. Bank
+holidays come from `holidays` (UK, subdivision ENG) plus a local list of
 one-off holidays that the package does not know yet (a coronation, a state
 funeral), one `YYYY-MM-DD` per line, `#` starting a comment. Used only where a
 rule says working days (the appeal window, HESC r.12).
+
+`govuk_date` writes a day as GOV.UK does ("5 January 2026"); letters and web
+pages both use it (their weekday and timestamp forms build on it).
 """
 
 from __future__ import annotations
@@ -56,3 +60,10 @@ def read_extra_holidays(path: Path) -> list[date]:
                 f"{path} line {number}: '{text}' is not a date in the form YYYY-MM-DD"
             ) from None
     return days
+
+
+def govuk_date(day: date | None) -> str:
+    """GOV.UK style: 5 January 2026 (no leading zero, no weekday, no ordinal); no day is ""."""
+    if day is None:
+        return ""
+    return f"{day.day} {day:%B} {day.year}"
