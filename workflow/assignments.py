@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from workflow.account_models import AuditEntry
+from workflow.case_writes import bump, case_field, check_reference, commit, lock_case
 from workflow.clock import Clock
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.models import Case
-from workflow.service import _bump, _case_field, _commit, _lock_case, check_reference
 
 
 def reassign_case(
@@ -31,21 +31,21 @@ def reassign_case(
     case_ref = check_reference(case_ref)
     where = f"Case {case_ref}"
     values: dict[str, Any] = {
-        "team": _case_field("team", team, where),
-        "officer": _case_field("officer", officer, where),
+        "team": case_field("team", team, where=where),
+        "officer": case_field("officer", officer, where=where),
     }
     if values["team"] is None:
         raise InvalidInput(f"{where}: enter the team the case belongs to")
     now = clock()
     try:
-        case = _lock_case(session, case_ref)
+        case = lock_case(session, case_ref)
         if case is None:
             raise CaseNotFound(case_ref)
         seen = case.version
         if expected_version is not None and expected_version != seen:
             raise ConcurrentUpdate(case_ref)
         before = {"team": case.team, "officer": case.officer}
-        _bump(session, case, seen, now, **values)
+        bump(session, case, seen_version=seen, now=now, **values)
         session.add(
             AuditEntry(
                 at=now,
@@ -61,5 +61,5 @@ def reassign_case(
     except IntegrityError as e:
         session.rollback()
         raise ConcurrentUpdate(case_ref) from e
-    _commit(session, case_ref)
+    commit(session, case_ref=case_ref)
     return case

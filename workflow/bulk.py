@@ -1,4 +1,5 @@
-"""Fast bulk inserts for imports: many rows into one table, inside the caller's transaction.
+"""Fast bulk inserts for imports: many rows into one table, inside the caller's transaction;
+and `chunks`, for reading or writing many rows a bounded number at a time.
 
 SQLAlchemy's `session.execute(insert(Model), rows)` spends most of its time per row
 in Python (compiling parameters, grouping keys), about three times the database's
@@ -9,13 +10,14 @@ rows go to the driver at once: `executemany` on SQLite, `COPY` on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 Processor = Callable[[Any], Any]
+T = TypeVar("T")
 
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -44,6 +46,12 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     if marks is None:
         raise NotImplementedError(f"bulk insert on {dialect.name} ({dialect.paramstyle})")
     connection.exec_driver_sql(f"INSERT INTO {quoted} ({columns}) VALUES ({marks})", params)
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    """`items` in runs of at most `size` (an `IN (...)` list, a batch held in memory)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _processor(column_type: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> Processor | None:

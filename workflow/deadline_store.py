@@ -1,11 +1,13 @@
-"""Stored deadlines read as of a day, in SQL (for the breach queue and the KPIs).
+"""Stored deadlines: written with each change to a case, read as of a day in SQL (for
+the breach queue and the KPIs).
 
-Deadline rows hold what the case's whole recorded history makes of them
-(`workflow.service` rewrites them with every event). Read as of day X, a row
+Deadline rows hold what the case's whole recorded history makes of them: the write
+path (`workflow.service`, `workflow.importing`) rewrites them with every event, with
+`deadline_rows` and `write_deadlines`. Read as of day X, a row
 exists when `created_on <= X`, is met when `met_on <= X`, cancelled when
 `cancelled_on <= X`, excused when `exception_on <= X`; the status, breach and
 days late then follow spec section 5 exactly as `workflow.law.deadlines` does.
-Everything here is one set-based SELECT: no per-case Python.
+Every read here is one set-based SELECT: no per-case Python.
 """
 
 from __future__ import annotations
@@ -14,14 +16,80 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from workflow import bulk
+from workflow.law.deadlines import Evaluation
 from workflow.models import Case, StoredDeadline
 
 DEADLINES: sa.Table = StoredDeadline.__table__  # type: ignore[attr-defined]
 CASES: sa.Table = Case.__table__  # type: ignore[attr-defined]
 D = DEADLINES.c
 C = CASES.c
+
+
+# -- writing -------------------------------------------------------------------------
+
+
+def deadline_rows(case_id: int, evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The stored deadline rows of a case's replayed history (no ids)."""
+    return [
+        {
+            "case_id": case_id,
+            "position": d.position,
+            "kind": d.kind,
+            "advice": d.advice,
+            "ref": d.ref,
+            "regulation": d.regulation,
+            "party": d.party,
+            "created_on": d.created_on,
+            "starts": d.starts,
+            "due": d.due,
+            "met_on": d.met_on,
+            "cancelled_on": d.cancelled_on,
+            "can_lapse": d.can_lapse,
+            "exception": d.exception,
+            "exception_on": d.exception_on,
+        }
+        for d in evaluation.deadlines
+    ]
+
+
+def write_deadlines(session: Session, *, case_id: int, evaluation: Evaluation) -> None:
+    """Make the case's stored deadlines those of `evaluation`, writing only what changed.
+
+    A new event usually adds a deadline or meets one; rewriting every row of the case
+    cost more than the rest of recording it (deadline ids are not kept: migration 0003).
+    """
+    rows = deadline_rows(case_id, evaluation)
+    names = [c.name for c in D if c.name not in ("id", "case_id")]
+    stored = session.execute(
+        sa.select(D.id, *(D[name] for name in names)).where(D.case_id == case_id)
+    ).all()
+    by_position = {row.position: row for row in stored}
+    if len(by_position) != len(stored):  # not one row per position: rewrite them all
+        session.execute(sa.delete(DEADLINES).where(D.case_id == case_id))
+        bulk.insert_rows(session, DEADLINES, rows)
+        return
+    changed: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    for row in rows:
+        old = by_position.pop(row["position"], None)
+        if old is None:
+            added.append(row)
+        elif any(getattr(old, name) != row[name] for name in names):
+            changed.append({"_id": old.id, **row})
+    if by_position:
+        gone = [row.id for row in by_position.values()]
+        session.execute(sa.delete(DEADLINES).where(D.id.in_(gone)))
+    if changed:
+        # One executemany; the SET clause comes from the rows' keys.
+        session.execute(sa.update(DEADLINES).where(D.id == sa.bindparam("_id")), changed)
+    bulk.insert_rows(session, DEADLINES, added)
+
+
+# -- reading as of a day ---------------------------------------------------------------
 
 
 def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:

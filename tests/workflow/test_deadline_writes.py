@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import service
+from workflow.case_writes import END_OF_TIME, stored_to_event
+from workflow.deadline_store import deadline_rows
 from workflow.law.deadlines import Settings, evaluate
 from workflow.models import StoredDeadline
 
@@ -30,11 +32,11 @@ def stored(session: Session, case_id: int) -> dict[int, tuple[int, dict[str, Any
 
 
 def expected(session: Session, ref: str) -> dict[int, dict[str, Any]]:
-    view = service.get_case(session=session, case_ref=ref, as_of=service.END_OF_TIME)
+    view = service.get_case(session=session, case_ref=ref, as_of=END_OF_TIME)
     assert view.case.id is not None
-    events = [service._stored_to_event(row) for row in view.events]
-    evaluation = evaluate(ref, events, service.END_OF_TIME, Settings())
-    return {row["position"]: row for row in service.deadline_rows(view.case.id, evaluation)}
+    events = [stored_to_event(row) for row in view.events]
+    evaluation = evaluate(ref, events, END_OF_TIME, Settings())
+    return {row["position"]: row for row in deadline_rows(view.case.id, evaluation)}
 
 
 def test_each_event_leaves_the_clocks_deadlines_and_keeps_unchanged_rows(

@@ -28,6 +28,7 @@ from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_fo
 from web.templating import case_path, render
 from workflow import service
 from workflow.assignments import reassign_case
+from workflow.case_writes import MAX_REFERENCE
 from workflow.clock import LONDON
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.calendar import govuk_date
@@ -215,8 +216,8 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
     errors: dict[str, str] = {}
     if not shown["reference"]:
         errors["reference"] = "Enter the case reference"
-    elif len(shown["reference"]) > service.MAX_REFERENCE:
-        errors["reference"] = f"Case reference must be {service.MAX_REFERENCE} characters or fewer"
+    elif len(shown["reference"]) > MAX_REFERENCE:
+        errors["reference"] = f"Case reference must be {MAX_REFERENCE} characters or fewer"
     elif not REFERENCE.match(shown["reference"]):
         errors["reference"] = (
             "Case reference must only include letters, numbers, hyphens, dots, underscores "

@@ -1,0 +1,159 @@
+"""What every write to a case shares: checking its input, reading its recorded history,
+replaying it, and locking and versioning its row.
+
+`workflow.service`, `workflow.importing` and `workflow.assignments` build on these.
+They work inside the caller's transaction; only `commit`, called by the function
+that owns the transaction, ends it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from workflow.errors import ConcurrentUpdate, InvalidEvent, InvalidInput, WorkflowError
+from workflow.law.calendar import WorkingDays
+from workflow.law.deadlines import Evaluation, Settings, evaluate
+from workflow.law.events import Event, parse_event
+from workflow.models import Case, StoredEvent
+
+CASE_FIELDS = ("team", "officer", "date_of_birth")
+MAX_REFERENCE = 64
+_WHITESPACE = re.compile(r"\s")
+# Replaying the whole recorded history: nothing recorded is later than this.
+END_OF_TIME = date(9999, 12, 31)
+
+
+# -- checking what is written ----------------------------------------------------
+
+
+def check_reference(case_ref: Any) -> str:
+    """The case reference, stripped; `InvalidInput` unless it is text without spaces."""
+    if not isinstance(case_ref, str) or not case_ref.strip():
+        raise InvalidInput("Enter the case reference")
+    ref = case_ref.strip()
+    if len(ref) > MAX_REFERENCE or _WHITESPACE.search(ref):
+        raise InvalidInput(
+            f"Case reference '{ref[:80]}' must be at most {MAX_REFERENCE} characters, no spaces"
+        )
+    return ref
+
+
+def check_not_future(event: Event, *, today: date, where: str) -> None:
+    """Refuse an event dated after `today`, naming `where` it came from."""
+    if event.date > today:
+        raise InvalidEvent(
+            f"{where} ({event.type}): the date {event.date.isoformat()} is in the future; "
+            "enter a date that is today or in the past"
+        )
+
+
+def case_field(name: str, value: Any, *, where: str) -> Any:
+    """One of `CASE_FIELDS` as stored on the case: a date of birth, or short text.
+
+    Empty is None; anything else that does not fit raises `InvalidInput` naming `where`.
+    """
+    if value is None or value == "":
+        return None
+    if name == "date_of_birth":
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidInput(
+                f"{where}: date_of_birth '{value}' is not a real date in the form YYYY-MM-DD"
+            ) from None
+    if not isinstance(value, str) or len(value) > 100:
+        raise InvalidInput(f"{where}: {name} must be text of at most 100 characters")
+    return value.strip()
+
+
+# -- the recorded history ----------------------------------------------------------
+
+
+def stored_to_event(row: StoredEvent) -> Event:
+    """A stored event as the law reads it, numbered by its sequence."""
+    raw = {"type": row.type, "date": row.date.isoformat(), **row.fields}
+    if row.note is not None:
+        raw["note"] = row.note
+    if row.actor is not None:
+        raw["actor"] = row.actor
+    return parse_event(raw, index=row.sequence, where=f"Stored event {row.sequence}")
+
+
+def fields_json(event: Event) -> dict[str, Any]:
+    """The event's own fields as stored (dates as YYYY-MM-DD), as `Event.to_json` writes them."""
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in event.fields.items()
+    }
+
+
+def replay(
+    case_ref: str,
+    events: list[Event],
+    *,
+    new: Iterable[Event],
+    settings: Settings,
+    working_days: WorkingDays | None,
+) -> Evaluation:
+    """Replay the whole history; name the new event when it, or what it broke, is refused."""
+    new_ids = {id(e) for e in new}
+    try:
+        return evaluate(case_ref, events, END_OF_TIME, settings, working_days)
+    except WorkflowError as err:
+        refused = err.event
+        if refused is not None and id(refused) not in new_ids and isinstance(refused, Event):
+            raise _history_broken(case_ref, refused, err) from None
+        raise
+
+
+def _history_broken(case_ref: str, refused: Event, err: WorkflowError) -> WorkflowError:
+    broken = InvalidEvent(
+        f"Case {case_ref}: the new event would make its history invalid, because the "
+        f"recorded {refused.describe()} could then not happen: {err}"
+    )
+    broken.event = refused
+    return broken
+
+
+# -- the case row ------------------------------------------------------------------
+
+
+def lock_case(session: Session, case_ref: str) -> Case | None:
+    """Read the case, holding its row lock on PostgreSQL until commit.
+
+    On SQLite the whole database is locked from BEGIN IMMEDIATE (see `db`).
+    """
+    return session.exec(select(Case).where(Case.reference == case_ref).with_for_update()).first()
+
+
+def bump(session: Session, case: Case, *, seen_version: int, now: datetime, **values: Any) -> None:
+    """Move the case to its next version, setting `values` on it too, refusing with
+    `ConcurrentUpdate` if someone else moved it on from `seen_version` first."""
+    result = session.execute(
+        sa.update(Case)
+        .where(col(Case.id) == case.id, col(Case.version) == seen_version)
+        .values(version=seen_version + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentUpdate(case.reference)
+    case.version = seen_version + 1
+    case.updated_at = now
+    for name, value in values.items():
+        setattr(case, name, value)
+
+
+def commit(session: Session, *, case_ref: str) -> None:
+    """Commit the change; a lost race at commit rolls back and is `ConcurrentUpdate`."""
+    try:
+        session.commit()
+    except (IntegrityError, OperationalError) as e:
+        session.rollback()
+        raise ConcurrentUpdate(case_ref) from e
