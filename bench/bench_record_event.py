@@ -49,10 +49,11 @@ from bench.config import (  # noqa: E402
     generator_version,
 )
 from workflow import cohort, migrate, service  # noqa: E402
+from workflow.case_writes import END_OF_TIME, stored_to_event  # noqa: E402
 from workflow.db import make_engine, new_session  # noqa: E402
 from workflow.errors import WorkflowError  # noqa: E402
 from workflow.law.deadlines import Settings, evaluate  # noqa: E402
-from workflow.law.events import Event, parse_event  # noqa: E402
+from workflow.law.events import parse_event  # noqa: E402
 from workflow.law.machine import OPEN_STATES  # noqa: E402
 from workflow.models import Case, StoredEvent  # noqa: E402
 
@@ -243,12 +244,12 @@ def choose_events(engine: sa.Engine, count: int) -> list[tuple[str, dict[str, An
                 .where(StoredEvent.case_id == case.id)
                 .order_by(col(StoredEvent.sequence))
             ).all()
-            history = [_event(row) for row in rows]
+            history = [stored_to_event(row) for row in rows]
             for candidate in rng.sample(CANDIDATES, len(CANDIDATES)):
                 raw = {**candidate, "date": today}
                 new = parse_event(raw, index=len(history) + 1)
                 try:
-                    evaluate(ref, [*history, new], service.END_OF_TIME, Settings())
+                    evaluate(ref, [*history, new], END_OF_TIME, Settings())
                 except WorkflowError:
                     continue
                 chosen.append((ref, raw))
@@ -256,13 +257,6 @@ def choose_events(engine: sa.Engine, count: int) -> list[tuple[str, dict[str, An
     if len(chosen) < count:
         raise SystemExit(f"only {len(chosen)} open cases take one of the candidate events")
     return chosen
-
-
-def _event(row: StoredEvent) -> Event:
-    raw = {"type": row.type, "date": row.date.isoformat(), **row.fields}
-    if row.note is not None:
-        raw["note"] = row.note
-    return parse_event(raw, index=row.sequence)
 
 
 def record(
