@@ -13,6 +13,7 @@ import pytest
 
 from tests.law._cases import ev, run
 from workflow.law.deadlines import Deadline
+from workflow.law.effects import EFFECTS
 from workflow.law.events import EventType
 
 
@@ -209,3 +210,13 @@ def test_deadlines_keep_their_order_of_creation(
 def test_the_cases_use_every_event_type() -> None:
     used = {raw["type"] for raw in ASSESSED_AND_REVIEWED + TRANSFERRED_IN + WITHDRAWN}
     assert used == {t.value for t in EventType}
+
+
+def test_every_event_type_has_its_effect() -> None:
+    assert set(EFFECTS) == set(EventType)
+
+
+@pytest.mark.parametrize("event_type", list(EventType), ids=str)
+def test_each_effect_cites_its_law(event_type: EventType) -> None:
+    doc = (EFFECTS[event_type].__doc__ or "").lower()
+    assert any(law in doc for law in ("reg ", "cfa s.", "hesc r.", "regulations", "spec section"))

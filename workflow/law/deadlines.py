@@ -2,8 +2,9 @@
 
 `evaluate(case_ref, events, as_of, settings)` replays the events in processing
 order through the state machine and, for each one, creates, meets, cancels or
-excuses deadlines by the tables of the spec. Statuses that depend on the day
-(pending, overdue) are worked out from `as_of` at the end. No clock, no I/O.
+excuses deadlines by the tables of the spec (`workflow.law.effects`, one rule per
+event type). Statuses that depend on the day (pending, overdue) are worked out from
+`as_of` at the end. No clock, no I/O.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workflow.errors import InvalidException, WorkflowError
+from workflow.errors import WorkflowError
 from workflow.law import timescales as ts
 from workflow.law.calendar import WorkingDays
-from workflow.law.events import ORDER_EVENTS, Event, EventType, in_processing_order
+from workflow.law.effects import EFFECTS, opens_appeal
+from workflow.law.events import Event, in_processing_order
 from workflow.law.machine import CaseFlow
-
-E = EventType
-REGS = "SEND Regulations 2014"
 
 # Every deadline kind of spec section 3, in the spec's order.
 KINDS = (
@@ -41,22 +40,6 @@ KINDS = (
 # Kinds whose cancellation never makes them lapse: they limit a decision rather than
 # require one (spec section 5).
 NEVER_LAPSE = frozenset({"decision_not_to_issue"})
-
-ORDER_REGULATION = {
-    E.TRIBUNAL_ORDER: f"{REGS} reg 44(2)",
-    E.MEDIATION_AGREEMENT: f"{REGS} reg 42(2)",
-    E.APPEAL_CONCEDED: f"{REGS} reg 45",
-}
-
-APPEAL_NOTICES = frozenset(
-    {
-        E.DECISION_NOT_TO_ASSESS,
-        E.DECISION_NOT_TO_ISSUE,
-        E.FINAL_PLAN_ISSUED,
-        E.AMENDED_PLAN_ISSUED,
-        E.DECISION_NOT_TO_AMEND,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -179,8 +162,12 @@ class Evaluation:
         }
 
 
-class _Clock:
-    """The replay of one case: deadlines made and touched event by event."""
+class Replay:
+    """The replay of one case: deadlines made and touched event by event.
+
+    What each event does is in `workflow.law.effects.EFFECTS`; this holds what the
+    effects share and how they make, meet and cancel deadlines.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -195,13 +182,39 @@ class _Clock:
         self.representations: list[Window] = []
         self.representations_close: date | None = None
         self.warnings: list[str] = []
-        self.today = date.min  # the date of the event being applied
+        # The event being applied: its date and its position in processing order.
+        self.today = date.min
+        self.position = 0
 
-    # -- helpers ------------------------------------------------------------
+    def apply(self, event: Event, position: int) -> None:
+        """The event's effects, then its appeal window if it is an appealable notice."""
+        self.today, self.position = event.date, position
+        EFFECTS[event.type](self, event)
+        if opens_appeal(event):
+            self.notices.append((position, event.date))
 
-    def add(self, deadline: Deadline) -> Deadline:
-        deadline.created_on = self.today
-        deadline.position = len(self.deadlines)
+    def add(
+        self,
+        kind: str,
+        starts: date,
+        due: date,
+        regulation: str,
+        *,
+        party: str = "local_authority",
+        advice: str | None = None,
+        ref: str | None = None,
+    ) -> Deadline:
+        deadline = Deadline(
+            kind,
+            starts,
+            due,
+            regulation,
+            party=party,
+            advice=advice,
+            ref=ref,
+            created_on=self.today,
+            position=len(self.deadlines),
+        )
         self.deadlines.append(deadline)
         return deadline
 
@@ -220,241 +233,14 @@ class _Clock:
                 d.cancelled_on = on
                 d.never_lapses = d.never_lapses or never_lapse
 
-    # -- the events ---------------------------------------------------------
-
-    def apply(self, event: Event, position: int) -> None:
-        t, on = event.type, event.date
-        self.today = on
-        if t is E.REQUEST_RECEIVED:
-            self.request = on
-            self.add(
-                Deadline(
-                    "decision_to_assess", on, ts.decision_to_assess_due(on), f"{REGS} reg 5(1)"
-                )
-            )
-        elif t is E.PLAN_TRANSFERRED_IN:
-            self.add(
-                Deadline(
-                    "annual_review",
-                    on,
-                    ts.transfer_in_review_due(on, event.get("last_reviewed")),
-                    f"{REGS} reg 15(5)",
-                )
-            )
-            self.add(
-                Deadline("transfer_notice", on, ts.transfer_notice_due(on), f"{REGS} reg 15(4)")
-            )
-        elif t is E.DECISION_TO_ASSESS:
-            self.meet("decision_to_assess", on)
-            self.meet("order_compliance", on, every=True, ref="assess")
-            self._start_assessment()
-        elif t is E.DECISION_NOT_TO_ASSESS:
-            self.meet("decision_to_assess", on)
-            self.assess_order = None
-        elif t is E.ADVICE_REQUESTED:
-            starts = event.get("received_on") or on
-            advice, ref = event.get("advice"), event.get("ref")
-            deadline = None
-            if advice != "parent":  # the family's own advice has no statutory clock
-                deadline = self.add(
-                    Deadline(
-                        "advice",
-                        starts,
-                        ts.advice_due(starts),
-                        f"{REGS} reg 8(1)",
-                        party="adviser",
-                        advice=advice,
-                        ref=ref,
-                    )
-                )
-            self.advice_requests.append((advice, ref, deadline))
-        elif t is E.ADVICE_RECEIVED:
-            self._receive_advice(event.get("advice"), event.get("ref"), on)
-        elif t is E.EXCEPTION_RECORDED:
-            self._attach_exception(event)
-        elif t is E.DECISION_NOT_TO_ISSUE:
-            self.meet("decision_not_to_issue", on)
-            self.cancel(("advice",), on)
-            self.cancel(("final_plan",), on, never_lapse=True)
-        elif t is E.DRAFT_PLAN_ISSUED:
-            self.cancel(("decision_not_to_issue",), on)
-            self.meet("order_compliance", on, every=True, ref="issue_plan_draft")
-            served = event.get("served_on") or on
-            window = Window("representations", served, ts.representations_close(served))
-            self.representations.append(window)
-            self.representations_close = window.closes
-        elif t is E.FINAL_PLAN_ISSUED:
-            self.meet("final_plan", on)
-            self.meet("order_compliance", on, every=True, ref="issue_plan_final")
-            self.cancel(("decision_not_to_issue",), on)
-            if self.representations_close is not None and on < self.representations_close:
-                self.warnings.append(
-                    f"The final plan was issued on {on.isoformat()}, before the family's "
-                    f"representations window closed on {self.representations_close.isoformat()}. "
-                    "That is lawful only if they made their representations or agreed."
-                )
-            self._next_annual_review(on, "Children and Families Act 2014 s.44(1)")
-        elif t is E.REVIEW_MEETING_HELD:
-            self.cancel(("review_report", "review_decision"), on)
-            self.add(
-                Deadline(
-                    "review_report",
-                    on,
-                    ts.review_report_due(on),
-                    f"{REGS} reg 20(7)",
-                    party="institution",
-                )
-            )
-            self.add(
-                Deadline("review_decision", on, ts.review_decision_due(on), f"{REGS} reg 20(10)")
-            )
-            self.latest_meeting = on
-            self.amend_decided_after_meeting = False
-        elif t is E.REVIEW_REPORT_SENT:
-            self.meet("review_report", on)
-        elif t is E.REVIEW_DECISION:
-            outcome = event.get("outcome")
-            cease = outcome == "cease"
-            self.meet("review_decision", on, every=cease)
-            self.meet("annual_review", on, every=cease)
-            if outcome == "maintain":
-                self.meet("phase_transfer", on)
-            if outcome == "amend":
-                self.amend_decided_after_meeting = True
-            if not cease:
-                self._next_annual_review(on, "Children and Families Act 2014 s.44(1)")
-        elif t is E.AMENDMENT_NOTICE_SENT:
-            self.cancel(("amended_plan",), on)
-            cap_from = self.latest_meeting if self.amend_decided_after_meeting else None
-            self.add(
-                Deadline(
-                    "amended_plan",
-                    on,
-                    ts.amended_plan_due(on, review_meeting=cap_from),
-                    f"{REGS} reg 22(3)",
-                )
-            )
-            served = event.get("served_on") or on
-            self.representations.append(
-                Window("amendment_representations", served, ts.representations_close(served))
-            )
-        elif t is E.AMENDED_PLAN_ISSUED:
-            self.meet("amended_plan", on)
-            self.meet("phase_transfer", on)
-            self.meet("order_compliance", on, every=True, ref="amend")
-            self.meet("order_compliance", on, every=True, ref="name_school")
-        elif t is E.DECISION_NOT_TO_AMEND:
-            self.meet("amended_plan", on)
-            self.meet("phase_transfer", on)
-        elif t is E.PHASE_TRANSFER_SCHEDULED:
-            self.cancel(("phase_transfer",), on)
-            year, to = event.get("transfer_year"), event.get("to")
-            self.add(
-                Deadline(
-                    "phase_transfer",
-                    ts.phase_transfer_starts(on, year),
-                    ts.phase_transfer_due(year, to, rule=self.settings.phase_transfer_rule),
-                    f"{REGS} reg 18(1)",
-                )
-            )
-        elif t is E.TRANSFER_NOTICE_SENT:
-            self.meet("transfer_notice", on)
-        elif t is E.REQUEST_WITHDRAWN:
-            self.cancel(("decision_to_assess", "advice", "decision_not_to_issue", "final_plan"), on)
-        elif t is E.PLAN_CEASED:
-            self.cancel(
-                (
-                    "annual_review",
-                    "review_report",
-                    "review_decision",
-                    "amended_plan",
-                    "phase_transfer",
-                    "transfer_notice",
-                ),
-                on,
-            )
-        elif t is E.MEDIATION_REQUESTED:
-            self.add(Deadline("mediation", on, ts.mediation_due(on), f"{REGS} reg 37 (mediation)"))
-        elif t is E.MEDIATION_HELD:
-            self.meet("mediation", on)
-        elif t is E.MEDIATION_WITHDRAWN:
-            self.cancel(("mediation",), on)
-        elif t is E.MEDIATION_CERTIFICATE_ISSUED:
-            self.certificates.append((position, on))
-        elif t in ORDER_EVENTS:
-            order = event.get("order")
-            for ref, due in ts.order_steps(order, on):
-                self.add(Deadline("order_compliance", on, due, ORDER_REGULATION[t], ref=ref))
-            if order == "assess":
-                self.assess_order = on
-        # appeal_registered creates nothing: it only marks the case as disputed.
-
-        if t in APPEAL_NOTICES or (
-            t is E.REVIEW_DECISION and event.get("outcome") in ("maintain", "cease")
-        ):
-            self.notices.append((position, on))
-
-    def _start_assessment(self) -> None:
-        """Reg 10(1) and 13(2) clocks, from the request or, after an order assess, the order."""
-        after_order = self.assess_order is not None
-        start = self.assess_order if self.assess_order is not None else self.request
-        assert start is not None  # the machine only assesses a requested case
-        regs = ("reg 44(2)(b)", "reg 44(2)(b)") if after_order else ("reg 10(1)", "reg 13(2)")
-        self.add(
-            Deadline(
-                "decision_not_to_issue",
-                start,
-                ts.decision_not_to_issue_due(start, after_order=after_order),
-                f"{REGS} {regs[0]}",
-            )
-        )
-        self.add(
-            Deadline(
-                "final_plan",
-                start,
-                ts.final_plan_due(
-                    start,
-                    twenty_week_days=self.settings.twenty_week_days,
-                    after_order=after_order,
-                ),
-                f"{REGS} {regs[1]}",
-            )
-        )
-
-    def _next_annual_review(self, on: date, regulation: str) -> None:
-        self.add(Deadline("annual_review", on, ts.annual_review_due(on), regulation))
-
-    def _receive_advice(self, advice: str, ref: str | None, on: date) -> None:
-        # Pairs with the oldest unanswered request of that advice and ref (the
-        # machine's guard has checked there is one).
-        for i, (kind, request_ref, deadline) in enumerate(self.advice_requests):
-            if kind == advice and request_ref == ref:
-                del self.advice_requests[i]
-                if deadline is not None and deadline.open and deadline.starts <= on:
-                    deadline.met_on = on
-                return
-
-    def _attach_exception(self, event: Event) -> None:
-        kind = event.get("applies_to")
-        advice, ref = event.get("advice"), event.get("ref")
-        for d in reversed(self.deadlines):
-            if d.kind != kind:
-                continue
-            if kind == "advice" and (d.advice != advice or d.ref != ref):
-                continue
-            if kind == "order_compliance" and ref is not None and d.ref != ref:
-                continue
-            # The latest reason wins; `exception_on` keeps the first day it was excused,
-            # so an as-of query (workflow.deadline_store) knows since when it is no breach.
-            d.exception = event.get("reason")
-            d.exception_on = d.exception_on or event.date
-            return
-        which = kind if kind != "advice" else f"{advice} advice" + (f" {ref}" if ref else "")
-        raise InvalidException(
-            f"{event.describe()}: there is no {which} deadline for the exception to apply to"
-        )
+    def add_window(self, kind: str, opens: date, closes: date) -> Window:
+        """A representations window; appeal windows are worked out at the end (`windows`)."""
+        window = Window(kind, opens, closes)
+        self.representations.append(window)
+        return window
 
     def windows(self, working_days: WorkingDays) -> list[Window]:
+        """Representations, then HESC r.20(1)(c) appeal windows with their certificates."""
         out = list(self.representations)
         for i, (_position, notice) in enumerate(self.notices):
             next_position = self.notices[i + 1][0] if i + 1 < len(self.notices) else None
@@ -497,19 +283,19 @@ def evaluate(
     """
     settings = settings or Settings()
     flow = CaseFlow(case_ref)
-    clock = _Clock(settings)
+    replay = Replay(settings)
     ordered = [e for e in in_processing_order(events) if e.date <= as_of]
     for position, event in enumerate(ordered):
         try:
             flow.apply(event)
-            clock.apply(event, position)
+            replay.apply(event, position)
         except WorkflowError as err:
             err.event = event  # lets callers say which input line or index it was
             raise
-    for d in clock.deadlines:
+    for d in replay.deadlines:
         d.settle(as_of)
-    deadlines = sorted(clock.deadlines, key=lambda d: d.sort_key)
+    deadlines = sorted(replay.deadlines, key=lambda d: d.sort_key)
     windows = sorted(
-        clock.windows(working_days or default_working_days()), key=lambda w: (w.opens, w.kind)
+        replay.windows(working_days or default_working_days()), key=lambda w: (w.opens, w.kind)
     )
-    return Evaluation(case_ref, as_of, flow.state, deadlines, windows, clock.warnings)
+    return Evaluation(case_ref, as_of, flow.state, deadlines, windows, replay.warnings)
