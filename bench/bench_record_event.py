@@ -50,6 +50,7 @@ from bench.config import (  # noqa: E402
 )
 from workflow import cohort, migrate, service  # noqa: E402
 from workflow.case_writes import END_OF_TIME, stored_to_event  # noqa: E402
+from workflow.config import Config  # noqa: E402
 from workflow.db import make_engine, new_session  # noqa: E402
 from workflow.errors import WorkflowError  # noqa: E402
 from workflow.law.deadlines import Settings, evaluate  # noqa: E402
@@ -154,7 +155,7 @@ def _build(url: str, cases: int) -> None:
 def _import(engine: sa.Engine, lines: list[str]) -> None:
     with new_session(engine) as session:
         service.import_events(
-            projections=bootstrap.projections(),
+            projections=bootstrap.projections(Config()),
             session=session,
             lines=lines,
             actor="bench",
@@ -270,7 +271,7 @@ def record(
         started = time.perf_counter()
         with new_session(engine) as session:
             service.record_event(
-                projections=bootstrap.projections(),
+                projections=bootstrap.projections(Config()),
                 session=session,
                 case_ref=ref,
                 event=raw,

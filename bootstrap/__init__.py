@@ -7,10 +7,13 @@ reaches it as projections built here. May import `scheduler`, `letters` and
 
 from __future__ import annotations
 
+from letters.config import load_council
 from letters.projection import LetterProjection
+from workflow.config import Config
 from workflow.projection import Projection
 
 
-def projections() -> tuple[Projection, ...]:
-    """What every change to a case derives above `workflow`: its letters."""
-    return (LetterProjection(),)
+def projections(config: Config) -> tuple[Projection, ...]:
+    """What every change to a case derives above `workflow`: its letters, with the council's
+    details from `config`."""
+    return (LetterProjection(load_council(config)),)

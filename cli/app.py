@@ -13,7 +13,7 @@ from cli.breaches import breaches
 from cli.deadlines import deadlines
 from cli.kpi import kpi
 from cli.serve import serve
-from workflow.config import database_url
+from workflow.config import load_config
 from workflow.errors import EXIT_FAULT
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def main() -> None:
         app()
     except sa_exc.OperationalError as e:
         # A fault, not bad input: exit 1, one readable line (no SQL parameters echoed).
-        url = make_url(database_url()).render_as_string(hide_password=True)
+        url = make_url(load_config().database_url).render_as_string(hide_password=True)
         hint = ""
         if "no such table" in str(e.orig) or "does not exist" in str(e.orig):
             hint = " (create it with `ehc db upgrade`)"

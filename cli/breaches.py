@@ -7,7 +7,7 @@ import json
 import typer
 
 from cli.common import fail, parse_day, today, user_errors
-from cli.context import session_scope
+from cli.context import config, session_scope
 from scheduler.breach_formats import render_csv, render_table
 from scheduler.breaches import DEFAULT_DUE_WITHIN_DAYS, Filters, breach_queue, queue_json
 
@@ -24,12 +24,13 @@ def breaches(
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV"),
 ) -> None:
     """List overdue deadlines, most days late first, then those due soon."""
+    cfg = config()
     if as_json and as_csv:
         fail("Select one of --json or --csv, not both")
     day = parse_day(as_of, "--as-of") or today()
     with user_errors():
         filters = Filters(team=team, officer=officer, kind=kind, due_within=due_within)
-        with session_scope() as session:
+        with session_scope(cfg) as session:
             items = breach_queue(session=session, as_of=day, filters=filters)
     if as_json:
         typer.echo(json.dumps(queue_json(day, items), indent=1))

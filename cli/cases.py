@@ -9,10 +9,9 @@ import typer
 
 import bootstrap
 from cli.common import fail, parse_day, today, user_errors
-from cli.context import default_actor, session_scope
+from cli.context import config, default_actor, session_scope
 from workflow import service
 from workflow.clock import system_clock
-from workflow.config import clock_settings, working_days
 from workflow.service import CaseView
 
 app = typer.Typer(help="Record events on a case and look at it.", no_args_is_help=True)
@@ -43,21 +42,22 @@ def record(
     actor: str | None = typer.Option(None, "--actor", help="Who is recording (default: you)"),
 ) -> None:
     """Record one event on a case; the first event opens the case."""
+    cfg = config()
     raw: dict[str, Any] = {"type": event_type, "date": on, **parse_assignments(assignments)}
     if note:
         raw["note"] = note
     case_fields = {k: v for k, v in (("team", team), ("officer", officer)) if v}
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         result = service.record_event(
-            projections=bootstrap.projections(),
+            projections=bootstrap.projections(cfg),
             session=session,
             case_ref=reference,
             event=raw,
-            actor=actor or default_actor(),
+            actor=actor or default_actor(cfg),
             clock=system_clock,
             expected_version=expect_version,
-            settings=clock_settings(),
-            working_days=working_days(),
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
             case_fields=case_fields,
         )
     typer.echo(
@@ -84,16 +84,17 @@ def update(
     actor: str | None = typer.Option(None, "--actor", help="Who is recording (default: you)"),
 ) -> None:
     """Set the people on a case; letters waiting for these details are written now."""
+    cfg = config()
     details = parse_assignments(assignments)
     if not details:
         fail("Enter at least one --set field=value")
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         case = service.update_case(
-            projections=bootstrap.projections(),
+            projections=bootstrap.projections(cfg),
             session=session,
             case_ref=reference,
             details=details,
-            actor=actor or default_actor(),
+            actor=actor or default_actor(cfg),
             clock=system_clock,
             expected_version=expect_version,
         )
@@ -138,14 +139,15 @@ def show(
     as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD; default today"),
 ) -> None:
     """Show a case: its state, details, events in date order, deadlines and windows."""
+    cfg = config()
     day = parse_day(as_of, "--as-of") or today()
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         view = service.get_case(
             session=session,
             case_ref=reference,
             as_of=day,
-            settings=clock_settings(),
-            working_days=working_days(),
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
         )
     doc = case_json(view)
     if as_json:

@@ -1,26 +1,30 @@
-"""Where CLI commands get their database, settings, actor and clock from."""
+"""Where CLI commands get their configuration, database, actor and projections from.
+
+Each command reads the configuration once (`config()`), at its start, and passes it on.
+"""
 
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
-from workflow.config import database_url
+from cli.common import user_errors
+from workflow.config import Config, load_config
 from workflow.db import make_engine, new_session
 
 
-def engine() -> Engine:
-    return make_engine(database_url())
+def config() -> Config:
+    """The configuration: `EHC_*` variables and `.env`, checked (a bad value exits 2)."""
+    with user_errors():
+        return load_config()
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    eng = engine()
+def session_scope(cfg: Config | None = None) -> Iterator[Session]:
+    eng = make_engine((cfg or config()).database_url)
     session = new_session(eng)
     try:
         yield session
@@ -29,6 +33,6 @@ def session_scope() -> Iterator[Session]:
         eng.dispose()
 
 
-def default_actor() -> str:
+def default_actor(cfg: Config) -> str:
     """Who is recording: EHC_ACTOR, else the login name."""
-    return os.environ.get("EHC_ACTOR") or getpass.getuser()
+    return cfg.actor or getpass.getuser()

@@ -10,10 +10,9 @@ import typer
 
 import bootstrap
 from cli.common import fail, user_errors
-from cli.context import default_actor, session_scope
+from cli.context import config, default_actor, session_scope
 from workflow import service
 from workflow.clock import system_clock
-from workflow.config import clock_settings, working_days
 
 import_app = typer.Typer(help="Import events from a JSONL file.", no_args_is_help=True)
 export_app = typer.Typer(help="Export events as JSONL.", no_args_is_help=True)
@@ -28,19 +27,20 @@ def import_events(
     ),
 ) -> None:
     """Import every line, or nothing: a bad line is named and nothing is saved."""
+    cfg = config()
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as e:
         fail(f"Cannot read {file}: {e.strerror}")
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         summary = service.import_events(
-            projections=bootstrap.projections(),
+            projections=bootstrap.projections(cfg),
             session=session,
             lines=text.splitlines(),
-            actor=actor or default_actor(),
+            actor=actor or default_actor(cfg),
             clock=system_clock,
-            settings=clock_settings(),
-            working_days=working_days(),
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
             project_events=letters,
         )
     typer.echo(
@@ -54,7 +54,8 @@ def export_events(
     output: Path | None = typer.Option(None, "--output", help="File to write (default stdout)"),
 ) -> None:
     """Write every case's events, in the format `ehc import events` reads."""
-    with session_scope() as session:
+    cfg = config()
+    with session_scope(cfg) as session:
         lines = [json.dumps(line) + "\n" for line in service.export_events(session=session)]
     if output:
         output.write_text("".join(lines), encoding="utf-8")

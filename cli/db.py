@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from cli.common import user_errors
-from cli.context import engine, session_scope
+from cli.context import config, session_scope
 from workflow import migrate, service
 from workflow.clock import system_clock
-from workflow.config import clock_settings, working_days
+from workflow.db import make_engine
 
 app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 
@@ -16,7 +16,7 @@ app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade() -> None:
     """Apply every migration (creates the database on first use)."""
-    eng = engine()
+    eng = make_engine(config().database_url)
     migrate.upgrade(eng)
     typer.echo(f"Database is at revision {migrate.current(eng)}")
     eng.dispose()
@@ -28,11 +28,12 @@ def refresh_deadlines(
     phase_transfer_rule: str | None = typer.Option(None, "--phase-transfer-rule"),
 ) -> None:
     """Recompute every case's stored deadlines, after changing a setting."""
-    with user_errors(), session_scope() as session:
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
         count = service.refresh_all_deadlines(
             session=session,
             clock=system_clock,
-            settings=clock_settings(twenty_week_days, phase_transfer_rule),
-            working_days=working_days(),
+            settings=cfg.clock_settings(twenty_week_days, phase_transfer_rule),
+            working_days=cfg.working_days,
         )
     typer.echo(f"Recomputed the deadlines of {count} cases")

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from cli.common import fail, parse_day, today
-from workflow.config import clock_settings, working_days
+from cli.context import config
 from workflow.errors import WorkflowError
 from workflow.law.deadlines import evaluate
 from workflow.law.events import Event, parse_event
@@ -44,11 +44,12 @@ def deadlines(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (spec section 7)"),
 ) -> None:
     """Compute a case's statutory deadlines and windows from its events."""
+    cfg = config()
     day = parse_day(as_of, "--as-of") or today()
     try:
-        settings = clock_settings(twenty_week_days, phase_transfer_rule)
+        settings = cfg.clock_settings(twenty_week_days, phase_transfer_rule)
         case_ref, parsed = read_case_file(events)
-        result = evaluate(case_ref, parsed, day, settings, working_days())
+        result = evaluate(case_ref, parsed, day, settings, cfg.working_days)
     except WorkflowError as e:
         where = e.event
         prefix = f"Event {where.index}: " if isinstance(where, Event) else ""

@@ -9,10 +9,9 @@ import typer
 
 import bootstrap
 from cli.common import fail, parse_day, today, user_errors
-from cli.context import session_scope
+from cli.context import config, session_scope
 from workflow import demo, service
 from workflow.clock import system_clock
-from workflow.config import clock_settings, working_days
 
 app = typer.Typer(help="Generate and load demonstration data.", no_args_is_help=True)
 DEFAULT_YEARS = 3
@@ -51,25 +50,27 @@ def load(
     seed: int = typer.Option(2024, "--seed"),
 ) -> None:
     """Load a synthetic cohort whose stories run up to today (once: skipped if cases exist)."""
-    with user_errors(), session_scope() as session:
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
         if sum(service.cases_by_state(session=session).values()):
             typer.echo("The database already holds cases: demo data not loaded again")
             return
         summary = service.import_events(
-            projections=bootstrap.projections(),
+            projections=bootstrap.projections(cfg),
             session=session,
             lines=demo.json_lines(cases, end=today(), seed=seed, prefix="DEMO"),
             actor="demo",
             clock=system_clock,
-            settings=clock_settings(),
-            working_days=working_days(),
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
         )
     typer.echo(f"Loaded {summary.cases_created} demo cases ({summary.events} events)")
 
 
 def summary() -> None:
     """How many cases are in each state."""
-    with session_scope() as session:
+    cfg = config()
+    with session_scope(cfg) as session:
         counts = service.cases_by_state(session=session)
     total = sum(counts.values())
     typer.echo(f"{total} cases")

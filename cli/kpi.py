@@ -15,12 +15,11 @@ from pathlib import Path
 import typer
 
 from cli.common import fail, parse_day, today, user_errors
-from cli.context import session_scope
+from cli.context import config, session_scope
 from scheduler.scorecard.compute import compute_scorecard
 from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.formats import FORMATS, dfe_to_csv, dfe_to_json, render
 from scheduler.scorecard.months import Month, check_scorecard_period, scorecard_months
-from workflow.config import clock_settings
 
 
 def _write(data: bytes, output: Path | None, binary: bool) -> None:
@@ -55,11 +54,12 @@ def kpi(
     officer: str | None = typer.Option(None, "--officer", help="Only cases of this case officer"),
 ) -> None:
     """The SEND improvement plan's timeliness KPIs, month by month (or the DfE check)."""
+    cfg = config()
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
     now = today()
     with user_errors():
-        settings = clock_settings()
+        settings = cfg.clock_settings()
     if dfe:
         if calendar_year is None:
             fail("Enter --calendar-year YYYY with --dfe")
@@ -73,7 +73,7 @@ def kpi(
                 f"The figures are as of {day.isoformat()}, which has not passed yet: "
                 "enter an --as-of day up to today, or an earlier year"
             )
-        with user_errors(), session_scope() as session:
+        with user_errors(), session_scope(cfg) as session:
             year = dfe_year(
                 session,
                 year=calendar_year,
@@ -98,7 +98,7 @@ def kpi(
     else:
         with user_errors():
             first, last = scorecard_months(from_month, to_month, now)
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         card = compute_scorecard(
             session, first=first, last=last, settings=settings, team=team, officer=officer
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cli.common import fail, user_errors
-from cli.context import default_actor, session_scope
+from cli.context import config, default_actor, session_scope
 from letters import service as letter_service
 from letters.catalogue import CATALOGUE
 from letters.config import load_council
@@ -41,7 +41,8 @@ def list_letters(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List a case's letters: ready, or awaiting details (named)."""
-    with user_errors(), session_scope() as session:
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
         rows = letter_service.list_letters(session=session, case_ref=case)
     docs = [letter_service.letter_json(r) for r in rows]
     if as_json:
@@ -65,9 +66,10 @@ def show(
     output: Path | None = typer.Option(None, "--output", help="File to write"),
 ) -> None:
     """Write a stored letter as HTML, PDF or plain text (the email body)."""
+    cfg = config()
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         letter = letter_service.get_letter(session=session, letter_id=letter_id)
         if letter.status != READY:
             fail(
@@ -94,13 +96,15 @@ def complete(
     """Add a detail of the letter itself (the reasons for a decision) to a waiting letter."""
     from cli.cases import parse_assignments
 
-    with user_errors(), session_scope() as session:
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
         letter = letter_service.complete_letter(
             session=session,
             letter_id=letter_id,
             details=parse_assignments(assignments),
-            actor=actor or default_actor(),
+            actor=actor or default_actor(cfg),
             clock=system_clock,
+            council=load_council(cfg),
         )
     if letter.status == READY:
         typer.echo(f"Letter {letter_id} is ready")
@@ -134,7 +138,7 @@ def preview(
             young_person_address="Flat 2, 5 Station Road\nExampletown\nEX1 3CD",
         )
     with user_errors():
-        context = sample_context(letter_type, council=load_council(), people=people)
+        context = sample_context(letter_type, council=load_council(config()), people=people)
     html = render_html(CATALOGUE[letter_type], context)
     content: str | bytes = {"html": html, "text": html_to_text(html)}.get(fmt) or render_pdf(html)
     _write(content, output, fmt)

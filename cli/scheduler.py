@@ -7,8 +7,8 @@ import logging
 import typer
 
 from cli.common import parse_day, user_errors
+from cli.context import config
 from scheduler import jobs, process
-from workflow.config import database_url
 
 
 def scheduler(
@@ -24,7 +24,7 @@ def scheduler(
     Run one on each server: one is active, the others wait as standbys.
     """
     with user_errors():
-        code = process.main(database_url(), poll=standby_poll_seconds)
+        code = process.main(config(), poll=standby_poll_seconds)
     raise typer.Exit(code)
 
 
@@ -35,7 +35,7 @@ def sweep(
     day = parse_day(as_of, "--as-of")
     process.configure_logging(logging.INFO)
     with user_errors():
-        report = jobs.sweep_from_config(day)
+        report = jobs.sweep_from_config(config(), day)
     typer.echo(
         f"Sweep as of {report.as_of.isoformat()}: {report.breaches_logged} new breaches logged, "
         f"{report.notifications_queued} notifications queued, {report.notifications_sent} sent"

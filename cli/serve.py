@@ -16,7 +16,7 @@ import threading
 import typer
 
 from cli.common import user_errors
-from workflow.config import database_url
+from cli.context import config
 
 
 def serve(
@@ -44,17 +44,19 @@ def serve(
 
     from scheduler import process
     from web.app import create_app
+    from web.context import WebContext
 
+    cfg = config()
     with user_errors():
-        app = create_app()  # here too, so a bad set-up stops before any worker starts
+        # Here too, so a bad set-up stops before any worker starts.
+        app = create_app(WebContext.from_config(cfg))
     workers = workers or default_workers()
     stop = threading.Event()
     runner = None
     if not no_scheduler:
         process.configure_logging(logging.INFO)
-        url = database_url()
         runner = threading.Thread(
-            target=process.run, args=(url,), kwargs={"stop": stop}, name="scheduler", daemon=True
+            target=process.run, args=(cfg,), kwargs={"stop": stop}, name="scheduler", daemon=True
         )
         runner.start()
     plural = "es" if workers > 1 else ""
@@ -63,7 +65,7 @@ def serve(
     )
     try:
         uvicorn.run(
-            # Several workers each build the app from the environment, as create_app() did here.
+            # Several workers each build the app from the configuration, as create_app() does.
             "web.app:create_app" if workers > 1 else app,
             factory=workers > 1,
             workers=workers,

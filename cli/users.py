@@ -7,7 +7,7 @@ import sys
 import typer
 
 from cli.common import user_errors
-from cli.context import default_actor, session_scope
+from cli.context import config, default_actor, session_scope
 from workflow import accounts
 from workflow.account_models import ROLES
 from workflow.clock import system_clock
@@ -40,8 +40,9 @@ def add(
     ),
 ) -> None:
     """Add a user. The password comes from a prompt, or stdin."""
+    cfg = config()
     password = _password(password_stdin)
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         user = accounts.add_user(
             session=session,
             email=email,
@@ -49,7 +50,7 @@ def add(
             role=role,
             team=team,
             password=password,
-            actor=default_actor(),
+            actor=default_actor(cfg),
             clock=system_clock,
         )
     typer.echo(f"Added {user.email} ({user.role}{', ' + user.team if user.team else ''})")
@@ -58,7 +59,8 @@ def add(
 @app.command("list")
 def list_users() -> None:
     """List the users, their roles and teams."""
-    with session_scope() as session:
+    cfg = config()
+    with session_scope(cfg) as session:
         users = accounts.list_users(session)
     for u in users:
         state = "" if u.active else "  (deactivated)"
@@ -75,8 +77,9 @@ def set_user(
     password: bool = typer.Option(False, "--password", help="Set a new password (prompt/stdin)"),
 ) -> None:
     """Change a user's role, team or name; deactivate or reactivate them."""
+    cfg = config()
     new_password = _password(False) if password else None
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         user = accounts.update_user(
             session=session,
             email=email,
@@ -85,7 +88,7 @@ def set_user(
             name=name,
             active=active,
             password=new_password,
-            actor=default_actor(),
+            actor=default_actor(cfg),
             clock=system_clock,
         )
     typer.echo(f"Updated {user.email}: {user.role}, {'active' if user.active else 'deactivated'}")
@@ -94,9 +97,10 @@ def set_user(
 @app.command("token")
 def token(email: str = typer.Argument(...)) -> None:
     """Print a new API token for the user (shown once; use as `Authorization: Bearer`)."""
-    with user_errors(), session_scope() as session:
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
         value = accounts.issue_token(
-            session=session, email=email, actor=default_actor(), clock=system_clock
+            session=session, email=email, actor=default_actor(cfg), clock=system_clock
         )
     typer.echo(value)
 
@@ -107,6 +111,7 @@ DEMO_DOMAIN = "demo.example"  # example. is reserved (RFC 2606): these reach nob
 @app.command("demo")
 def demo_users() -> None:
     """Create (or reset) one demo user per role, with new passwords, and print them."""
+    cfg = config()
     import secrets
 
     from workflow.cohort import OFFICERS, TEAMS
@@ -119,7 +124,7 @@ def demo_users() -> None:
         ("admin", "Demo administrator", None),
     ]
     lines = []
-    with user_errors(), session_scope() as session:
+    with user_errors(), session_scope(cfg) as session:
         for role, name, user_team in people:
             email = f"{role}@{DEMO_DOMAIN}"
             password = "-".join(secrets.token_hex(3) for _ in range(3))

@@ -42,7 +42,7 @@ def queue_advice_chasers(
     within_working_days: int = REMINDER_WORKING_DAYS,
     working_days: WorkingDays | None = None,
     actor: str = "scheduler",
-    council: Council | None = None,
+    council: Council,
 ) -> list[Letter]:
     """Queue the reminders and chasers due on `as_of`; returns the letters made."""
     days = working_days or default_working_days()

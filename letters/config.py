@@ -1,20 +1,19 @@
 """The council's details for its letters, read from configuration.
 
 A TOML file named by `EHC_COUNCIL_CONFIG` (see docs/letters.md for an example),
-else the placeholders below; single `EHC_COUNCIL_*` environment variables
-override either. Read only at the edges and when a letter is rendered; the
-values used are stored in each letter's context, so a stored letter never
-changes when the configuration does.
+else the placeholders below; single `EHC_COUNCIL_*` settings override either. Loaded
+from the configuration at the edges and handed down; the values used are stored in each
+letter's context, so a stored letter never changes when the configuration does.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from letters.contexts import Adviser, Contact, Council
+from workflow.config import Config
 from workflow.errors import InvalidInput
 
 # Placeholders, plainly marked so that nobody posts a letter that carries them.
@@ -30,16 +29,17 @@ DEFAULT_ADVISERS: dict[str, str] = {
     "parent": "Parent or carer",
 }
 
-ENV = {
-    "EHC_COUNCIL_NAME": ("name",),
-    "EHC_COUNCIL_ADDRESS": ("address",),
-    "EHC_COUNCIL_PHONE": ("phone",),
-    "EHC_COUNCIL_EMAIL": ("email",),
-    "EHC_COUNCIL_LOCAL_OFFER_URL": ("local_offer_url",),
-    "EHC_COUNCIL_SIGNATORY_NAME": ("signatory_name",),
-    "EHC_COUNCIL_SIGNATORY_ROLE": ("signatory_role",),
-    "EHC_COUNCIL_TIMELINE_URL": ("timeline_url",),
-}
+# The settings that override single details (EHC_COUNCIL_NAME and so on).
+OVERRIDES = (
+    "name",
+    "address",
+    "phone",
+    "email",
+    "local_offer_url",
+    "signatory_name",
+    "signatory_role",
+    "timeline_url",
+)
 
 
 def _default() -> dict[str, Any]:
@@ -69,11 +69,10 @@ def _default() -> dict[str, Any]:
     }
 
 
-def load_council(path: str | None = None, environ: dict[str, str] | None = None) -> Council:
-    """The council's details: file (if any), then environment overrides."""
-    env = dict(os.environ if environ is None else environ)
+def load_council(config: Config) -> Council:
+    """The council's details: its file (if any), then the single-detail overrides."""
     data = _default()
-    file = path or env.get("EHC_COUNCIL_CONFIG")
+    file = config.council_config
     if file:
         try:
             loaded = tomllib.loads(Path(file).read_text(encoding="utf-8"))
@@ -85,9 +84,10 @@ def load_council(path: str | None = None, environ: dict[str, str] | None = None)
                 data[key] = {**data[key], **value}
             else:
                 data[key] = value
-    for var, (key,) in ENV.items():
-        if env.get(var):
-            data[key] = env[var].replace("\\n", "\n")
+    for key in OVERRIDES:
+        value = getattr(config, f"council_{key}")
+        if value:
+            data[key] = value.replace("\\n", "\n")
     advisers = data.pop("advisers") or {}
     try:
         return Council(

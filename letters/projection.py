@@ -17,8 +17,8 @@ from workflow.models import Case, StoredEvent
 class LetterProjection:
     """Each new event makes its letters; new details complete the letters waiting for them."""
 
-    def __init__(self, council: Council | None = None) -> None:
-        self.council = council  # None: the council's details are read when a letter needs them
+    def __init__(self, council: Council) -> None:
+        self.council = council
 
     def events_recorded(
         self,

@@ -130,7 +130,7 @@ def complete_letter(
     details: Mapping[str, Any],
     actor: str,
     clock: Clock,
-    council: Council | None = None,
+    council: Council,
 ) -> Letter:
     """Add details of the letter itself to a waiting letter, and render it if it is complete."""
     try:

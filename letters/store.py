@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event
-from letters.config import load_council
 from letters.contexts import Addressee, Child, Council, LetterContext
 from letters.facts import facts_for
 from letters.models import AWAITING, READY, Letter
@@ -71,7 +70,7 @@ def create_for_event(
     settings: Settings,
     clock: Clock,
     actor: str,
-    council: Council | None = None,
+    council: Council,
     people: Mapping[str, Any] | None = None,
 ) -> list[Letter]:
     """Make the letters `event` calls for (catalogue), rendering those whose details are in."""
@@ -80,7 +79,6 @@ def create_for_event(
         return []
     assert case.id is not None and row.id is not None
     people = people if people is not None else people_of(session, case)
-    council = council or load_council()
     made = []
     for spec in specs:
         letter = Letter(
@@ -114,7 +112,7 @@ def new_letter(
     clock: Clock,
     actor: str,
     event: StoredEvent | None = None,
-    council: Council | None = None,
+    council: Council,
 ) -> list[Letter]:
     """One letter not made by an event (a chaser), with its facts already worked out."""
     assert case.id is not None
@@ -142,9 +140,7 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def render_waiting(
-    *, session: Session, case: Case, clock: Clock, council: Council | None = None
-) -> list[Letter]:
+def render_waiting(*, session: Session, case: Case, clock: Clock, council: Council) -> list[Letter]:
     """Render every waiting letter of a case whose details are now complete."""
     waiting = list(
         session.exec(
@@ -156,7 +152,6 @@ def render_waiting(
     if not waiting:
         return []
     people = people_of(session, case)
-    council = council or load_council()
     done: list[Letter] = []
     for letter in waiting:
         extra = complete(session, letter, case, people, council, clock)
@@ -172,7 +167,7 @@ def complete(
     letter: Letter,
     case: Case,
     people: Mapping[str, Any],
-    council: Council | None,
+    council: Council,
     clock: Clock,
 ) -> list[Letter]:
     """Render a waiting letter if it has every detail it needs, else name what is missing.
@@ -201,7 +196,6 @@ def complete(
         letter.missing = missing
         return []
     assert role is not None
-    council = council or load_council()
     context = build_context(
         spec, facts, details, case.reference, role, people, council, today, is_copy=letter.is_copy
     )
@@ -317,14 +311,13 @@ def for_events(
     settings: Settings,
     clock: Clock,
     actor: str,
-    council: Council | None = None,
+    council: Council,
 ) -> list[Letter]:
     """The letters of new events of one case (recorded one by one, or imported)."""
     pairs = [(row, event) for row, event in pairs if letters_for_event(event)]
     if not pairs:
         return []
     people = people_of(session, case)
-    council = council or load_council()
     made: list[Letter] = []
     for row, event in pairs:
         made += create_for_event(

@@ -1,36 +1,34 @@
 """Scheduler jobs: thin, named, idempotent sweeps over the database.
 
 Referenced by the scheduler as "scheduler.jobs:daily_sweep" and
-"scheduler.jobs:monthly_kpi_export"; each reads its settings from the
-environment when it runs (the scheduler is an edge), so the stored job holds
-no arguments. `run_sweep` is the same sweep with everything passed in, for
+"scheduler.jobs:monthly_kpi_export": stored jobs hold no arguments, so these entry
+points are the scheduler's edge and load the configuration once when they run.
+`sweep_from_config` and `run_sweep` are the same sweep with everything passed in, for
 `ehc sweep` and the tests.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import smtplib
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
+from letters.config import load_council
+from letters.contexts import Council
 from scheduler import sweep_service
 from scheduler.notify import Sender, Staff, make_sender
-from workflow import config
+from scheduler.scorecard.export import monthly_export
 from workflow.clock import Clock, system_clock, today_in_england
+from workflow.config import Config, load_config
 from workflow.db import make_engine, new_session
 from workflow.law.calendar import WorkingDays
 
 log = logging.getLogger("ehc.jobs")
-
-KPI_EXPORT = "scheduler.kpi_export:monthly_export"
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,7 @@ def run_sweep(
     working_days: WorkingDays,
     staff: Staff,
     sender: Sender,
+    council: Council,
     runner: str | None = None,
 ) -> SweepReport:
     """Log new breaches, queue notifications (one transaction), then deliver them."""
@@ -104,6 +103,7 @@ def run_sweep(
         clock=clock,
         working_days=working_days,
         staff=staff,
+        council=council,
         runner=runner or runner_name(),
     )
     sent, failed = deliver(session=session, clock=clock, sender=sender)
@@ -128,19 +128,23 @@ def run_sweep(
     return report
 
 
-def sweep_from_config(as_of: date | None = None, clock: Clock = system_clock) -> SweepReport:
-    """The sweep with the database, staff, SMTP and calendar from the environment."""
-    staff = Staff.from_env()  # a bad mapping fails before anything is written
-    engine = make_engine(config.database_url())
+def sweep_from_config(
+    config: Config, as_of: date | None = None, clock: Clock = system_clock
+) -> SweepReport:
+    """The sweep with the database, staff, SMTP, council and calendar of `config`."""
+    staff = Staff.from_config(config)  # a bad mapping fails before anything is written
+    council = load_council(config)
+    engine = make_engine(config.database_url)
     try:
         with new_session(engine) as session:
             return run_sweep(
                 session=session,
                 as_of=as_of or today_in_england(clock),
                 clock=clock,
-                working_days=config.working_days(),
+                working_days=config.working_days,
                 staff=staff,
-                sender=make_sender(config.smtp()),
+                sender=make_sender(config.smtp),
+                council=council,
             )
     finally:
         engine.dispose()
@@ -148,12 +152,13 @@ def sweep_from_config(as_of: date | None = None, clock: Clock = system_clock) ->
 
 def daily_sweep() -> None:
     """The 06:00 job: today's sweep ("scheduler.jobs:daily_sweep")."""
-    sweep_from_config()
+    sweep_from_config(load_config())
 
 
 def catch_up_sweep() -> None:
     """Run today's sweep if it has not run yet (a scheduler that has just taken over)."""
-    engine = make_engine(config.database_url())
+    config = load_config()
+    engine = make_engine(config.database_url)
     try:
         with new_session(engine) as session:
             done = sweep_service.swept(session=session, as_of=today_in_england(system_clock))
@@ -161,23 +166,10 @@ def catch_up_sweep() -> None:
         engine.dispose()
     if not done:
         log.info("Today's sweep has not run yet: running it now")
-        sweep_from_config()
+        sweep_from_config(config)
 
 
 # -- the monthly KPI export -------------------------------------------------------
-
-
-def kpi_export_function() -> Callable[..., Any] | None:
-    """The KPI issue's `monthly_export`, when that module exists; else None."""
-    module_name, _, name = KPI_EXPORT.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name != module_name and not module_name.startswith(f"{e.name}."):
-            raise  # the module exists but something it imports is missing: say so
-        return None
-    func = getattr(module, name, None)
-    return func if callable(func) else None
 
 
 def first_working_day_of_month(day: date, working_days: WorkingDays) -> date:
@@ -186,14 +178,11 @@ def first_working_day_of_month(day: date, working_days: WorkingDays) -> date:
 
 def monthly_kpi_export() -> None:
     """Runs on weekdays 1 to 7 of each month; exports on the first working day only."""
+    config = load_config()
     today = today_in_england(system_clock)
-    if today != first_working_day_of_month(today, config.working_days()):
-        return
-    export = kpi_export_function()
-    if export is None:
-        log.warning("The KPI export (%s) is not installed; nothing exported", KPI_EXPORT)
+    if today != first_working_day_of_month(today, config.working_days):
         return
     log.info(
         "Monthly KPI export for %s", (today.replace(day=1) - timedelta(days=1)).strftime("%B %Y")
     )
-    export()
+    monthly_export(config=config, as_of=today)

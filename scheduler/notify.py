@@ -18,7 +18,6 @@ A case whose officer is itself an email address is sent to that address.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -27,7 +26,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Protocol
 
-from workflow.config import Smtp
+from workflow.config import Config, Smtp
 from workflow.errors import InvalidInput
 
 log = logging.getLogger("ehc.notify")
@@ -64,10 +63,10 @@ class Staff:
     officers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> Staff:
+    def from_config(cls, config: Config) -> Staff:
         return cls(
-            managers=parse_mapping(os.environ.get("EHC_TEAM_MANAGERS"), "EHC_TEAM_MANAGERS"),
-            officers=parse_mapping(os.environ.get("EHC_OFFICER_EMAILS"), "EHC_OFFICER_EMAILS"),
+            managers=parse_mapping(config.team_managers, "EHC_TEAM_MANAGERS"),
+            officers=parse_mapping(config.officer_emails, "EHC_OFFICER_EMAILS"),
         )
 
     def officer_email(self, officer: str | None) -> str | None:

@@ -24,14 +24,13 @@ import logging
 import os
 import signal
 import threading
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
 import sqlalchemy as sa
-from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
-from apscheduler.jobstores.base import JobLookupError
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -40,15 +39,14 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
-from scheduler.jobs import kpi_export_function, runner_name
+from scheduler.jobs import runner_name
 from workflow.clock import LONDON
+from workflow.config import Config
 from workflow.db import make_engine
 from workflow.errors import InvalidInput
 
 log = logging.getLogger("ehc.scheduler")
 
-DEFAULT_STANDBY_POLL_SECONDS = 15.0  # a standby takes over well within a minute
-DEFAULT_SWEEP_AT = "06:00"
 # "ehc-schd" as a big-endian signed 64-bit integer: the advisory lock's key.
 ADVISORY_LOCK_KEY = int.from_bytes(b"ehc-schd", "big")
 
@@ -57,27 +55,6 @@ KPI_JOB = "monthly_kpi_export"
 CATCH_UP_JOB = "catch_up_sweep"
 SWEEP_MISFIRE_GRACE_SECONDS = 6 * 3600  # down at 06:00 but back by noon: still sweep
 KPI_MISFIRE_GRACE_SECONDS = 12 * 3600
-
-
-def standby_poll_seconds() -> float:
-    raw = os.environ.get("EHC_SCHEDULER_STANDBY_POLL_SECONDS")
-    if not raw:
-        return DEFAULT_STANDBY_POLL_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 60:
-        raise InvalidInput("EHC_SCHEDULER_STANDBY_POLL_SECONDS: enter a number of seconds, 1-60")
-    return value
-
-
-def sweep_at() -> time:
-    raw = os.environ.get("EHC_SWEEP_AT") or DEFAULT_SWEEP_AT
-    try:
-        return time.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"EHC_SWEEP_AT: enter a time such as 06:00 (got {raw!r})") from None
 
 
 # -- leader election -----------------------------------------------------------------
@@ -218,17 +195,17 @@ def leader_lock(url: str) -> LeaderLock:
 # -- the jobs --------------------------------------------------------------------------
 
 
-def build_scheduler(url: str) -> BlockingScheduler:
+def build_scheduler(config: Config) -> BlockingScheduler:
     """The scheduler with its jobs registered (persistent store on the same database)."""
     scheduler = BlockingScheduler(
         timezone=LONDON,
         jobstores={
-            "default": SQLAlchemyJobStore(engine=make_engine(url)),
+            "default": SQLAlchemyJobStore(engine=make_engine(config.database_url)),
             "local": MemoryJobStore(),
         },
         job_defaults={"coalesce": True, "max_instances": 1},
     )
-    at = sweep_at()
+    at = config.sweep_at
     scheduler.add_job(
         "scheduler.jobs:daily_sweep",
         CronTrigger(hour=at.hour, minute=at.minute, timezone=LONDON),
@@ -251,32 +228,22 @@ def build_scheduler(url: str) -> BlockingScheduler:
             coalesce=True,
             misfire_grace_time=3600,
         )
-    if kpi_export_function() is not None:
-        # First working day of the month: weekdays 1-7, the job checks bank holidays.
-        scheduler.add_job(
-            "scheduler.jobs:monthly_kpi_export",
-            CronTrigger(day="1-7", day_of_week="mon-fri", hour=7, minute=0, timezone=LONDON),
-            id=KPI_JOB,
-            name="Monthly KPI export",
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=KPI_MISFIRE_GRACE_SECONDS,
-        )
-    else:
-
-        def drop_stale_kpi_job(_event: SchedulerEvent) -> None:
-            try:
-                scheduler.remove_job(KPI_JOB, jobstore="default")
-            except JobLookupError:
-                pass
-
-        scheduler.add_listener(drop_stale_kpi_job, EVENT_SCHEDULER_STARTED)
+    # First working day of the month: weekdays 1-7, the job checks bank holidays.
+    scheduler.add_job(
+        "scheduler.jobs:monthly_kpi_export",
+        CronTrigger(day="1-7", day_of_week="mon-fri", hour=7, minute=0, timezone=LONDON),
+        id=KPI_JOB,
+        name="Monthly KPI export",
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=KPI_MISFIRE_GRACE_SECONDS,
+    )
     return scheduler
 
 
-def _serve(url: str, lock: LeaderLock, poll: float, stop: threading.Event) -> None:
+def _serve(config: Config, lock: LeaderLock, poll: float, stop: threading.Event) -> None:
     """Run the scheduler while this process holds the lock and is not asked to stop."""
-    scheduler = build_scheduler(url)
+    scheduler = build_scheduler(config)
     done = threading.Event()
 
     def watch() -> None:
@@ -303,13 +270,12 @@ def _serve(url: str, lock: LeaderLock, poll: float, stop: threading.Event) -> No
             watcher.join(timeout=poll + 5)
 
 
-def run(url: str, *, poll: float | None = None, stop: threading.Event | None = None) -> int:
+def run(config: Config, *, poll: float | None = None, stop: threading.Event | None = None) -> int:
     """Be a standby until this process is the active scheduler, then schedule. Returns 0
     when asked to stop (SIGTERM, SIGINT)."""
-    poll = poll or standby_poll_seconds()
+    poll = poll or config.scheduler_standby_poll_seconds
     stop = stop or threading.Event()
-    lock = leader_lock(url)
-    sweep_at()  # a bad setting fails now, not at 06:00
+    lock = leader_lock(config.database_url)
     me = runner_name()
     standby_said = False
     log.info("Scheduler %s starting (%s, checking every %.0f s)", me, lock.description, poll)
@@ -318,7 +284,7 @@ def run(url: str, *, poll: float | None = None, stop: threading.Event | None = N
             log.info("Active: %s is the active scheduler", me)
             standby_said = False
             try:
-                _serve(url, lock, poll, stop)
+                _serve(config, lock, poll, stop)
             finally:
                 lock.release()
             if not stop.is_set():
@@ -346,8 +312,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def main(url: str, poll: float | None = None) -> int:
+def main(config: Config, poll: float | None = None) -> int:
     configure_logging()
     stop = threading.Event()
     install_signal_handlers(stop)
-    return run(url, poll=poll, stop=stop)
+    return run(config, poll=poll, stop=stop)

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from letters.chasers import queue_advice_chasers
+from letters.contexts import Council
 from scheduler.breaches import Filters, queue_query, unindexed
 from scheduler.notify import (
     BREACHED,
@@ -187,6 +188,7 @@ def sweep(
     clock: Clock,
     working_days: WorkingDays,
     staff: Staff,
+    council: Council,
     runner: str,
 ) -> SweepResult:
     """Log the day's new breaches, queue its notifications and its advice reminder and
@@ -204,7 +206,7 @@ def sweep(
             )
             queued += len(inserted.all())
         chasers = queue_advice_chasers(
-            session=session, as_of=as_of, clock=clock, working_days=working_days
+            session=session, as_of=as_of, clock=clock, working_days=working_days, council=council
         )
         session.add(
             SweepRun(

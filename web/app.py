@@ -20,6 +20,7 @@ from web import auth, security
 from web.context import WebContext
 from web.pages import sign_in
 from web.templating import render
+from workflow.config import load_config
 from workflow.errors import WorkflowError
 
 STATIC = Path(__file__).parent / "static"
@@ -43,7 +44,7 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
         docs_url=None,  # Swagger UI loads script from a CDN, which the CSP forbids
         redoc_url=None,
     )
-    app.state.ctx = ctx or WebContext.from_environment()
+    app.state.ctx = ctx or WebContext.from_config(load_config())
     if not (STATIC / "app.css").exists():
         raise RuntimeError(f"The web app's assets are not built in {STATIC}: run `make assets`")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,4 +1,9 @@
-"""Configuration from the environment, read only at the edges (CLI, web, scheduler).
+"""Configuration: every `EHC_*` setting in one typed object, read once at an edge.
+
+The edges (the CLI's commands, the web app at start-up, the scheduler's job entry
+points) call `load_config()` and hand the parts down; nothing below them reads the
+environment. pydantic-settings reads `EHC_*` variables, then a `.env` file in the
+working directory; an empty variable counts as unset.
 
 | variable | meaning | default |
 |---|---|---|
@@ -6,49 +11,30 @@
 | EHC_TWENTY_WEEK_DAYS | 140, or 139 for the DfE "day 1 = receipt" reading | 140 |
 | EHC_PHASE_TRANSFER_RULE | before (reg 18's word) or by | before |
 | EHC_EXTRA_HOLIDAYS | file of one-off bank holidays, one YYYY-MM-DD a line | none |
-| EHC_EXPORTS_DIR | where the monthly KPI export writes | ./exports |
+| EHC_ACTOR | who is recording at the command line, for the audit trail | login name |
+| EHC_COUNCIL_CONFIG, EHC_COUNCIL_* | the council's details for letters | placeholders |
 | EHC_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM | email; with no host, the log | none |
+| EHC_TEAM_MANAGERS, EHC_OFFICER_EMAILS | `Team=address,...`, `Officer=address,...` | none |
+| EHC_SWEEP_AT, EHC_SCHEDULER_STANDBY_POLL_SECONDS | sweep time; standby's poll | 06:00; 15 |
+| EHC_EXPORTS_DIR | where the monthly KPI export writes | ./exports |
+| EHC_SECURE_COOKIES | 1: Secure cookies even over plain HTTP (behind a proxy) | 0 |
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import time
+from functools import cached_property
 from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflow.errors import InvalidInput
 from workflow.law.calendar import WorkingDays, read_extra_holidays
 from workflow.law.deadlines import Settings
 
 DEFAULT_DATABASE_URL = "sqlite:///./ehc.db"
-
-
-def database_url() -> str:
-    return os.environ.get("EHC_DATABASE_URL") or DEFAULT_DATABASE_URL
-
-
-def clock_settings(
-    twenty_week_days: int | None = None, phase_transfer_rule: str | None = None
-) -> Settings:
-    """The clock's settings: command-line overrides, else the environment, else the law's."""
-    try:
-        days = twenty_week_days or int(os.environ.get("EHC_TWENTY_WEEK_DAYS") or 140)
-        rule = phase_transfer_rule or os.environ.get("EHC_PHASE_TRANSFER_RULE") or "before"
-        return Settings(twenty_week_days=days, phase_transfer_rule=rule)
-    except ValueError as e:
-        raise InvalidInput(f"Settings: {e}") from None
-
-
-@lru_cache(maxsize=1)
-def working_days() -> WorkingDays:
-    path = os.environ.get("EHC_EXTRA_HOLIDAYS")
-    if not path:
-        return WorkingDays()
-    try:
-        return WorkingDays(read_extra_holidays(Path(path)))
-    except (OSError, ValueError) as e:
-        raise InvalidInput(f"EHC_EXTRA_HOLIDAYS: {e}") from None
 
 
 @dataclass(frozen=True)
@@ -60,18 +46,110 @@ class Smtp:
     sender: str
 
 
-def smtp() -> Smtp | None:
-    host = os.environ.get("EHC_SMTP_HOST")
-    if not host:
-        return None
-    return Smtp(
-        host=host,
-        port=int(os.environ.get("EHC_SMTP_PORT") or 25),
-        user=os.environ.get("EHC_SMTP_USER"),
-        password=os.environ.get("EHC_SMTP_PASSWORD"),
-        sender=os.environ.get("EHC_SMTP_FROM") or "ehc@localhost",
+class Config(BaseSettings):
+    """Every setting of the engine, typed and checked when it is read."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EHC_", env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
     )
 
+    database_url: str = DEFAULT_DATABASE_URL
+    twenty_week_days: int = 140
+    phase_transfer_rule: str = "before"
+    extra_holidays: Path | None = None
+    actor: str | None = None
+    council_config: Path | None = None
+    council_name: str | None = None
+    council_address: str | None = None
+    council_phone: str | None = None
+    council_email: str | None = None
+    council_local_offer_url: str | None = None
+    council_signatory_name: str | None = None
+    council_signatory_role: str | None = None
+    council_timeline_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "ehc@localhost"
+    team_managers: str | None = None
+    officer_emails: str | None = None
+    sweep_at: time = time(6, 0)
+    scheduler_standby_poll_seconds: float = 15.0  # a standby takes over within a minute
+    exports_dir: Path = Path("./exports")
+    secure_cookies: bool = False
 
-def exports_dir() -> Path:
-    return Path(os.environ.get("EHC_EXPORTS_DIR") or "./exports")
+    @field_validator("sweep_at", mode="before")
+    @classmethod
+    def _time(cls, value: object) -> object:
+        try:
+            return time.fromisoformat(str(value)) if isinstance(value, str) else value
+        except ValueError:
+            raise ValueError(f"enter a time such as 06:00 (got {value!r})") from None
+
+    @field_validator("scheduler_standby_poll_seconds", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            seconds = -1.0
+        if not 0 < seconds <= 60:
+            raise ValueError(f"enter a number of seconds, 1-60 (got {value!r})")
+        return seconds
+
+    @field_validator("twenty_week_days")
+    @classmethod
+    def _days(cls, value: int) -> int:
+        if value not in (139, 140):
+            raise ValueError("enter 140 (reg 13(2)) or 139")
+        return value
+
+    @field_validator("phase_transfer_rule")
+    @classmethod
+    def _rule(cls, value: str) -> str:
+        if value not in ("before", "by"):
+            raise ValueError("enter before or by")
+        return value
+
+    def clock_settings(
+        self, twenty_week_days: int | None = None, phase_transfer_rule: str | None = None
+    ) -> Settings:
+        """The clock's settings: command-line overrides, else these."""
+        try:
+            return Settings(
+                twenty_week_days=twenty_week_days or self.twenty_week_days,
+                phase_transfer_rule=phase_transfer_rule or self.phase_transfer_rule,
+            )
+        except ValueError as e:
+            raise InvalidInput(f"Settings: {e}") from None
+
+    @cached_property
+    def working_days(self) -> WorkingDays:
+        """England's bank holidays, with the local list of one-off holidays."""
+        if self.extra_holidays is None:
+            return WorkingDays()
+        try:
+            return WorkingDays(read_extra_holidays(self.extra_holidays))
+        except (OSError, ValueError) as e:
+            raise InvalidInput(f"EHC_EXTRA_HOLIDAYS: {e}") from None
+
+    @property
+    def smtp(self) -> Smtp | None:
+        if not self.smtp_host:
+            return None
+        password = self.smtp_password.get_secret_value() if self.smtp_password else None
+        return Smtp(self.smtp_host, self.smtp_port, self.smtp_user, password, self.smtp_from)
+
+
+def load_config() -> Config:
+    """Read the configuration; a bad value is one plain line naming its variable."""
+    try:
+        return Config()
+    except ValidationError as e:
+        first = e.errors()[0]
+        name = "EHC_" + "_".join(str(part) for part in first["loc"]).upper()
+        # Our own checks' words, without pydantic's "Value error, " before them.
+        error = first.get("ctx", {}).get("error")
+        message = str(error) if first["type"] == "value_error" and error else first["msg"]
+        raise InvalidInput(f"{name}: {message}", field=name) from None

@@ -19,6 +19,7 @@ from bench import data
 from bench.config import CASES_PER_TRANSACTION, NOW, data_key, url_for
 from bench.context import Context, Skipped
 from workflow import migrate, service
+from workflow.config import Config
 from workflow.db import make_engine, new_session
 
 
@@ -38,7 +39,7 @@ def run(ctx: Context) -> dict[str, Any]:
         started = time.perf_counter()
         with new_session(engine) as session:
             summary = service.import_events(
-                projections=bootstrap.projections(),
+                projections=bootstrap.projections(Config()),
                 session=session,
                 lines=batch,
                 actor="bench",

@@ -130,12 +130,20 @@ def _prepare(url: str) -> tuple[list[str], list[str]]:
 
 def app() -> Any:
     """The real app with a fixed clock, on the database in EHC_BENCH_WEB_URL."""
+    import bootstrap
     from web.app import create_app
     from web.context import WebContext
+    from workflow.config import Config
     from workflow.db import make_engine
 
     url = os.environ["EHC_BENCH_WEB_URL"]
-    return create_app(WebContext(engine=make_engine(url), clock=lambda: NOW))
+    return create_app(
+        WebContext(
+            engine=make_engine(url),
+            projections=bootstrap.projections(Config()),
+            clock=lambda: NOW,
+        )
+    )
 
 
 def serve(url: str, port: int) -> None:

@@ -41,8 +41,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-import bootstrap
 from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, postgres_admin
+from tests.wiring import projections
 from web.app import create_app
 from web.context import WebContext
 from workflow import accounts, cohort, migrate
@@ -115,7 +115,7 @@ def _load_demo(engine: Engine) -> None:
     with new_session(engine) as session:
         lines = (json.dumps(x) for x in cohort.generate(COHORT_SIZE, end=TODAY, seed=7))
         import_events(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             lines=lines,
             actor="e2e",
@@ -128,7 +128,7 @@ def _load_demo(engine: Engine) -> None:
             ({"type": "decision_to_assess", "date": "2026-10-05"}, None),
         ):
             record_event(
-                projections=bootstrap.projections(),
+                projections=projections(),
                 session=session,
                 case_ref=OPEN_CASE,
                 event=event,
@@ -176,7 +176,7 @@ def _serve(url: str) -> Iterator[str]:
                 accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
             )
             _load_demo(engine)
-            app = create_app(WebContext(engine=engine, clock=_clock))
+            app = create_app(WebContext(engine=engine, projections=projections(), clock=_clock))
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", 0))

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 
 from letters.catalogue import CATALOGUE, letters_for_event
-from letters.config import load_council
 from letters.contexts import LetterContext, ReviewDecisionContext
 from letters.facts import facts_for
 from letters.render import govuk_date, html_to_text, render_html, weekday_date
 from letters.samples import REASONS, SAMPLE_PEOPLE, SAMPLES, sample_context
 from letters.store import build_context
+from tests.wiring import council
 from workflow.law.deadlines import Deadline, Evaluation, Settings, Window, evaluate
 from workflow.law.events import parse_event
 
-COUNCIL = load_council(environ={})
+COUNCIL = council()
 
 
 def clock(letter_type: str) -> Evaluation:

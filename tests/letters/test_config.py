@@ -1,4 +1,4 @@
-"""The council's details: a TOML file, environment overrides, obvious placeholders."""
+"""The council's details: a TOML file, single-detail settings, obvious placeholders."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from pathlib import Path
 import pytest
 
 from letters.config import PLACEHOLDER, load_council
+from tests.wiring import configured
 from workflow.errors import InvalidInput
 
 
 def test_placeholders_are_obvious_without_configuration() -> None:
-    council = load_council(environ={})
+    council = load_council(configured())
     assert PLACEHOLDER in council.address
     assert council.advisers["psychological"].name == "Educational Psychology Service"
 
 
-def test_file_then_environment(tmp_path: Path) -> None:
+def test_file_then_single_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     file = tmp_path / "council.toml"
     file.write_text(
         '[council]\nname = "Testshire Council"\naddress = "Shire Hall\\nTestbury"\n'
@@ -24,7 +25,9 @@ def test_file_then_environment(tmp_path: Path) -> None:
         '[council.advisers.health]\nname = "Testshire ICB"\nemail = "icb@example.nhs.uk"\n',
         encoding="utf-8",
     )
-    council = load_council(environ={"EHC_COUNCIL_CONFIG": str(file), "EHC_COUNCIL_PHONE": "1"})
+    monkeypatch.setenv("EHC_COUNCIL_CONFIG", str(file))
+    monkeypatch.setenv("EHC_COUNCIL_PHONE", "1")
+    council = load_council(configured())
     assert council.name == "Testshire Council" and council.address == "Shire Hall\nTestbury"
     assert council.phone == "1"
     assert council.sendiass.phone == "0300 000 0000" and council.sendiass.name
@@ -35,4 +38,4 @@ def test_a_broken_file_is_named(tmp_path: Path) -> None:
     file = tmp_path / "bad.toml"
     file.write_text("[council\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="EHC_COUNCIL_CONFIG"):
-        load_council(environ={"EHC_COUNCIL_CONFIG": str(file)})
+        load_council(configured(council_config=file))

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from letters.catalogue import CATALOGUE
-from letters.config import load_council
 from letters.render import html_to_text, render_html
 from letters.samples import sample_context
+from tests.wiring import council
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
-COUNCIL = load_council(environ={})
+COUNCIL = council()
 YOUNG_PERSON = {"child_name": "Alex Sample", "young_person_address": "Flat 2\nExampletown"}
 
 VARIANTS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [

@@ -15,12 +15,12 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-import bootstrap
 from letters import chasers
 from letters import service as letter_service
 from letters.models import READY, Letter
 from letters.render import sha256
 from letters.store import rerender
+from tests.wiring import council, projections
 from tests.workflow.factories import ev, record_all
 from workflow import service
 from workflow.errors import InvalidInput
@@ -45,7 +45,7 @@ ASSESSMENT_TO_FINAL = [
 
 def update(session: Session, clock: Clock, ref: str = "L1", **details: Any) -> None:
     service.update_case(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         details=details,
@@ -211,6 +211,7 @@ def test_reasons_are_a_detail_of_the_letter(session: Session, clock: Clock) -> N
         details={"reasons": "The school can meet Sam's needs."},
         actor="t",
         clock=clock,
+        council=council(),
     )
     assert done.status == READY
     assert "The school can meet Sam's needs." in (done.text or "")
@@ -234,7 +235,7 @@ def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) ->
         ]
 
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=lines("I1"),
         actor="t",
@@ -243,7 +244,7 @@ def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) ->
     assert letters_of(session, "I1") == []
     update(session, clock, **PEOPLE, ref="I2")
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=lines("I2"),
         actor="t",
@@ -266,7 +267,9 @@ def test_advice_chasers_are_queued_once_and_not_committed(session: Session, cloc
     record_all(session=session, case_ref="L1", events=events, clock=clock)
 
     def queue(on: date) -> list[Letter]:
-        return chasers.queue_advice_chasers(session=session, as_of=on, clock=clock)
+        return chasers.queue_advice_chasers(
+            session=session, as_of=on, clock=clock, council=council()
+        )
 
     assert queue(date(2026, 11, 4)) == []  # Wed: 6 working days before
     (reminder,) = queue(date(2026, 11, 5))  # Thu: 5 working days before

@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-import bootstrap
 from scheduler.notify import Staff
+from tests.wiring import projections
 from workflow import service
 
 AS_OF = date(2026, 11, 20)  # Fri; 5 working days on is Fri 27 Nov
@@ -64,7 +64,7 @@ def load_cases(
                 line.update(team="North", officer="Officer A", **case_fields)
             lines.append(json.dumps(line))
     service.import_events(
-        projections=bootstrap.projections(), session=session, lines=lines, actor="test", clock=clock
+        projections=projections(), session=session, lines=lines, actor="test", clock=clock
     )
 
 

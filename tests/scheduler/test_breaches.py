@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-import bootstrap
 from cli.app import app
 from scheduler.breaches import FIELDS, Filters, QueueItem, breach_queue
+from tests.wiring import projections
 from workflow import service
 from workflow.cohort import OFFICERS, TEAMS, generate
 from workflow.errors import InvalidInput
@@ -37,7 +37,7 @@ def cohort_lines(count: int = 250) -> list[dict[str, Any]]:
 def import_cohort(session: Session, clock: Callable[[], datetime]) -> list[dict[str, Any]]:
     lines = cohort_lines()
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[json.dumps(line) for line in lines],
         actor="test",

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-import bootstrap
 from scheduler.scorecard.compute import Scorecard, compute_scorecard
 from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.figures import Figure, mean_weeks, percent
 from scheduler.scorecard.indicators import AGE_BANDS
 from scheduler.scorecard.months import Month
+from tests.wiring import projections
 from workflow import service
 from workflow.law.deadlines import Settings
 
@@ -50,7 +50,7 @@ def load(
                 line["officer"] = f"{teams[ref]} officer"
             lines.append(json.dumps(line))
     service.import_events(
-        projections=bootstrap.projections(), session=session, lines=lines, actor="test", clock=clock
+        projections=projections(), session=session, lines=lines, actor="test", clock=clock
     )
 
 

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-import bootstrap
 from scheduler.scorecard.compute import Scorecard, compute_scorecard
 from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.figures import mean_weeks, percent
 from scheduler.scorecard.indicators import AGE_BANDS, DUE_KINDS, INDICATORS
 from scheduler.scorecard.months import Month, month_range
+from tests.wiring import projections
 from workflow import service
 from workflow.cohort import OFFICERS, generate
 from workflow.law.deadlines import Settings, evaluate
@@ -154,7 +154,7 @@ def from_sql(card: Scorecard) -> dict[str, dict[str, Any]]:
 def imported(session: Session, clock: Callable[[], datetime]) -> dict[str, dict[str, Any]]:
     lines = cohort_lines()
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[json.dumps(x) for x in lines],
         actor="test",

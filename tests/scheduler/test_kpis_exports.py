@@ -25,13 +25,14 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-import bootstrap
 from cli.app import app
-from scheduler.kpi_export import export_months, monthly_export
+from scheduler import jobs
 from scheduler.scorecard.compute import Scorecard, compute_scorecard
+from scheduler.scorecard.export import export_months, monthly_export
 from scheduler.scorecard.formats import CSV_COLUMNS, to_html
 from scheduler.scorecard.indicators import INDICATORS
 from scheduler.scorecard.months import Month
+from tests.wiring import configured, projections
 from workflow import service
 from workflow.cohort import OFFICERS, generate
 from workflow.law.deadlines import Settings
@@ -47,7 +48,7 @@ def loaded(session: Session, clock: Callable[[], datetime], db_url: str) -> str:
     for line in lines:
         line["date_of_birth"] = DOB
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[json.dumps(x) for x in lines],
         actor="test",
@@ -310,14 +311,15 @@ def test_bad_input_exits_2(
 
 def test_monthly_export_writes_every_format_idempotently(loaded: str, tmp_path: Path) -> None:
     folder = tmp_path / "exports"
-    paths = monthly_export(as_of=date(2026, 1, 5), exports_dir=folder, database_url=loaded)
+    config = configured(database_url=loaded, exports_dir=folder)
+    paths = monthly_export(config=config, as_of=date(2026, 1, 5))
     assert [p.name for p in paths] == [
         f"kpi-scorecard-2025-12.{ext}" for ext in ("json", "csv", "xlsx", "html")
     ]
     first = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
     doc = json.loads(paths[0].read_text(encoding="utf-8"))
     assert (doc["from"], doc["to"]) == ("2025-01", "2025-12")
-    again = monthly_export(as_of=date(2026, 1, 5), exports_dir=folder, database_url=loaded)
+    again = monthly_export(config=config, as_of=date(2026, 1, 5))
     assert again == paths
     for p in paths:
         assert (p.read_bytes(), p.stat().st_mtime_ns) == first[p]  # same bytes, not rewritten
@@ -325,12 +327,15 @@ def test_monthly_export_writes_every_format_idempotently(loaded: str, tmp_path: 
     assert sorted(f.name for f in folder.iterdir()) == sorted(p.name for p in paths)
 
 
-def test_monthly_export_defaults_to_configuration(
+def test_the_monthly_job_exports_where_configured(
     loaded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EHC_DATABASE_URL", loaded)
     monkeypatch.setenv("EHC_EXPORTS_DIR", str(tmp_path / "out"))
-    paths = monthly_export(as_of=date(2026, 2, 2))
+    monkeypatch.setattr(jobs, "today_in_england", lambda _clock: date(2026, 2, 2))
+    jobs.monthly_kpi_export()  # the scheduler's entry point reads the configuration
+    paths = sorted((tmp_path / "out").iterdir())
+    assert len(paths) == 4
     assert all(p.parent == tmp_path / "out" and "2026-01" in p.name for p in paths)
 
 

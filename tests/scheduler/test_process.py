@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from scheduler import jobs, process
+from tests.wiring import configured
 from workflow.db import make_engine
 from workflow.errors import InvalidInput
 from workflow.law.calendar import WorkingDays
@@ -72,20 +73,8 @@ def test_unsupported_databases_are_refused() -> None:
         process.leader_lock("mysql://x@localhost/ehc")
 
 
-def test_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("EHC_SCHEDULER_STANDBY_POLL_SECONDS", raising=False)
-    assert process.standby_poll_seconds() == 15  # takes over well within a minute
-    for bad in ("0", "61", "soon"):
-        monkeypatch.setenv("EHC_SCHEDULER_STANDBY_POLL_SECONDS", bad)
-        with pytest.raises(InvalidInput):
-            process.standby_poll_seconds()
-    monkeypatch.setenv("EHC_SWEEP_AT", "6am")
-    with pytest.raises(InvalidInput, match="EHC_SWEEP_AT"):
-        process.sweep_at()
-
-
 def _jobs(url: str) -> dict[str, object]:
-    scheduler = process.build_scheduler(url)
+    scheduler = process.build_scheduler(configured(database_url=url))
     return {job.id: job for job in scheduler.get_jobs()}
 
 
@@ -93,7 +82,6 @@ def test_jobs_are_registered_as_the_issue_asks(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("EHC_SWEEP_AT", raising=False)
-    monkeypatch.setattr(process, "kpi_export_function", lambda: print)
     found = _jobs(sqlite_url)
     sweep = found["daily_sweep"]
     assert sweep.func_ref == "scheduler.jobs:daily_sweep"  # type: ignore[attr-defined]
@@ -105,21 +93,12 @@ def test_jobs_are_registered_as_the_issue_asks(
     assert "day='1-7'" in str(kpi.trigger) and "day_of_week='mon-fri'" in str(kpi.trigger)  # type: ignore[attr-defined]
 
 
-def test_the_kpi_job_waits_until_the_export_exists(
+def test_the_sweep_runs_at_the_configured_time(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(process, "kpi_export_function", lambda: None)
-    assert "monthly_kpi_export" not in _jobs(sqlite_url)
-
-
-def test_the_kpi_export_is_found_when_present() -> None:
-    found = jobs.kpi_export_function()
-    try:
-        import scheduler.kpi_export  # noqa: F401
-    except ModuleNotFoundError:
-        assert found is None
-    else:
-        assert found is not None and found.__name__ == "monthly_export"
+    monkeypatch.setenv("EHC_SWEEP_AT", "07:30")
+    sweep = _jobs(sqlite_url)["daily_sweep"]
+    assert str(sweep.trigger) == "cron[hour='7', minute='30']"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +118,7 @@ def test_the_monthly_job_exports_on_the_first_working_day_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[date] = []
-    monkeypatch.setattr(jobs, "kpi_export_function", lambda: lambda: calls.append(today[0]))
+    monkeypatch.setattr(jobs, "monthly_export", lambda *, config, as_of: calls.append(as_of))
     today = [date(2026, 8, 3)]
     monkeypatch.setattr(jobs, "today_in_england", lambda _clock: today[0])
     jobs.monthly_kpi_export()

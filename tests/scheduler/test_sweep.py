@@ -16,6 +16,7 @@ from cli.app import app
 from scheduler import jobs, sweep_service
 from scheduler.notify import LogSender, SmtpSender, Staff, parse_mapping
 from tests.scheduler.sweep_cases import AS_OF, STAFF, Crash, RecordingSender, load_cases, rows
+from tests.wiring import configured, council
 from workflow.config import Smtp
 from workflow.errors import InvalidInput
 from workflow.law.calendar import WorkingDays
@@ -33,6 +34,7 @@ def sweep(
         working_days=WD,
         staff=STAFF,
         sender=sender,
+        council=council(),
         runner="test:1",
     )
 
@@ -190,6 +192,7 @@ def test_unknown_addresses_and_no_smtp_go_to_the_log(
         working_days=WD,
         staff=Staff(),
         sender=LogSender(),
+        council=council(),
         runner="test:1",
     )
     channels = {(r[1], r[2], r[3], r[4]) for r in outbox(session)}
@@ -245,6 +248,7 @@ def test_email_through_smtp(session: Session, clock, monkeypatch: pytest.MonkeyP
         working_days=WD,
         staff=staff,
         sender=SmtpSender(settings),
+        council=council(),
         runner="test:1",
     )
     assert (report.notifications_sent, report.notifications_failed) == (3, 1)
@@ -259,7 +263,7 @@ def test_email_through_smtp(session: Session, clock, monkeypatch: pytest.MonkeyP
 def test_staff_mapping_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EHC_TEAM_MANAGERS", "North=n@la.example, South = s@la.example\n")
     monkeypatch.setenv("EHC_OFFICER_EMAILS", "North officer 1=o1@la.example")
-    staff = Staff.from_env()
+    staff = Staff.from_config(configured())
     assert staff.manager_email("South") == "s@la.example"
     assert staff.officer_email("North officer 1") == "o1@la.example"
     assert staff.officer_email("kim@la.example") == "kim@la.example"

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-import bootstrap
+from tests.wiring import projections
 from web.app import create_app
 from web.context import WebContext
 from workflow import accounts
@@ -41,7 +41,7 @@ def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app(engine: Engine, clock: Callable[[], datetime]) -> FastAPI:
-    return create_app(WebContext(engine=engine, clock=clock))
+    return create_app(WebContext(engine=engine, projections=projections(), clock=clock))
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def open_case(session: Session, clock: Callable[[], datetime]) -> str:
     """A North-team case of the officer, with a request and a decision to assess."""
     ref = "WEB001"
     record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": "2026-09-01", "source": "parent"},
@@ -139,7 +139,7 @@ def open_case(session: Session, clock: Callable[[], datetime]) -> str:
         case_fields={"team": TEAM, "officer": OFFICER_NAME},
     )
     record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         event={"type": "decision_to_assess", "date": "2026-10-05"},

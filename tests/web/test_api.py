@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-import bootstrap
 from cli import kpi as kpi_cli
 from cli.app import app as cli_app
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
+from tests.wiring import projections
 from workflow import accounts, service
 from workflow.cohort import generate
 from workflow.db import new_session
@@ -55,7 +55,7 @@ def api(app: FastAPI, engine: Engine, people: People, clock: Any) -> Iterator[Cl
 @pytest.fixture
 def south_case(session: Session, clock: Callable[[], datetime]) -> str:
     service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref="SOUTH01",
         event={"type": "request_received", "date": "2026-10-01", "source": "school"},
@@ -426,7 +426,7 @@ def cohort(session: Session, clock: Callable[[], datetime]) -> dict[str, str]:
     """A synthetic cohort; answers the team and officer of its first case."""
     lines = list(generate(80, end=COHORT_END, years=2, seed=11))
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[json.dumps(line) for line in lines],
         actor="test",

@@ -23,8 +23,8 @@ from schemathesis.checks import (
 from schemathesis.generation.case import Case
 from sqlmodel import Session
 
-import bootstrap
 from tests.web.conftest import People
+from tests.wiring import projections
 from workflow import accounts, service
 
 CHECKS = [
@@ -41,7 +41,7 @@ def seeded(session: Session, clock: Callable[[], datetime]) -> None:
     """A few cases in two teams, so generated references sometimes hit real ones."""
     for ref, team in (("A", "North"), ("B", "South"), ("C1", "North")):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=ref,
             event={"type": "request_received", "date": "2026-09-01", "source": "parent"},
@@ -50,7 +50,7 @@ def seeded(session: Session, clock: Callable[[], datetime]) -> None:
             case_fields={"team": team, "officer": f"{team} officer 1"},
         )
     service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref="A",
         event={"type": "decision_to_assess", "date": "2026-10-05"},

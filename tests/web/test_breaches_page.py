@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-import bootstrap
 from cli.app import app as cli
 from scheduler.breach_formats import render_csv
 from scheduler.breaches import Filters, breach_queue
 from tests.web.conftest import Browser, People
+from tests.wiring import projections
 from web.pages import breaches as page
 from workflow.service import record_event
 
@@ -25,7 +25,7 @@ CASE_LINK = re.compile(r'href="/cases/([A-Z0-9]+)"')
 
 def _open(session: Session, clock: Callable[[], datetime], ref: str, on: str, team: str) -> None:
     record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": on, "source": "parent"},
@@ -211,7 +211,7 @@ def test_a_change_shows_on_the_next_view_though_the_queue_is_kept(
     before = _refs(manager.page("/breaches"))
     assert _refs(manager.page("/breaches")) == before  # a second view: the kept queue
     record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref="BQ001",
         event={"type": "decision_to_assess", "date": "2026-11-20"},

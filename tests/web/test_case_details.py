@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import Session, select
 
-import bootstrap
 from letters import service as letter_service
 from letters import store as letter_store
 from letters.models import AWAITING, READY
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
+from tests.wiring import projections
 from workflow import service
 from workflow.models import Case
 
@@ -183,7 +183,7 @@ def test_a_stale_form_saves_nothing_and_says_so(
     officer = browser(people.officer)
     _, version = open_form(officer, open_case)
     service.update_case(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=open_case,
         details={"setting": "Changed meanwhile"},
@@ -212,7 +212,7 @@ def test_a_letter_waiting_for_the_details_becomes_ready(
 ) -> None:
     ref = "WEB-WAITING"
     service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": "2026-10-01", "source": "parent"},
@@ -246,7 +246,7 @@ def test_case_page_tells_two_advice_requests_apart(
     if with_details:  # a ready letter keeps the advice in its context, a waiting one in facts
         details = {"child_name": "Sam Sample", "date_of_birth": "2015-03-14"}
         service.update_case(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=open_case,
             details=details,
@@ -255,7 +255,7 @@ def test_case_page_tells_two_advice_requests_apart(
         )
     for ref in ("EP-1", "EP-2"):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=open_case,
             event={

@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-import bootstrap
 from letters import service as letter_service
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
+from tests.wiring import projections
 from workflow import service
 from workflow.law.machine import accepts
 from workflow.models import Case, StoredEvent
@@ -33,7 +33,7 @@ RADIO = re.compile(r'name="type" type="radio" value="([a-z_]+)"')
 def requested_case(session: Session, clock: Clock, ref: str = "WEB002", team: str = TEAM) -> str:
     """A case with a request only, and the family's details, so its letters are made."""
     service.update_case(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         details=PEOPLE,
@@ -41,7 +41,7 @@ def requested_case(session: Session, clock: Clock, ref: str = "WEB002", team: st
         clock=clock,
     )
     service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=ref,
         event={"type": "request_received", "date": "2026-10-01", "source": "parent"},
@@ -266,7 +266,7 @@ def test_a_stale_form_is_refused_with_409_and_nothing_is_saved(
     client = browser(people.officer)
     version = form_page(client, open_case, "mediation_requested")
     service.record_event(
-        projections=bootstrap.projections(),  # someone else records first
+        projections=projections(),  # someone else records first
         session=session,
         case_ref=open_case,
         event={"type": "advice_requested", "date": "2026-10-06", "advice": "health"},
@@ -404,7 +404,7 @@ def test_moving_a_case_needs_a_manager_a_team_and_a_fresh_version(
     assert 'href="#team">Enter the team the case moves to' in empty.text
 
     service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref=open_case,
         event={"type": "mediation_requested", "date": "2026-10-06"},

@@ -14,12 +14,12 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-import bootstrap
 from cli.app import app as cli
 from scheduler.scorecard.compute import compute_scorecard
 from scheduler.scorecard.formats import html_rows
 from scheduler.scorecard.months import Month
 from tests.web.conftest import Browser, People
+from tests.wiring import projections
 from workflow.law.deadlines import Settings
 from workflow.service import record_event
 
@@ -39,7 +39,7 @@ def decided(session: Session, clock: Callable[[], datetime]) -> list[str]:
     ):
         ref = f"SC00{n}"
         record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=ref,
             event={"type": "request_received", "date": requested, "source": "parent"},
@@ -48,7 +48,7 @@ def decided(session: Session, clock: Callable[[], datetime]) -> list[str]:
             case_fields={"team": team, "officer": f"{team} officer 1", "child_name": CHILD},
         )
         record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=ref,
             event={"type": "decision_to_assess", "date": decided_on},

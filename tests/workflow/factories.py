@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-import bootstrap
+from tests.wiring import projections
 from workflow import service
 
 
@@ -27,7 +27,7 @@ def record_all(
     result = None
     for event in events:
         result = service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=case_ref,
             event=event,

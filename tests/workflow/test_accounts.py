@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-import bootstrap
+from tests.wiring import projections
 from workflow import accounts, assignments
 from workflow.account_models import ApiToken, AuditEntry, User, WebSession
 from workflow.db import new_session
@@ -173,7 +173,7 @@ def test_audit_log_records_changes_and_is_append_only(engine: Engine, clock) -> 
 
 
 def test_reassigning_a_case_moves_it_and_is_audited(session: Session, clock) -> None:  # type: ignore[no-untyped-def]
-    recorded = record_event(projections=bootstrap.projections(),
+    recorded = record_event(projections=projections(),
         session=session, case_ref="R1",
         event={"type": "request_received", "date": "2026-10-01", "source": "parent"},
         actor="t", clock=clock, case_fields={"team": "North", "officer": "A"},

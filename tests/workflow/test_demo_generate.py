@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-import bootstrap
 from cli.app import app
+from tests.wiring import projections
 from workflow import demo, service
 from workflow.demo.people import POSTCODE_AREA, TOWNS
 from workflow.errors import InvalidInput
@@ -86,7 +86,7 @@ def test_every_generated_history_imports(
 ) -> None:
     lines = list(demo.json_lines(300, end=END, seed=4))
     summary = service.import_events(
-        projections=bootstrap.projections(), session=session, lines=lines, actor="t", clock=clock
+        projections=projections(), session=session, lines=lines, actor="t", clock=clock
     )
     assert summary.cases_created == 300 and summary.events == len(lines)
     with engine.connect() as conn:
@@ -117,7 +117,7 @@ def test_people_on_a_line_are_stored_with_the_events(
          "people": {"parent_name": "Jo Oddsock", "date_of_birth": "2016-05-04"}}
     )  # fmt: skip
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[opening(people=people), later],
         actor="t",
@@ -144,7 +144,7 @@ def test_bad_people_import_nothing(
     lines = [opening("P1", people={"child_name": "Kit Nettlebun"}), opening("P2", people=people)]
     with pytest.raises(InvalidInput) as caught:
         service.import_events(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             lines=lines,
             actor="t",

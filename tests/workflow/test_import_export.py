@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-import bootstrap
+from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, record_all
 from workflow import cohort, service
 from workflow.db import make_engine, new_session
@@ -36,7 +36,7 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 def test_import_creates_cases_events_and_deadlines(session: Session, engine: Engine, clock):
     lines = _lines(1000)
     summary = service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=lines,
         actor="loader",
@@ -65,7 +65,7 @@ def test_a_bad_line_500_imports_nothing(
     lines[499] = json.dumps({"case": "BAD1", **bad})
     with pytest.raises(error) as caught:
         service.import_events(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             lines=lines,
             actor="loader",
@@ -88,7 +88,7 @@ def test_a_line_that_breaks_a_stored_history_is_named(
     ]
     with pytest.raises(WorkflowError) as caught:
         service.import_events(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             lines=lines,
             actor="loader",
@@ -102,7 +102,7 @@ def test_import_adds_back_dated_events_to_existing_cases(session: Session, clock
     record_all(session=session, case_ref="C1", events=[*ASSESSMENT[:2], ASSESSMENT[4]], clock=clock)
     line = {"case": "C1", "type": "advice_requested", "date": "2024-03-01", "advice": "health"}
     summary = service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[json.dumps({**line, "team": "East"})],
         actor="l",
@@ -128,7 +128,7 @@ def test_case_fields_ride_on_lines_and_the_last_value_wins(session: Session, clo
         {"case": "C1", "type": "decision_to_assess", "date": "2024-02-12", "officer": "B"},
     ]
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=[json.dumps(x) for x in lines],
         actor="l",
@@ -141,7 +141,7 @@ def test_case_fields_ride_on_lines_and_the_last_value_wins(session: Session, clo
 def test_export_import_export_is_identical(new_db_url, session: Session, clock):
     lines = _lines(1500)
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=lines,
         actor="loader",
@@ -156,7 +156,7 @@ def test_export_import_export_is_identical(new_db_url, session: Session, clock):
     try:
         s2 = new_session(other)
         service.import_events(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=s2,
             lines=first,
             actor="loader",

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-import bootstrap
+from tests.wiring import projections
 from workflow import cohort, migrate, service
 from workflow.db import make_engine, new_session
 from workflow.law.deadlines import Settings
@@ -38,7 +38,7 @@ def _imported(url: str, clock: Callable[[], datetime], settings: Settings) -> En
     migrate.upgrade(engine)
     with new_session(engine) as session:
         service.import_events(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             lines=LINES,
             actor="loader",

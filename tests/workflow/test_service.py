@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-import bootstrap
+from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import service
 from workflow.db import make_engine, new_session
@@ -31,7 +31,7 @@ def _count(engine: Engine, table: str) -> int:
 
 def test_first_event_opens_the_case(session: Session, clock) -> None:
     result = service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref="C1",
         event=ev("request_received", "2024-01-08", source="parent"),
@@ -51,7 +51,7 @@ def test_a_full_assessment_moves_through_the_states(session: Session, clock) -> 
     states = []
     for event in ASSESSMENT:
         result = service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C1",
             event=event,
@@ -74,7 +74,7 @@ def test_refused_event_saves_nothing(session: Session, engine: Engine, clock) ->
     record_all(session=session, case_ref="C1", events=ASSESSMENT[:2], clock=clock)
     with pytest.raises(EventNotAllowed, match="Case C1 is assessing: it cannot take final"):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C1",
             event=ev("final_plan_issued", "2024-05-20"),
@@ -91,7 +91,7 @@ def test_first_event_that_cannot_open_a_case_creates_no_case(
 ) -> None:
     with pytest.raises(EventNotAllowed, match="Case C9 is new"):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C9",
             event=ev("decision_to_assess", "2024-02-12"),
@@ -104,7 +104,7 @@ def test_first_event_that_cannot_open_a_case_creates_no_case(
 def test_back_dated_event_is_accepted_when_the_history_stays_valid(session: Session, clock) -> None:
     record_all(session=session, case_ref="C1", events=[*ASSESSMENT[:2], ASSESSMENT[4]], clock=clock)
     result = service.record_event(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         case_ref="C1",
         event=ev("advice_requested", "2024-03-01", advice="health"),
@@ -131,7 +131,7 @@ def test_back_dated_event_is_refused_when_it_breaks_the_history(
     record_all(session=session, case_ref="C1", events=[*ASSESSMENT[:2], ASSESSMENT[4]], clock=clock)
     with pytest.raises(InvalidEvent) as caught:
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C1",
             event=ev("request_withdrawn", "2024-03-01"),
@@ -147,7 +147,7 @@ def test_back_dated_event_is_refused_when_it_breaks_the_history(
 def test_future_dates_are_refused(session: Session, clock) -> None:
     with pytest.raises(InvalidEvent, match="2026-11-21 is in the future"):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C1",
             event=ev("request_received", "2026-11-21", source="parent"),
@@ -169,7 +169,7 @@ def test_future_dates_are_refused(session: Session, clock) -> None:
 def test_bad_events_get_plain_messages(session: Session, clock, event, message) -> None:
     with pytest.raises(InvalidEvent, match=message):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C1",
             event=event,
@@ -181,7 +181,7 @@ def test_bad_events_get_plain_messages(session: Session, clock, event, message) 
 def test_bad_reference_is_refused(session: Session, clock) -> None:
     with pytest.raises(InvalidInput, match="Enter the case reference"):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref=" ",
             event=ASSESSMENT[0],
@@ -196,7 +196,7 @@ def test_stale_version_is_a_conflict_and_saves_nothing(
     record_all(session=session, case_ref="C1", events=ASSESSMENT[:2], clock=clock)
     with pytest.raises(ConcurrentUpdate, match="Case C1 was changed by someone else"):
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=projections(),
             session=session,
             case_ref="C1",
             event=ASSESSMENT[2],
@@ -227,7 +227,7 @@ def _race(db_url: str, clock, expected_version: int | None) -> list[BaseExceptio
         try:
             barrier.wait(timeout=10)
             service.record_event(
-                projections=bootstrap.projections(),
+                projections=projections(),
                 session=session,
                 case_ref="C1",
                 event=events[i],

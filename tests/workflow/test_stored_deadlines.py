@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
-import bootstrap
+from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import cohort, service
 from workflow.deadline_store import deadlines_as_of
@@ -54,7 +54,7 @@ def _from_clock(session: Session, as_of: date) -> dict[str, list[tuple]]:
 def populated(session: Session, clock) -> Session:
     lines = [json.dumps(x) for x in cohort.generate(150, end=date(2026, 10, 31), seed=11)]
     service.import_events(
-        projections=bootstrap.projections(),
+        projections=projections(),
         session=session,
         lines=lines,
         actor="loader",

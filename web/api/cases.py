@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-import bootstrap
 from web import auth
 from web.api import errors
 from web.api.access import CASEWORK, DOCUMENTED
@@ -190,7 +189,7 @@ def record(
         if case_fields is not None and expected is None:
             expected = 0  # a new case: someone opening it meanwhile is a conflict
         recorded = record_event(
-            projections=bootstrap.projections(),
+            projections=context(request).projections,
             session=session,
             case_ref=ref,
             event=raw,

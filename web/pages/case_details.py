@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-import bootstrap
 from letters import store as letter_store
 from web import auth
 from web.date_input import read_date
@@ -141,7 +140,7 @@ async def update_details(request: Request, ref: str, session: Db, who: Casework)
         return _form(request, view, shown, version, 400, errors=ordered, anchors=anchors)
     try:
         service.update_case(
-            projections=bootstrap.projections(),
+            projections=context(request).projections,
             session=session,
             case_ref=view.case.reference,
             details=details,

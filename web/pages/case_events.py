@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-import bootstrap
 from web import auth
 from web.deps import context, db
 from web.event_forms import EVENT_LABELS, fields_for, read_event_form
@@ -116,7 +115,7 @@ async def record(request: Request, ref: str, session: Db, who: Casework) -> Resp
         )
     try:
         recorded = service.record_event(
-            projections=bootstrap.projections(),
+            projections=context(request).projections,
             session=session,
             case_ref=view.case.reference,
             event=answers.raw,

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-import bootstrap
 from letters import service as letter_service
 from letters import store as letter_store
 from letters.catalogue import CATALOGUE
@@ -251,7 +250,7 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
         event["note"] = shown["note"]
     try:
         service.record_event(
-            projections=bootstrap.projections(),
+            projections=context(request).projections,
             session=session,
             case_ref=shown["reference"],
             event=event,

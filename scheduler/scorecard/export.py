@@ -1,6 +1,6 @@
 """The monthly KPI export: last month's scorecard, in every format, into the exports folder.
 
-Registered by the scheduler as `"scheduler.kpi_export:monthly_export"` on the first
+Run by the scheduler's monthly job (`scheduler.jobs.monthly_kpi_export`) on the first
 working day of each month. "Last month's scorecard" is the 12 months to the end of
 the month before `as_of` (so each chart has its trend), written as
 
@@ -23,8 +23,7 @@ from pathlib import Path
 from scheduler.scorecard.compute import compute_scorecard
 from scheduler.scorecard.formats import FORMATS, render
 from scheduler.scorecard.months import Month
-from workflow import config
-from workflow.clock import system_clock, today_in_england
+from workflow.config import Config
 from workflow.db import make_engine, new_session
 
 log = logging.getLogger(__name__)
@@ -59,21 +58,11 @@ def write_atomically(path: Path, data: bytes) -> bool:
     return True
 
 
-def monthly_export(
-    *,
-    as_of: date | None = None,
-    exports_dir: Path | None = None,
-    database_url: str | None = None,
-) -> list[Path]:
-    """Write last month's scorecard in every format; return the files' paths.
-
-    With no arguments: today in England, `workflow.config.exports_dir()` and
-    `workflow.config.database_url()`.
-    """
-    day = as_of or today_in_england(system_clock)  # a job is an edge: it reads the clock
-    folder = exports_dir or config.exports_dir()
-    first, last = export_months(day)
-    engine = make_engine(database_url or config.database_url())
+def monthly_export(*, config: Config, as_of: date) -> list[Path]:
+    """Write last month's scorecard in every format to `config.exports_dir`; return the
+    files' paths."""
+    first, last = export_months(as_of)
+    engine = make_engine(config.database_url)
     try:
         with new_session(engine) as session:
             card = compute_scorecard(
@@ -81,6 +70,7 @@ def monthly_export(
             )
     finally:
         engine.dispose()
+    folder = config.exports_dir
     written: list[Path] = []
     for fmt in FORMATS:
         path = folder / f"kpi-scorecard-{last}.{fmt}"
