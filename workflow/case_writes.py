@@ -36,11 +36,12 @@ END_OF_TIME = date(9999, 12, 31)
 def check_reference(case_ref: Any) -> str:
     """The case reference, stripped; `InvalidInput` unless it is text without spaces."""
     if not isinstance(case_ref, str) or not case_ref.strip():
-        raise InvalidInput("Enter the case reference")
+        raise InvalidInput("Enter the case reference", field="reference")
     ref = case_ref.strip()
     if len(ref) > MAX_REFERENCE or _WHITESPACE.search(ref):
         raise InvalidInput(
-            f"Case reference '{ref[:80]}' must be at most {MAX_REFERENCE} characters, no spaces"
+            f"Case reference '{ref[:80]}' must be at most {MAX_REFERENCE} characters, no spaces",
+            field="reference",
         )
     return ref
 
@@ -50,7 +51,8 @@ def check_not_future(event: Event, *, today: date, where: str) -> None:
     if event.date > today:
         raise InvalidEvent(
             f"{where} ({event.type}): the date {event.date.isoformat()} is in the future; "
-            "enter a date that is today or in the past"
+            "enter a date that is today or in the past",
+            field="date",
         )
 
 
@@ -66,10 +68,11 @@ def case_field(name: str, value: Any, *, where: str) -> Any:
             return date.fromisoformat(str(value))
         except ValueError:
             raise InvalidInput(
-                f"{where}: date_of_birth '{value}' is not a real date in the form YYYY-MM-DD"
+                f"{where}: date_of_birth '{value}' is not a real date in the form YYYY-MM-DD",
+                field=name,
             ) from None
     if not isinstance(value, str) or len(value) > 100:
-        raise InvalidInput(f"{where}: {name} must be text of at most 100 characters")
+        raise InvalidInput(f"{where}: {name} must be text of at most 100 characters", field=name)
     return value.strip()
 
 

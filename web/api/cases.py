@@ -149,10 +149,16 @@ def _expected_version(body: EventIn, if_match: str | None) -> int | None:
     if if_match is not None:
         text = if_match.strip().removeprefix("W/").strip('"')
         if not text.isascii() or not text.isdigit() or len(text) > 9:
-            raise InvalidInput("If-Match must be the case version you read, a whole number")
+            raise InvalidInput(
+                "If-Match must be the case version you read, a whole number",
+                field="expected_version",
+            )
         header = int(text)
     if header is not None and body.expected_version not in (None, header):
-        raise InvalidInput("expected_version and If-Match disagree: send the version you read once")
+        raise InvalidInput(
+            "expected_version and If-Match disagree: send the version you read once",
+            field="expected_version",
+        )
     return body.expected_version if header is None else header
 
 
@@ -235,7 +241,8 @@ def _opening(
     if who.user.role == "officer":
         if body.team not in (None, who.user.team):
             raise InvalidInput(
-                f"Case {ref}: you can open cases in your own team only ({who.user.team})"
+                f"Case {ref}: you can open cases in your own team only ({who.user.team})",
+                field="team",
             )
         return {"team": who.user.team, "officer": body.officer or who.user.name}
     return {"team": body.team, "officer": body.officer}

@@ -44,17 +44,5 @@ def refused(err: WorkflowError, fields: Iterable[str] = (), where: str = "body")
     message = str(err)
     if err.http_status != 422:
         return refusal(err.http_status, message)
-    named = set(fields)
-    field = err.field if err.field in named else _field_named(message, named, where)
+    field = err.field if err.field in set(fields) else where
     return refusal(err.http_status, message, [(field, message)])
-
-
-def _field_named(message: str, fields: set[str], where: str) -> str:
-    """For refusals not yet tagged with their field: the field the message begins with."""
-    tail = message.split(": ", 1)[-1]
-    for name in fields:
-        if tail.startswith((f"{name} ", f"enter the {name}", f"unknown field {name}")):
-            return name
-    if where == "body" and tail.startswith(("the date", "date ")):
-        return "date"
-    return where
