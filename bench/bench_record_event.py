@@ -4,7 +4,7 @@ Goal (issue 8): p95 under 50 ms on SQLite and on PostgreSQL with 50,000 cases st
 Run: .venv/bin/python bench/bench_record_event.py [--database sqlite|postgresql|both]
      [--cases 50000] [--events 500] [--keep] [--profile FILE]
 
-The data set is the seeded cohort (`workflow.cohort.generate`) imported through
+The data set is the seeded cohort (`workflow.demo.generate`) imported through
 `service.import_events`, built in a child process (so the peak memory reported is the
 recording's own) and cached: SQLite under bench/.data/, PostgreSQL as its own
 `ehc_bench_record_<cases>` database, dropped at the end unless --keep. Every run records
@@ -48,7 +48,7 @@ from bench.config import (  # noqa: E402
     SEED,
     generator_version,
 )
-from workflow import cohort, migrate, service  # noqa: E402
+from workflow import demo, migrate, service  # noqa: E402
 from workflow.case_writes import END_OF_TIME, stored_to_event  # noqa: E402
 from workflow.config import Config  # noqa: E402
 from workflow.db import make_engine, new_session  # noqa: E402
@@ -140,7 +140,7 @@ def _build(url: str, cases: int) -> None:
     batch: list[str] = []
     in_batch = 0
     last = None
-    for line in cohort.generate(cases, end=END, seed=SEED):
+    for line in demo.generate(cases, end=END, seed=SEED):
         if line["case"] != last:  # a case's lines come together
             last = line["case"]
             if in_batch == CASES_PER_TRANSACTION:

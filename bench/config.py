@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from workflow import cohort
+from workflow import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"  # gitignored: cached data sets
@@ -51,15 +51,12 @@ SCALES = {
 def generator_version() -> str:
     """Changes whenever the generator's source does, so a new generator means new data.
 
-    Hashes workflow/cohort.py and every module of the package its `generate` lives in.
+    Hashes every module of the demo cohort's package (`workflow.demo`).
     """
-    home = inspect.getmodule(cohort.generate) or cohort
-    folder = Path(inspect.getfile(home)).parent
-    sources = [Path(inspect.getfile(cohort))]
-    if home is not cohort:
-        sources += sorted(folder.glob("*.py"))
+    folder = Path(inspect.getfile(demo)).parent
+    sources = sorted(folder.glob("*.py"))
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:10]
-    version = getattr(home, "GENERATOR_VERSION", None)
+    version = getattr(demo, "GENERATOR_VERSION", None)
     return f"{version}-{digest}" if version is not None else digest
 
 

@@ -1,6 +1,6 @@
 """Building, caching and describing each scale's data set.
 
-A data set is the seeded cohort (`workflow.cohort.generate`) imported through
+A data set is the seeded cohort (`workflow.demo.generate`) imported through
 `service.import_events`. It is built once by the import scenario into a staging
 database, then swapped in: SQLite files under bench/.data/, PostgreSQL databases
 named `ehc_bench_<scale>_<cases>`. A small JSON file beside them records the key
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.config import DATA, END, PG_PREFIX, PG_SERVER, SEED, Scale, data_key, url_for
-from workflow.cohort import generate
+from workflow.demo import generate
 
 
 def meta_path(scale: Scale) -> Path:

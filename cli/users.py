@@ -114,7 +114,7 @@ def demo_users() -> None:
     cfg = config()
     import secrets
 
-    from workflow.cohort import OFFICERS, TEAMS
+    from workflow.demo import OFFICERS, TEAMS
 
     team = TEAMS[0]
     people = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow import cohort
+from workflow import demo
 
 EHC = str(Path(sys.executable).parent / "ehc")
 
@@ -69,7 +69,7 @@ def test_bad_input_exits_2_with_one_line(sqlite_url: str, args: list[str], messa
 
 
 def test_import_export_through_the_cli(sqlite_url: str, new_sqlite_url, tmp_path: Path) -> None:
-    lines = [json.dumps(x) for x in cohort.generate(40, end=date(2026, 10, 1), seed=3)]
+    lines = [json.dumps(x) for x in demo.generate(40, end=date(2026, 10, 1), seed=3)]
     source = tmp_path / "events.jsonl"
     source.write_text("\n".join(lines) + "\n")
     imported = run("import", "events", str(source), db=sqlite_url)
@@ -85,7 +85,7 @@ def test_import_export_through_the_cli(sqlite_url: str, new_sqlite_url, tmp_path
 
 
 def test_bad_import_names_the_line_and_imports_nothing(sqlite_url: str, tmp_path: Path) -> None:
-    lines = [json.dumps(x) for x in cohort.generate(40, end=date(2026, 10, 1), seed=3)][:30]
+    lines = [json.dumps(x) for x in demo.generate(40, end=date(2026, 10, 1), seed=3)][:30]
     lines[11] = '{"case": "X1", "type": "request_received", "date": "2024-01-01"}'
     source = tmp_path / "events.jsonl"
     source.write_text("\n".join(lines))

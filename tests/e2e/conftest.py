@@ -45,7 +45,7 @@ from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, postgres_admin
 from tests.wiring import projections
 from web.app import create_app
 from web.context import WebContext
-from workflow import accounts, cohort, migrate
+from workflow import accounts, demo, migrate
 from workflow.db import make_engine, new_session
 from workflow.service import import_events, record_event
 
@@ -65,7 +65,7 @@ SCREENSHOTS = Path(os.environ.get("EHC_SCREENSHOTS", ROOT / "test-artifacts" / "
 PASSWORD = "correct horse battery"
 COHORT_SIZE = 300
 TEAM = "North"
-OFFICER_NAME = cohort.OFFICERS[TEAM][0]
+OFFICER_NAME = demo.OFFICERS[TEAM][0]
 # A North case of the officer's with a request and a decision to assess, for tests that
 # need a known open case (the cohort's cases are whatever the generator makes).
 OPEN_CASE = "E2E-OPEN-1"
@@ -113,7 +113,7 @@ def chromium_path() -> str:
 def _load_demo(engine: Engine) -> None:
     """The same data on either engine: the cohort, the known open case and the users."""
     with new_session(engine) as session:
-        lines = (json.dumps(x) for x in cohort.generate(COHORT_SIZE, end=TODAY, seed=7))
+        lines = (json.dumps(x) for x in demo.generate(COHORT_SIZE, end=TODAY, seed=7))
         import_events(
             projections=projections(),
             session=session,

@@ -15,10 +15,11 @@ import pytest
 from letters.catalogue import CATALOGUE, letters_for_event
 from letters.contexts import LetterContext, ReviewDecisionContext
 from letters.facts import facts_for
-from letters.render import govuk_date, html_to_text, render_html, weekday_date
+from letters.render import html_to_text, render_html, weekday_date
 from letters.samples import REASONS, SAMPLE_PEOPLE, SAMPLES, sample_context
 from letters.store import build_context
 from tests.wiring import council
+from workflow.law.calendar import govuk_date
 from workflow.law.deadlines import Deadline, Evaluation, Settings, Window, evaluate
 from workflow.law.events import parse_event
 

@@ -16,7 +16,7 @@ from cli.app import app
 from scheduler.breaches import FIELDS, Filters, QueueItem, breach_queue
 from tests.wiring import projections
 from workflow import service
-from workflow.cohort import OFFICERS, TEAMS, generate
+from workflow.demo import OFFICERS, TEAMS, generate
 from workflow.errors import InvalidInput
 from workflow.law.deadlines import Settings, default_working_days, evaluate
 from workflow.law.events import parse_event

@@ -25,7 +25,7 @@ from scheduler.scorecard.indicators import AGE_BANDS, DUE_KINDS, INDICATORS
 from scheduler.scorecard.months import Month, month_range
 from tests.wiring import projections
 from workflow import service
-from workflow.cohort import OFFICERS, generate
+from workflow.demo import OFFICERS, generate
 from workflow.law.deadlines import Settings, evaluate
 from workflow.law.events import Event, in_processing_order, parse_event
 

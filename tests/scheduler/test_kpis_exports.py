@@ -34,7 +34,7 @@ from scheduler.scorecard.indicators import INDICATORS
 from scheduler.scorecard.months import Month
 from tests.wiring import configured, projections
 from workflow import service
-from workflow.cohort import OFFICERS, generate
+from workflow.demo import OFFICERS, generate
 from workflow.law.deadlines import Settings
 
 FIRST, LAST = Month(2025, 1), Month(2025, 12)

@@ -22,8 +22,8 @@ from cli.app import app as cli_app
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from tests.wiring import projections
 from workflow import accounts, service
-from workflow.cohort import generate
 from workflow.db import new_session
+from workflow.demo import generate
 
 Client = Callable[[str | None], TestClient]
 COHORT_END = date(2026, 11, 1)

@@ -13,13 +13,13 @@ from sqlmodel import Session
 
 from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, record_all
-from workflow import cohort, service
+from workflow import demo, service
 from workflow.db import make_engine, new_session
 from workflow.errors import EventNotAllowed, InvalidEvent, WorkflowError
 
 
 def _lines(count: int) -> list[str]:
-    gen = cohort.generate(200, end=date(2026, 11, 1), seed=7)
+    gen = demo.generate(200, end=date(2026, 11, 1), seed=7)
     lines = [json.dumps(line) for line in islice(gen, count)]
     assert len(lines) == count
     return lines

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from tests.wiring import projections
-from workflow import cohort, migrate, service
+from workflow import demo, migrate, service
 from workflow.db import make_engine, new_session
 from workflow.law.deadlines import Settings
 
@@ -19,7 +19,7 @@ COLUMNS = (
     "c.reference, d.position, d.kind, d.advice, d.ref, d.regulation, d.party, d.created_on, "
     "d.starts, d.due, d.met_on, d.cancelled_on, d.can_lapse, d.exception, d.exception_on"
 )
-LINES = [json.dumps(x) for x in cohort.generate(40, end=date(2026, 11, 1), seed=11)]
+LINES = [json.dumps(x) for x in demo.generate(40, end=date(2026, 11, 1), seed=11)]
 
 
 def _deadlines(engine: Engine) -> list[tuple[object, ...]]:

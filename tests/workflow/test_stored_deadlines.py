@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, ev, record_all
-from workflow import cohort, service
+from workflow import demo, service
 from workflow.deadline_store import deadlines_as_of
 from workflow.law.deadlines import evaluate
 from workflow.law.events import parse_event
@@ -52,7 +52,7 @@ def _from_clock(session: Session, as_of: date) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def populated(session: Session, clock) -> Session:
-    lines = [json.dumps(x) for x in cohort.generate(150, end=date(2026, 10, 31), seed=11)]
+    lines = [json.dumps(x) for x in demo.generate(150, end=date(2026, 10, 31), seed=11)]
     service.import_events(
         projections=projections(),
         session=session,

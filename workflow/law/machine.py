@@ -252,11 +252,3 @@ class CaseFlow:
             self.mediations_open = 0  # the family no longer wants any of it
         elif t in ORDER_EVENTS and event.get("order") in ("amend", "name_school"):
             self.amend_orders_open += 1
-
-
-def replay(case_ref: str, events: list[Event]) -> CaseFlow:
-    """Run events (already in processing order) through the machine; return the flow."""
-    flow = CaseFlow(case_ref)
-    for event in events:
-        flow.apply(event)
-    return flow
