@@ -21,7 +21,7 @@ from letters.models import READY, Letter
 from letters.render import sha256
 from letters.store import rerender
 from tests.wiring import council, projections
-from tests.workflow.factories import ev, record_all
+from tests.workflow.factories import ev, import_all, record_all
 from workflow import service
 from workflow.errors import InvalidInput
 
@@ -234,13 +234,7 @@ def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) ->
             f'{{"case": "{ref}", "type": "decision_to_assess", "date": "2024-02-12"}}',
         ]
 
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=lines("I1"),
-        actor="t",
-        clock=clock,
-    )
+    import_all(session=session, lines=lines("I1"), clock=clock, actor="t")
     assert letters_of(session, "I1") == []
     update(session, clock, **PEOPLE, ref="I2")
     service.import_events(

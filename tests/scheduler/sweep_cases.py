@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from scheduler.notify import Staff
-from tests.wiring import projections
-from workflow import service
+from tests.workflow.factories import import_all
 
 AS_OF = date(2026, 11, 20)  # Fri; 5 working days on is Fri 27 Nov
 
@@ -63,9 +62,7 @@ def load_cases(
             if i == 0:
                 line.update(team="North", officer="Officer A", **case_fields)
             lines.append(json.dumps(line))
-    service.import_events(
-        projections=projections(), session=session, lines=lines, actor="test", clock=clock
-    )
+    import_all(session=session, lines=lines, clock=clock, actor="test")
 
 
 @dataclass

@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from scheduler.breaches import FIELDS, Filters, QueueItem, breach_queue
-from tests.wiring import projections
-from workflow import service
+from tests.workflow.factories import import_all
 from workflow.demo import OFFICERS, TEAMS, generate
 from workflow.errors import InvalidInput
 from workflow.law.deadlines import Settings, default_working_days, evaluate
@@ -36,12 +35,8 @@ def cohort_lines(count: int = 250) -> list[dict[str, Any]]:
 
 def import_cohort(session: Session, clock: Callable[[], datetime]) -> list[dict[str, Any]]:
     lines = cohort_lines()
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=[json.dumps(line) for line in lines],
-        actor="test",
-        clock=clock,
+    import_all(
+        session=session, lines=[json.dumps(line) for line in lines], clock=clock, actor="test"
     )
     return lines
 

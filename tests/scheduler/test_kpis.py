@@ -23,8 +23,7 @@ from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.figures import Figure, mean_weeks, percent
 from scheduler.scorecard.indicators import AGE_BANDS
 from scheduler.scorecard.months import Month
-from tests.wiring import projections
-from workflow import service
+from tests.workflow.factories import import_all
 from workflow.law.deadlines import Settings
 
 Clock = Callable[[], datetime]
@@ -49,9 +48,7 @@ def load(
                 line["team"] = teams[ref]
                 line["officer"] = f"{teams[ref]} officer"
             lines.append(json.dumps(line))
-    service.import_events(
-        projections=projections(), session=session, lines=lines, actor="test", clock=clock
-    )
+    import_all(session=session, lines=lines, clock=clock, actor="test")
 
 
 def card(session: Session, first: str, last: str | None = None, **filters: Any) -> Scorecard:

@@ -23,8 +23,7 @@ from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.figures import mean_weeks, percent
 from scheduler.scorecard.indicators import AGE_BANDS, DUE_KINDS, INDICATORS
 from scheduler.scorecard.months import Month, month_range
-from tests.wiring import projections
-from workflow import service
+from tests.workflow.factories import import_all
 from workflow.demo import OFFICERS, generate
 from workflow.law.deadlines import Settings, evaluate
 from workflow.law.events import Event, in_processing_order, parse_event
@@ -153,13 +152,7 @@ def from_sql(card: Scorecard) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def imported(session: Session, clock: Callable[[], datetime]) -> dict[str, dict[str, Any]]:
     lines = cohort_lines()
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=[json.dumps(x) for x in lines],
-        actor="test",
-        clock=clock,
-    )
+    import_all(session=session, lines=[json.dumps(x) for x in lines], clock=clock, actor="test")
     return cases_of(lines)
 
 

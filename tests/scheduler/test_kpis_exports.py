@@ -32,8 +32,8 @@ from scheduler.scorecard.export import export_months, monthly_export
 from scheduler.scorecard.formats import CSV_COLUMNS, to_html
 from scheduler.scorecard.indicators import INDICATORS
 from scheduler.scorecard.months import Month
-from tests.wiring import configured, projections
-from workflow import service
+from tests.wiring import configured
+from tests.workflow.factories import import_all
 from workflow.demo import OFFICERS, generate
 from workflow.law.deadlines import Settings
 
@@ -47,13 +47,7 @@ def loaded(session: Session, clock: Callable[[], datetime], db_url: str) -> str:
     lines = list(generate(120, end=date(2025, 12, 31), years=2.5, seed=11, prefix=SECRET_REF))
     for line in lines:
         line["date_of_birth"] = DOB
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=[json.dumps(x) for x in lines],
-        actor="test",
-        clock=clock,
-    )
+    import_all(session=session, lines=[json.dumps(x) for x in lines], clock=clock, actor="test")
     return db_url
 
 

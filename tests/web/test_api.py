@@ -21,6 +21,7 @@ from cli import kpi as kpi_cli
 from cli.app import app as cli_app
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from tests.wiring import projections
+from tests.workflow.factories import import_all
 from workflow import accounts, service
 from workflow.db import new_session
 from workflow.demo import generate
@@ -425,12 +426,8 @@ def test_a_session_cookie_must_send_the_csrf_header_to_write(
 def cohort(session: Session, clock: Callable[[], datetime]) -> dict[str, str]:
     """A synthetic cohort; answers the team and officer of its first case."""
     lines = list(generate(80, end=COHORT_END, years=2, seed=11))
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=[json.dumps(line) for line in lines],
-        actor="test",
-        clock=clock,
+    import_all(
+        session=session, lines=[json.dumps(line) for line in lines], clock=clock, actor="test"
     )
     return {"TEAM": lines[0]["team"], "OFFICER": lines[0]["officer"]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,19 @@ def record_all(
         )
     assert result is not None
     return result
+
+
+def import_all(
+    *,
+    session: Session,
+    lines: Iterable[str],
+    clock: Callable[[], datetime],
+    actor: str = "loader",
+) -> service.ImportSummary:
+    """Import lines through the service, as `ehc import events` does (no letters)."""
+    return service.import_events(
+        projections=projections(), session=session, lines=lines, actor=actor, clock=clock
+    )
 
 
 ASSESSMENT = [

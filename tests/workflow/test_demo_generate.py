@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from tests.wiring import projections
+from tests.workflow.factories import import_all
 from workflow import demo, service
 from workflow.demo.people import POSTCODE_AREA, TOWNS
 from workflow.errors import InvalidInput
@@ -85,9 +86,7 @@ def test_every_generated_history_imports(
     session: Session, engine: Engine, clock: Callable[[], datetime]
 ) -> None:
     lines = list(demo.json_lines(300, end=END, seed=4))
-    summary = service.import_events(
-        projections=projections(), session=session, lines=lines, actor="t", clock=clock
-    )
+    summary = import_all(session=session, lines=lines, clock=clock, actor="t")
     assert summary.cases_created == 300 and summary.events == len(lines)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM case_people")).scalar_one() == 300
@@ -143,13 +142,7 @@ def test_bad_people_import_nothing(
 ) -> None:
     lines = [opening("P1", people={"child_name": "Kit Nettlebun"}), opening("P2", people=people)]
     with pytest.raises(InvalidInput) as caught:
-        service.import_events(
-            projections=projections(),
-            session=session,
-            lines=lines,
-            actor="t",
-            clock=clock,
-        )
+        import_all(session=session, lines=lines, clock=clock, actor="t")
     assert message in str(caught.value)
     with engine.connect() as conn:
         for table in ("cases", "events", "case_people"):

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tests.wiring import projections
-from tests.workflow.factories import ASSESSMENT, record_all
+from tests.workflow.factories import ASSESSMENT, import_all, record_all
 from workflow import demo, service
 from workflow.db import make_engine, new_session
 from workflow.errors import EventNotAllowed, InvalidEvent, WorkflowError
@@ -35,13 +35,7 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 
 def test_import_creates_cases_events_and_deadlines(session: Session, engine: Engine, clock):
     lines = _lines(1000)
-    summary = service.import_events(
-        projections=projections(),
-        session=session,
-        lines=lines,
-        actor="loader",
-        clock=clock,
-    )
+    summary = import_all(session=session, lines=lines, clock=clock)
     cases = {json.loads(line)["case"] for line in lines}
     assert (summary.events, summary.cases_created, summary.cases_updated) == (1000, len(cases), 0)
     n_cases, n_events, n_deadlines = _counts(engine)
@@ -64,13 +58,7 @@ def test_a_bad_line_500_imports_nothing(
     lines = _lines(1000)
     lines[499] = json.dumps({"case": "BAD1", **bad})
     with pytest.raises(error) as caught:
-        service.import_events(
-            projections=projections(),
-            session=session,
-            lines=lines,
-            actor="loader",
-            clock=clock,
-        )
+        import_all(session=session, lines=lines, clock=clock)
     assert str(caught.value).startswith("Line 500")
     assert message in str(caught.value)
     assert _counts(engine) == (0, 0, 0)
@@ -87,13 +75,7 @@ def test_a_line_that_breaks_a_stored_history_is_named(
         json.dumps({"case": "C1", "type": "request_withdrawn", "date": "2024-01-10"}),
     ]
     with pytest.raises(WorkflowError) as caught:
-        service.import_events(
-            projections=projections(),
-            session=session,
-            lines=lines,
-            actor="loader",
-            clock=clock,
-        )
+        import_all(session=session, lines=lines, clock=clock)
     assert str(caught.value).startswith("Line 2: Case C1")
     assert _counts(engine)[:2] == (1, 2)
 
@@ -127,26 +109,14 @@ def test_case_fields_ride_on_lines_and_the_last_value_wins(session: Session, clo
         },
         {"case": "C1", "type": "decision_to_assess", "date": "2024-02-12", "officer": "B"},
     ]
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=[json.dumps(x) for x in lines],
-        actor="l",
-        clock=clock,
-    )
+    import_all(session=session, lines=[json.dumps(x) for x in lines], clock=clock, actor="l")
     case = service.get_case(session=session, case_ref="C1", as_of=date(2024, 3, 1)).case
     assert (case.team, case.officer, case.date_of_birth) == ("North", "B", date(2015, 3, 2))
 
 
 def test_export_import_export_is_identical(new_db_url, session: Session, clock):
     lines = _lines(1500)
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=lines,
-        actor="loader",
-        clock=clock,
-    )
+    import_all(session=session, lines=lines, clock=clock)
     record_all(session=session, case_ref="ZZ1", events=ASSESSMENT, clock=clock)
     first = [json.dumps(x) for x in service.export_events(session=session)]
     assert len(first) == 1500 + len(ASSESSMENT)
@@ -155,13 +125,7 @@ def test_export_import_export_is_identical(new_db_url, session: Session, clock):
     other = make_engine(new_db_url())
     try:
         s2 = new_session(other)
-        service.import_events(
-            projections=projections(),
-            session=s2,
-            lines=first,
-            actor="loader",
-            clock=clock,
-        )
+        import_all(session=s2, lines=first, clock=clock)
         second = [json.dumps(x) for x in service.export_events(session=s2)]
         s2.close()
     finally:

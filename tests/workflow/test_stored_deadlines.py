@@ -12,9 +12,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.wiring import projections
-from tests.workflow.factories import ASSESSMENT, ev, record_all
-from workflow import demo, service
+from tests.workflow.factories import ASSESSMENT, ev, import_all, record_all
+from workflow import demo
 from workflow.deadline_store import deadlines_as_of
 from workflow.law.deadlines import evaluate
 from workflow.law.events import parse_event
@@ -53,13 +52,7 @@ def _from_clock(session: Session, as_of: date) -> dict[str, list[tuple]]:
 @pytest.fixture
 def populated(session: Session, clock) -> Session:
     lines = [json.dumps(x) for x in demo.generate(150, end=date(2026, 10, 31), seed=11)]
-    service.import_events(
-        projections=projections(),
-        session=session,
-        lines=lines,
-        actor="loader",
-        clock=clock,
-    )
+    import_all(session=session, lines=lines, clock=clock)
     # Recorded one by one, then a back-dated event and an exception after the fact.
     record_all(session=session, case_ref="R1", events=ASSESSMENT[:2], clock=clock)
     record_all(
