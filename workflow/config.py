@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import time
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -149,7 +150,24 @@ def load_config() -> Config:
     except ValidationError as e:
         first = e.errors()[0]
         name = "EHC_" + "_".join(str(part) for part in first["loc"]).upper()
-        # Our own checks' words, without pydantic's "Value error, " before them.
-        error = first.get("ctx", {}).get("error")
-        message = str(error) if first["type"] == "value_error" and error else first["msg"]
-        raise InvalidInput(f"{name}: {message}", field=name) from None
+        raise InvalidInput(f"{name}: {_in_words(first)}", field=name) from None
+
+
+# pydantic's refusals of a value, in the words the rest of the engine uses.
+_WORDS = {
+    "int_parsing": "enter a whole number",
+    "float_parsing": "enter a number",
+    "bool_parsing": "enter 1 (yes) or 0 (no)",
+    "greater_than_equal": "enter a number of at least {ge}",
+    "less_than_equal": "enter a number of at most {le}",
+}
+
+
+def _in_words(error: Any) -> str:
+    context = error.get("ctx", {})
+    if error["type"] == "value_error" and "error" in context:
+        return str(context["error"])  # our own validators' words
+    words = _WORDS.get(error["type"])
+    if words is None:
+        return str(error["msg"])
+    return f"{words.format(**context)} (got {error['input']!r})"

@@ -63,14 +63,19 @@ def test_extra_holidays_are_working_days_off(clean: Path, monkeypatch: pytest.Mo
     ("variable", "value", "message"),
     [
         ("EHC_TWENTY_WEEK_DAYS", "141", "EHC_TWENTY_WEEK_DAYS: enter 140 (reg 13(2)) or 139"),
-        ("EHC_TWENTY_WEEK_DAYS", "twenty", "EHC_TWENTY_WEEK_DAYS: Input should be"),
+        (
+            "EHC_TWENTY_WEEK_DAYS",
+            "twenty",
+            "EHC_TWENTY_WEEK_DAYS: enter a whole number (got 'twenty')",
+        ),
         ("EHC_PHASE_TRANSFER_RULE", "after", "EHC_PHASE_TRANSFER_RULE: enter before or by"),
         ("EHC_SWEEP_AT", "6am", "EHC_SWEEP_AT: enter a time such as 06:00 (got '6am')"),
         ("EHC_SCHEDULER_STANDBY_POLL_SECONDS", "0", "enter a number of seconds, 1-60"),
         ("EHC_SCHEDULER_STANDBY_POLL_SECONDS", "61", "enter a number of seconds, 1-60"),
         ("EHC_SCHEDULER_STANDBY_POLL_SECONDS", "soon", "enter a number of seconds, 1-60"),
-        ("EHC_SMTP_PORT", "smtp", "EHC_SMTP_PORT: Input should be a valid integer"),
-        ("EHC_SECURE_COOKIES", "perhaps", "EHC_SECURE_COOKIES: Input should be a valid boolean"),
+        ("EHC_SMTP_PORT", "smtp", "EHC_SMTP_PORT: enter a whole number (got 'smtp')"),
+        ("EHC_SMTP_PORT", "0", "EHC_SMTP_PORT: enter a number of at least 1 (got '0')"),
+        ("EHC_SECURE_COOKIES", "perhaps", "EHC_SECURE_COOKIES: enter 1 (yes) or 0 (no)"),
     ],
 )
 def test_a_bad_setting_is_refused_by_name(
