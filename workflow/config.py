@@ -18,6 +18,8 @@ working directory; an empty variable counts as unset.
 | EHC_SWEEP_AT, EHC_SCHEDULER_STANDBY_POLL_SECONDS | sweep time; standby's poll | 06:00; 15 |
 | EHC_EXPORTS_DIR | where the monthly KPI export writes | ./exports |
 | EHC_SECURE_COOKIES | 1: Secure cookies even over plain HTTP (behind a proxy) | 0 |
+| EHC_FORWARDED_ALLOW_IPS | proxies whose X-Forwarded-* headers are trusted | 127.0.0.1 |
+| EHC_NOTIFY_DOMAINS | email domains notifications may go to, comma separated | none |
 """
 
 from __future__ import annotations
@@ -79,6 +81,10 @@ class Config(BaseSettings):
     scheduler_standby_poll_seconds: float = 15.0  # a standby takes over within a minute
     exports_dir: Path = Path("./exports")
     secure_cookies: bool = False
+    # `ehc serve --behind-proxy` trusts forwarded headers from these addresses only.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Where notifications (which name case references) may be sent: the council's domains.
+    notify_domains: str | None = None
 
     @field_validator("sweep_at", mode="before")
     @classmethod
