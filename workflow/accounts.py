@@ -4,11 +4,17 @@ Like `workflow.service`, each public function owns its transaction and writes
 its own audit entry. Passwords are hashed with argon2id; sign-in keys and API
 tokens are random, shown once and stored only as SHA-256 digests. Failed
 sign-ins are counted per email address and per client to throttle guessing.
+
+The count is exact under concurrent guesses: each attempt reserves its failure row
+before the password is checked, in a transaction that holds a lock per email and per
+client (SQLite's BEGIN IMMEDIATE; on PostgreSQL transaction-scoped advisory locks),
+and a correct password deletes its reservation again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -37,7 +43,16 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_CLIENT = 20
 MIN_PASSWORD_LENGTH = 12
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No whitespace and no control characters (C0, DEL, C1) in any part: a NUL byte would
+# otherwise reach PostgreSQL, which refuses it with a fault instead of a message.
+_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+EMAIL = re.compile(rf"^{_PART}@{_PART}\.{_PART}$")
+# Where a client's address cannot be read (not an IP address), its failures are counted
+# here, together: made-up addresses cannot each start a fresh limit.
+UNKNOWN_CLIENT = "0.0.0.0"
+# PostgreSQL advisory lock classes (the two-key form, apart from the scheduler's
+# one-key lock): one for the email counted, one for the client.
+_EMAIL_LOCK, _CLIENT_LOCK = 1701, 1702
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -262,16 +277,50 @@ def _end_all(session: Session, user: User, now: datetime) -> None:
 # -- signing in --------------------------------------------------------------------
 
 
+def client_address(client: Any) -> str:
+    """The client as stored and counted: an IP address in its one spelling, or UNKNOWN_CLIENT."""
+    try:
+        return str(ipaddress.ip_address(client.strip() if isinstance(client, str) else ""))
+    except ValueError:
+        return UNKNOWN_CLIENT
+
+
 def _failures_since(session: Session, column: Any, value: str, since: datetime) -> int:
     query = sa.select(sa.func.count()).where(column == value, col(SignInFailure.at) >= since)
     return int(session.execute(query).scalar_one())
+
+
+def _reserve_attempt(session: Session, email: str, client: str, now: datetime) -> SignInFailure:
+    """Count the recent failures and, if the limits allow another try, record this one as
+    a failure, in one transaction that no other attempt for the email or the client can
+    interleave with. Committed before the (slow) password check, so the lock is short."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Always the email's lock first, then the client's: no two attempts wait on each
+        # other in a circle. SQLite needs nothing: BEGIN IMMEDIATE serialises writers.
+        for lock_class, key in ((_EMAIL_LOCK, email), (_CLIENT_LOCK, client)):
+            session.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(lock_class, sa.func.hashtext(key)))
+            )
+    since = now - THROTTLE_WINDOW
+    if (
+        _failures_since(session, col(SignInFailure.email), email, since) >= MAX_FAILURES_PER_EMAIL
+        or _failures_since(session, col(SignInFailure.client), client, since)
+        >= MAX_FAILURES_PER_CLIENT
+    ):
+        session.rollback()
+        raise TooManyAttempts(int(THROTTLE_WINDOW.total_seconds() // 60))
+    attempt = SignInFailure(email=email, client=client, at=now)
+    session.add(attempt)
+    session.commit()
+    return attempt
 
 
 def sign_in(*, session: Session, email: str, password: str, client: str, clock: Clock) -> SignedIn:
     """Check the email and password and start a session.
 
     Too many failures for the email address or the client in the last 15
-    minutes refuse even a correct password, so guessing is slow.
+    minutes refuse even a correct password, so guessing is slow. `client` is
+    the caller's IP address; anything else counts as UNKNOWN_CLIENT.
     """
     now = clock()
     try:
@@ -280,22 +329,15 @@ def sign_in(*, session: Session, email: str, password: str, client: str, clock: 
         raise SignInRefused() from None
     if not isinstance(password, str) or not password:
         raise SignInRefused()
-    since = now - THROTTLE_WINDOW
-    if (
-        _failures_since(session, col(SignInFailure.email), email, since) >= MAX_FAILURES_PER_EMAIL
-        or _failures_since(session, col(SignInFailure.client), client[:64], since)
-        >= MAX_FAILURES_PER_CLIENT
-    ):
-        session.rollback()
-        raise TooManyAttempts(int(THROTTLE_WINDOW.total_seconds() // 60))
+    attempt = _reserve_attempt(session, email, client_address(client), now)
     user = session.exec(select(User).where(User.email == email)).first()
+    session.commit()  # no transaction (nor SQLite's write lock) held while hashing
     if not _password_matches(user.password_hash if user else _DUMMY_HASH, password) or (
         user is None or not user.active
     ):
-        session.add(SignInFailure(email=email, client=client[:64], at=now))
-        session.commit()
-        raise SignInRefused()
+        raise SignInRefused()  # the reserved failure stays counted
     assert user.id is not None
+    session.execute(sa.delete(SignInFailure).where(col(SignInFailure.id) == attempt.id))
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(
         WebSession(
