@@ -49,8 +49,10 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
         raise RuntimeError(f"The web app's assets are not built in {STATIC}: run `make assets`")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    # Middleware runs outermost last-added first: headers wrap everything, even refusals.
+    # Middleware runs outermost last-added first: headers wrap everything, even refusals
+    # and faults (which Faults answers as a 500 before they leave the headers' reach).
     app.add_middleware(auth.Authenticate)
+    app.add_middleware(security.Faults)
     app.add_middleware(security.SecurityHeaders)
 
     app.include_router(sign_in.router)
@@ -95,7 +97,7 @@ def _feature_routers() -> list[Any]:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    if auth.wants_json(request):
+    if auth.answers_json(request):
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
@@ -107,7 +109,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _workflow_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WorkflowError)
     status = exc.http_status
-    if auth.wants_json(request):
+    if auth.answers_json(request):
         return JSONResponse({"detail": str(exc)}, status_code=status)
     return render(
         request,
@@ -128,7 +130,7 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "message": e["msg"]}
         for e in exc.errors()
     ]
-    if auth.wants_json(request):
+    if auth.answers_json(request):
         return JSONResponse({"detail": "The request is not valid", "errors": errors}, 422)
     return render(
         request,

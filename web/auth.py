@@ -74,6 +74,14 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
+def answers_json(request: Request) -> bool:
+    """Errors as JSON: for the API, and for any client that asks for JSON, not HTML."""
+    if wants_json(request):
+        return True
+    accept = request.headers.get("accept", "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -1,4 +1,5 @@
-"""Security headers on every response (including errors and redirects).
+"""Security headers on every response (including errors and redirects), and faults
+answered as a plain 500 inside them.
 
 The content security policy allows scripts, styles, fonts and images from this
 site only: no inline script, no inline style attributes, nothing from a CDN.
@@ -6,10 +7,20 @@ site only: no inline script, no inline style attributes, nothing from a CDN.
 
 from __future__ import annotations
 
+import logging
+import traceback
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
 from web.asgi import HttpMiddleware
+from web.auth import answers_json
+from web.templating import render
+
+log = logging.getLogger("uvicorn.error")  # beside the server's own lines
+SORRY = "Sorry, there is a problem with the service"
 
 CSP = "; ".join(
     (
@@ -55,3 +66,57 @@ class SecurityHeaders(HttpMiddleware):
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class Faults(HttpMiddleware):
+    """An unhandled exception becomes a 500 here, inside SecurityHeaders, so it carries
+    them too (Starlette's own 500 is drawn outside every middleware).
+
+    The log line names the route's pattern, the exception types and the code's frames,
+    never the exception's message: a database's message can echo the row it refused,
+    with a child's name, and a path holds case references.
+    """
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as exc:  # noqa: BLE001  # every fault is answered and logged alike
+            route = getattr(scope.get("route"), "path", "(no route)")
+            log.error(
+                "%s %s failed: %s\n%s",
+                scope.get("method"),
+                route,
+                _types(exc),
+                "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__))),
+            )
+            if not started:  # otherwise the client sees the answer cut short
+                await _answer(Request(scope))(scope, receive, send)
+
+
+def _types(exc: BaseException) -> str:
+    """`IntegrityError <- NotNullViolation`: the exception and its causes, types only."""
+    names: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(names) < 5:
+        names.append(type(seen).__name__)
+        seen = seen.__cause__ or seen.__context__
+    return " <- ".join(names)
+
+
+def _answer(request: Request) -> Response:
+    if answers_json(request):
+        return JSONResponse({"detail": f"{SORRY}. Try again later"}, status_code=500)
+    try:
+        return render(
+            request, "error.html", status_code=500, title=SORRY, detail="Try again later."
+        )
+    except Exception:  # noqa: BLE001  # the page itself may be what is broken
+        return PlainTextResponse(f"{SORRY}. Try again later.", status_code=500)

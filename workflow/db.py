@@ -3,6 +3,9 @@
 SQLite runs in WAL mode with foreign keys on, and every transaction starts with
 BEGIN IMMEDIATE, so two writers queue for the lock instead of failing half-way
 (pysqlite's own transaction handling is turned off, as SQLAlchemy's docs advise).
+
+Every engine hides SQL parameters from its log lines and error messages: they hold
+children's names, notes and emails.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ READ_ONLY = "ehc_read_only"  # an execution option: the session only reads
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
+    kwargs["hide_parameters"] = True  # not even a caller may log children's data
     if parsed.get_backend_name() != "sqlite":
         if "poolclass" not in kwargs:
             kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.web.conftest import PASSWORD, Browser, People
@@ -135,3 +136,22 @@ def test_health_is_open_and_says_ok(browser: Callable[[str | None], Browser]) ->
     response = browser(None).get("/health")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("officer\x00@council.example", PASSWORD),
+        ("officer@council.example\x1b", PASSWORD),
+        ("officer@council.example", PASSWORD + "\x00"),
+    ],
+)
+def test_a_control_character_in_the_form_is_the_usual_form_error(
+    browser: Callable[[str | None], Browser], people: People, email: str, password: str
+) -> None:
+    """Issue 17 item 5: a NUL byte in the email gave a 500 on PostgreSQL, before sign-in."""
+    client = browser(None)
+    client.page("/sign-in")
+    response = client.submit("/sign-in", {"email": email, "password": password})
+    assert response.status_code == 401
+    assert "Enter a correct email address and password" in response.text
