@@ -28,7 +28,9 @@ def serve(
     proxy: bool = typer.Option(
         False,
         "--behind-proxy",
-        help="Trust X-Forwarded-Proto from the proxy (HTTPS ends there; cookies become Secure)",
+        help="Trust X-Forwarded-Proto and X-Forwarded-For from the proxy (HTTPS ends there; "
+        "cookies become Secure), only from the addresses in EHC_FORWARDED_ALLOW_IPS "
+        "[default: 127.0.0.1]",
     ),
     workers: int | None = typer.Option(
         None,
@@ -72,7 +74,10 @@ def serve(
             host=host,
             port=port,
             proxy_headers=proxy,
-            forwarded_allow_ips="*" if proxy else None,
+            # Only these proxies may say who the client is: anyone else could forge it and
+            # escape the per-client sign-in limit. A forwarded value that is not an IP
+            # address is counted as one unknown client (`accounts.client_address`).
+            forwarded_allow_ips=cfg.forwarded_allow_ips if proxy else None,
             log_level="info",
             access_log=False,  # URLs hold case references; keep them out of the log
         )

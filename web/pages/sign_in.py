@@ -64,7 +64,9 @@ def sign_in(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     ctx = context(request)
-    client = request.client.host if request.client else "unknown"
+    # The peer, or what a configured proxy forwarded: the service keeps it only if it is
+    # an IP address (`accounts.client_address`).
+    client = request.client.host if request.client else ""
     errors: dict[str, str] = {}
     if not email.strip():
         errors["email"] = "Enter your email address"
