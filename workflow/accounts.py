@@ -296,7 +296,8 @@ def _reserve_attempt(session: Session, email: str, client: str, now: datetime) -
     interleave with. Committed before the (slow) password check, so the lock is short."""
     if session.get_bind().dialect.name == "postgresql":
         # Always the email's lock first, then the client's: no two attempts wait on each
-        # other in a circle. SQLite needs nothing: BEGIN IMMEDIATE serialises writers.
+        # other in a circle. The count below, a new statement under READ COMMITTED, then
+        # sees every earlier attempt. SQLite needs nothing: BEGIN IMMEDIATE serialises.
         for lock_class, key in ((_EMAIL_LOCK, email), (_CLIENT_LOCK, client)):
             session.execute(
                 sa.select(sa.func.pg_advisory_xact_lock(lock_class, sa.func.hashtext(key)))
