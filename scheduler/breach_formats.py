@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -89,12 +90,33 @@ def render_table(items: list[QueueItem]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# OWASP's CSV injection advice: a cell starting with one of these is run as a formula
+# by Excel, LibreOffice or Google Sheets (tab and CR are skipped over before the next).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A text cell a spreadsheet would read as a formula, with a ' in front so it shows
+    as the text it is (OWASP). Used by every CSV and XLSX export. A plain number such as
+    -3 cannot run, so it stays a number the reader can add up."""
+    if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def render_csv(items: list[QueueItem]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    # The csv module quotes a field with a newline but not one with a lone CR (it is not
+    # in the line terminator), and spreadsheets start a new row at a CR: a stored
+    # "x\r=formula" would begin a row of its own with a live formula. Such rows are
+    # written with every field quoted; every other row is byte for byte as before.
+    quoted = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for item in items:
         row = item.to_json()
         row["breach"] = "true" if item.breach else "false"
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        cells = {k: "" if v is None else spreadsheet_safe(str(v)) for k, v in row.items()}
+        (quoted if any("\r" in c for c in cells.values()) else writer).writerow(cells)
     return out.getvalue()

@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from scheduler.breach_formats import spreadsheet_safe
 from scheduler.scorecard.compute import Scorecard
 from scheduler.scorecard.dfe import DfeYear
 from scheduler.scorecard.figures import Figure
@@ -101,21 +102,28 @@ def to_json(card: Scorecard) -> str:
     return json.dumps(card.to_json(), indent=1, ensure_ascii=False) + "\n"
 
 
+def _safe_row(cells: tuple[object, ...]) -> list[str]:
+    # Counts and labels of our own today, but every export goes through the one check.
+    return [spreadsheet_safe(str(c)) for c in cells]
+
+
 def to_csv(card: Scorecard) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(_safe_row(CSV_COLUMNS))
     for indicator in INDICATORS:
         for f in card.figures[indicator.id]:
             writer.writerow(
-                (
-                    indicator.id,
-                    f.month,
-                    plain(f.value),
-                    plain(f.numerator),
-                    plain(f.denominator),
-                    plain(indicator.target),
-                    plain(indicator.national),
+                _safe_row(
+                    (
+                        indicator.id,
+                        f.month,
+                        plain(f.value),
+                        plain(f.numerator),
+                        plain(f.denominator),
+                        plain(indicator.target),
+                        plain(indicator.national),
+                    )
                 )
             )
     return out.getvalue()
@@ -129,16 +137,16 @@ def dfe_to_csv(year: DfeYear) -> str:
     """The DfE check as `measure,value,numerator,denominator` rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("measure", "value", "numerator", "denominator"))
-    writer.writerow(("plans_issued", year.plans_issued, "", ""))
-    writer.writerow(("disputed_left_out", year.disputed_left_out, "", ""))
+    writer.writerow(_safe_row(("measure", "value", "numerator", "denominator")))
+    writer.writerow(_safe_row(("plans_issued", year.plans_issued, "", "")))
+    writer.writerow(_safe_row(("disputed_left_out", year.disputed_left_out, "", "")))
     for name, f in (
         ("within_20_weeks_incl_exceptions", year.incl_exceptions),
         ("within_20_weeks_excl_exceptions", year.excl_exceptions),
     ):
-        writer.writerow((name, plain(f.value), plain(f.numerator), plain(f.denominator)))
-    writer.writerow(("exceptions_left_out", year.exceptions_left_out, "", ""))
-    writer.writerow(("average_weeks_to_issue", plain(year.average_weeks), "", ""))
+        writer.writerow(_safe_row((name, plain(f.value), plain(f.numerator), plain(f.denominator))))
+    writer.writerow(_safe_row(("exceptions_left_out", year.exceptions_left_out, "", "")))
+    writer.writerow(_safe_row(("average_weeks_to_issue", plain(year.average_weeks), "", "")))
     return out.getvalue()
 
 
@@ -209,7 +217,19 @@ def to_xlsx(card: Scorecard) -> bytes:
     for indicator in INDICATORS:
         _indicator_sheet(wb, card, indicator)
     _bands_sheet(wb, card)
+    _neutralise(wb)
     return _deterministic(wb, card.last)
+
+
+def _neutralise(wb: Workbook) -> None:
+    """No text cell is a formula: openpyxl stores any string starting with = as one, and
+    Excel runs the others on editing, so every text cell goes through `spreadsheet_safe`
+    (the workbook holds labels and counts only, but it is checked anyway)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = spreadsheet_safe(cell.value)
 
 
 def _figure_cell(

@@ -165,3 +165,57 @@ def test_cli_bad_input_exits_2(sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
         result = run_cli(monkeypatch, sqlite_url, *args)
         assert result.exit_code == 2, (args, result.output)
         assert result.stdout == ""
+
+
+# -- formula injection (issue 17, item 6) ---------------------------------------------
+
+HOSTILE = {
+    '=HYPERLINK("http://x.example","open")': '\'=HYPERLINK("http://x.example","open")',
+    "+1+cmd|' /C calc'!A0": "'+1+cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(A1:A9)": "'@SUM(A1:A9)",
+    "\t=1+1": "'\t=1+1",
+    "\r=1+1": "'\r=1+1",
+    "North": "North",  # ordinary text is left alone
+    # A lone CR starts a new row in a spreadsheet: the cell must be quoted, or this row
+    # would end at "North" and the next begin with a live formula.
+    "North\r=1+1": "North\r=1+1",
+}
+
+
+def test_spreadsheet_safe_quotes_what_a_spreadsheet_would_run() -> None:
+    from scheduler.breach_formats import spreadsheet_safe
+
+    for value, safe in HOSTILE.items():
+        assert spreadsheet_safe(value) == safe, value
+    # Plain numbers cannot run: they stay numbers a spreadsheet can add up.
+    for number in ("-3", "0", "67.1", "-0.5"):
+        assert spreadsheet_safe(number) == number
+
+
+def test_the_breach_csv_neutralises_formulas_in_every_cell(
+    db_url: str, session: Session, clock: Callable[[], datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    import sqlalchemy as sa
+
+    lines = [
+        {"case": f"F{n}", "type": "request_received", "date": "2026-09-01", "source": "parent"}
+        for n in range(len(HOSTILE))
+    ]
+    import_all(session=session, lines=[json.dumps(x) for x in lines], clock=clock, actor="test")
+    # Stored directly: whatever the inputs accept, the export must not run a stored value.
+    for n, value in enumerate(HOSTILE):
+        session.execute(
+            sa.text("UPDATE cases SET team = :v, officer = :v WHERE reference = :ref"),
+            {"v": value, "ref": f"F{n}"},
+        )
+    session.commit()
+    result = run_cli(monkeypatch, db_url, "--as-of", "2026-11-20", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert sorted((r["team"], r["officer"]) for r in rows) == sorted(
+        (safe, safe) for safe in HOSTILE.values()
+    )

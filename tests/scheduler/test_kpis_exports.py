@@ -336,3 +336,44 @@ def test_the_monthly_job_exports_where_configured(
 def test_export_months() -> None:
     assert export_months(date(2026, 1, 2)) == (Month(2025, 1), Month(2025, 12))
     assert export_months(date(2025, 3, 31)) == (Month(2024, 3), Month(2025, 2))
+
+
+# -- formula injection (issue 17, item 6) ---------------------------------------------------
+
+
+@pytest.fixture
+def hostile_card(session: Session, monkeypatch: pytest.MonkeyPatch) -> Scorecard:
+    """The scorecard holds only our own labels and counts today; should a label ever start
+    like a formula, the CSV and XLSX must still write it as text (OWASP's leading quote)."""
+    import dataclasses
+
+    from scheduler.scorecard import formats
+
+    card = compute_scorecard(
+        session, first=Month(2025, 1), last=Month(2025, 2), settings=Settings()
+    )
+    first = INDICATORS[0]
+    hostile = dataclasses.replace(
+        first, id="=cmd|'/C calc'!A0", name='=HYPERLINK("http://x")', definition="@SUM(A1)"
+    )
+    monkeypatch.setattr(formats, "INDICATORS", (hostile, *INDICATORS[1:]))
+    return dataclasses.replace(card, figures={**card.figures, hostile.id: card.figures[first.id]})
+
+
+def test_no_scorecard_csv_cell_can_run_as_a_formula(hostile_card: Scorecard) -> None:
+    from scheduler.scorecard import formats
+
+    rows = list(csv.reader(io.StringIO(formats.to_csv(hostile_card))))
+    assert {r[0] for r in rows[1:3]} == {"'=cmd|'/C calc'!A0"}
+    assert not [c for r in rows for c in r if c[:1] in ("=", "+", "@", "\t", "\r")]
+
+
+def test_no_scorecard_xlsx_cell_can_run_as_a_formula(hostile_card: Scorecard) -> None:
+    from scheduler.scorecard import formats
+
+    wb = openpyxl.load_workbook(io.BytesIO(formats.to_xlsx(hostile_card)))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula at all
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert '\'=HYPERLINK("http://x")' in texts and "'@SUM(A1)" in texts
+    assert not [t for t in texts if t[:1] in ("=", "+", "@", "\t", "\r")]

@@ -165,6 +165,30 @@ def test_the_overdue_only_csv_leaves_out_what_is_only_due_soon(
     assert "BQ004" not in text
 
 
+def test_the_csv_download_neutralises_formulas(
+    browser: Callable[[str | None], Browser],
+    people: People,
+    session: Session,
+    clock: Callable[[], datetime],
+) -> None:
+    """Issue 17 item 6: a team or officer a spreadsheet would run is written as text."""
+    import csv
+    import io
+
+    record_event(
+        projections=projections(),
+        session=session,
+        case_ref="BQ009",
+        event={"type": "request_received", "date": "2026-06-01", "source": "parent"},
+        actor="test",
+        clock=clock,
+        case_fields={"team": "=1+1", "officer": "@SUM(A1:A2)"},
+    )
+    text = browser(people.manager).get("/breaches.csv").text
+    [row] = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert (row["case"], row["team"], row["officer"]) == ("BQ009", "'=1+1", "'@SUM(A1:A2)")
+
+
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
