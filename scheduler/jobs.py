@@ -13,6 +13,7 @@ import logging
 import os
 import smtplib
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -48,14 +49,20 @@ def runner_name() -> str:
 def deliver(*, session: Session, clock: Clock, sender: Sender) -> tuple[int, int]:
     """Send every queued, unsent notification; returns (sent, failed).
 
-    Each message is marked sent as soon as it has left, so a crash part-way
-    re-sends at most the one message in flight. A refused recipient is recorded
-    and skipped; a broken connection stops the run (the next sweep retries).
+    Each message is claimed before it is sent (so a delivery running at the same time
+    skips it) and marked sent as soon as it has left, so a crash part-way re-sends at
+    most the one message in flight. A refused recipient is recorded and skipped; a
+    broken connection stops the run (the next sweep retries).
     """
+    claimant = f"{runner_name()}:{uuid.uuid4().hex[:8]}"
     sent = failed = 0
+    last = 0  # each message is tried once per run, oldest first
     try:
-        for message in sweep_service.unsent(session=session):
+        while message := sweep_service.claim_next(
+            session=session, claimant=claimant, after=last, clock=clock
+        ):
             assert message.id is not None
+            last = message.id
             try:
                 channel = sender.send(
                     message_id=message.id,
@@ -76,6 +83,9 @@ def deliver(*, session: Session, clock: Clock, sender: Sender) -> tuple[int, int
                 sweep_service.mark_failed(session=session, message_id=message.id, error=str(e))
                 log.error("Notification %s not sent, stopping delivery: %s", message.id, e)
                 break
+            except BaseException:
+                _give_back(session, message.id, claimant)
+                raise
             sweep_service.mark_sent(
                 session=session, message_id=message.id, channel=channel, clock=clock
             )
@@ -83,6 +93,16 @@ def deliver(*, session: Session, clock: Clock, sender: Sender) -> tuple[int, int
     finally:
         sender.close()
     return sent, failed
+
+
+def _give_back(session: Session, message_id: int, claimant: str) -> None:
+    """The run is stopping mid-send: let the next run send the message at once. If the
+    database cannot be reached now, the claim times out instead (CLAIM_TIMEOUT)."""
+    try:
+        session.rollback()
+        sweep_service.release(session=session, message_id=message_id, claimant=claimant)
+    except Exception:
+        log.warning("Notification %s: its claim is left to time out", message_id)
 
 
 def run_sweep(

@@ -5,19 +5,21 @@ is not logged yet, queues the notifications not queued yet, and records the run.
 Both inserts skip rows that already exist (unique per deadline; per deadline,
 reason and role), so a second sweep, or a sweep after a crash (which rolled the
 whole transaction back), logs each breach once and queues each notification once.
-Delivery is per message: `mark_sent` commits as soon as a message has left.
+Delivery is per message: `claim_next` commits a claim on one message before it is
+sent, so two deliveries at once never send it twice, and `mark_sent` commits as soon
+as it has left.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from letters.chasers import queue_advice_chasers
 from letters.contexts import Council
@@ -38,6 +40,9 @@ from workflow.deadline_store import D, deadlines_as_of
 from workflow.law.calendar import WorkingDays
 
 MAX_ATTEMPTS = 5  # a notification that failed this often is left for a person to look at
+# A claim this old is a delivery run that died mid-send (SMTP gives up on a step after
+# 30 seconds, so a live run never holds one message this long): another run may send it.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 BREACH_LOG: sa.Table = BreachLog.__table__  # type: ignore[attr-defined]
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 OUT = OUTBOX.c
@@ -232,18 +237,55 @@ def sweep(
 # -- delivery --------------------------------------------------------------------
 
 
-def unsent(*, session: Session, limit: int = 10_000) -> list[OutboxMessage]:
-    """Queued notifications not yet delivered (and not given up on), oldest first."""
-    rows = list(
-        session.exec(
-            select(OutboxMessage)
-            .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
+def claim_next(
+    *, session: Session, claimant: str, after: int, clock: Clock
+) -> OutboxMessage | None:
+    """Claim the oldest queued notification after id `after` that is not sent, not given
+    up on and not claimed by a live run; None when there is none. Commits.
+
+    The claim is one UPDATE of one row, committed before anything is sent, so a second
+    run at once never gets the same row: PostgreSQL locks the row and other runs skip it
+    (FOR UPDATE SKIP LOCKED), SQLite runs one writer at a time (BEGIN IMMEDIATE). A claim
+    older than CLAIM_TIMEOUT belongs to a run that died mid-send and may be taken over.
+    """
+    now = clock()
+    dialect = session.get_bind().dialect.name
+    oldest = (
+        sa.select(OUT.id)
+        .where(
+            OUT.sent_at.is_(None),
+            OUT.attempts < MAX_ATTEMPTS,
+            OUT.id > after,
+            sa.or_(OUT.claimed_at.is_(None), OUT.claimed_at < now - CLAIM_TIMEOUT),
         )
+        .order_by(OUT.id)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    try:
+        claimed = session.execute(
+            sa.update(OUTBOX)
+            .where(OUT.id == oldest.scalar_subquery())
+            .values(claimed_by=claimant, claimed_at=now)
+            .returning(OUT.id)
+        ).scalar_one_or_none()
+        message = session.get(OutboxMessage, claimed) if claimed is not None else None
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return message
+
+
+def release(*, session: Session, message_id: int, claimant: str) -> None:
+    """Give back a claim whose send did not finish (the run is stopping). Commits."""
+    session.execute(
+        sa.update(OUTBOX)
+        .where(OUT.id == message_id, OUT.claimed_by == claimant, OUT.sent_at.is_(None))
+        .values(claimed_by=None, claimed_at=None)
     )
     session.commit()
-    return rows
 
 
 def mark_sent(*, session: Session, message_id: int, channel: str, clock: Clock) -> None:
@@ -257,11 +299,12 @@ def mark_sent(*, session: Session, message_id: int, channel: str, clock: Clock) 
 
 
 def mark_failed(*, session: Session, message_id: int, error: str) -> None:
-    """Record a failed attempt; the next sweep tries again. Commits."""
+    """Record a failed attempt and give back the claim; the next sweep tries again.
+    Commits."""
     session.execute(
         sa.update(OUTBOX)
         .where(OUT.id == message_id)
-        .values(attempts=OUT.attempts + 1, last_error=error[:500])
+        .values(attempts=OUT.attempts + 1, last_error=error[:500], claimed_by=None, claimed_at=None)
     )
     session.commit()
 

@@ -1,4 +1,4 @@
-"""The scheduler's own rows: breach log, notification outbox, sweep runs (migration 0003).
+"""The scheduler's own rows: breach log, notification outbox, sweep runs (migrations 0003, 0006).
 
 A deadline is named by (case_id, kind, advice, ref, starts, due), with advice and
 ref stored as '' when absent: stored deadline rows are rewritten with each event
@@ -72,6 +72,12 @@ class OutboxMessage(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=8)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
+    # Which delivery run is sending it, and since when (migration 0006): a run sends only
+    # what it has claimed, so two runs at once never send one notification twice.
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
 
 
 class SweepRun(SQLModel, table=True):

@@ -102,7 +102,11 @@ def test_no_child_data_in_notifications_logs_or_the_queue(
     for subject, body in queued:
         assert_anonymous(subject, "an outbox subject")
         assert_anonymous(body, "an outbox body")
-    session.execute(sa.text("UPDATE outbox SET sent_at = NULL, channel = NULL"))
+    session.execute(
+        sa.text(
+            "UPDATE outbox SET sent_at = NULL, channel = NULL, claimed_by = NULL, claimed_at = NULL"
+        )
+    )
     session.commit()
     FakeSMTP.instances = []
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)

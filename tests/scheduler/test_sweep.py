@@ -9,19 +9,29 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli.app import app
 from scheduler import jobs, sweep_service
 from scheduler.notify import LogSender, SmtpSender, Staff, parse_mapping
-from tests.scheduler.sweep_cases import AS_OF, STAFF, Crash, RecordingSender, load_cases, rows
+from tests.scheduler.sweep_cases import (
+    AS_OF,
+    CASES,
+    STAFF,
+    Crash,
+    RecordingSender,
+    load_cases,
+    rows,
+)
 from tests.wiring import configured, council
 from workflow.config import Smtp
 from workflow.errors import InvalidInput
 from workflow.law.calendar import WorkingDays
 
 WD = WorkingDays()
+CASES_BREACH = CASES["BREACH"]  # one overdue decision: the officer and the manager are told
 
 
 def sweep(
@@ -318,3 +328,102 @@ def test_sweep_queues_advice_chasers_once(session: Session, clock) -> None:
     again = sweep(session, clock, RecordingSender())
     assert again.chaser_letters == 0
     assert len(rows(session, "SELECT id FROM letters WHERE type LIKE 'advice_%'")) == 2
+
+
+# -- two deliveries at once (issue 17, item 3) -------------------------------------------
+
+
+class SlowSender:
+    """A thread-safe sender that takes a while per message, like a real SMTP server."""
+
+    def __init__(self, seconds: float = 0.02) -> None:
+        import threading
+
+        self.seconds = seconds
+        self.sent: list[int] = []
+        self._lock = threading.Lock()
+        self._both = threading.Barrier(2)
+
+    def send(
+        self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
+    ) -> str:
+        import threading
+        import time
+
+        try:  # the first message of each run waits for the other run to be sending too
+            self._both.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        time.sleep(self.seconds)
+        with self._lock:
+            self.sent.append(message_id)
+        return "email"
+
+    def close(self) -> None:
+        pass
+
+
+def test_two_deliveries_at_once_send_each_notification_once(
+    new_db_url: Callable[[], str], clock
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflow.db import make_engine, new_session
+
+    engine = make_engine(new_db_url())
+    try:
+        with new_session(engine) as s:
+            load_cases(s, clock, {f"B{n:02}": CASES_BREACH for n in range(10)})
+            sweep_service.sweep(
+                session=s,
+                as_of=AS_OF,
+                clock=clock,
+                working_days=WD,
+                staff=STAFF,
+                council=council(),
+                runner="test:1",
+            )
+        sender = SlowSender()
+
+        def one(_n: int) -> tuple[int, int]:
+            with new_session(engine) as s:
+                return jobs.deliver(session=s, clock=clock, sender=sender)
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(one, range(2)))
+        assert sorted(sender.sent) == sorted(set(sender.sent)), "a notification went twice"
+        assert len(sender.sent) == 20 and sum(sent for sent, _ in results) == 20
+        with new_session(engine) as s:
+            assert rows(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
+            assert rows(s, "SELECT DISTINCT attempts FROM outbox") == [(1,)]
+    finally:
+        engine.dispose()
+
+
+def test_a_claim_of_a_run_that_died_is_taken_over_after_the_timeout(
+    session: Session, clock
+) -> None:
+    load_cases(session, clock)
+    sweep_service.sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=STAFF,
+        council=council(),
+        runner="test:1",
+    )
+    # Another run claimed the first message a minute ago, and is sending it (or died).
+    session.execute(
+        sa.text("UPDATE outbox SET claimed_by = 'other:1', claimed_at = :at WHERE id = 1"),
+        {"at": clock() - timedelta(minutes=1)},
+    )
+    session.commit()
+    sender = RecordingSender()
+    assert jobs.deliver(session=session, clock=clock, sender=sender) == (3, 0)
+    assert 1 not in [m["id"] for m in sender.sent]
+
+    later = clock() + sweep_service.CLAIM_TIMEOUT
+    assert jobs.deliver(session=session, clock=lambda: later, sender=sender) == (1, 0)
+    assert sorted(m["id"] for m in sender.sent) == [1, 2, 3, 4]
+    assert rows(session, "SELECT attempts FROM outbox WHERE id = 1") == [(1,)]
