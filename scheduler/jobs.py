@@ -22,7 +22,7 @@ from sqlmodel import Session
 from letters.config import load_council
 from letters.contexts import Council
 from scheduler import sweep_service
-from scheduler.notify import Sender, Staff, make_sender
+from scheduler.notify import ROLE_NAMES, Sender, Staff, make_sender, one_line
 from scheduler.scorecard.export import monthly_export
 from workflow.clock import Clock, system_clock, today_in_england
 from workflow.config import Config, load_config
@@ -33,6 +33,27 @@ log = logging.getLogger("ehc.jobs")
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A notification given up on because of what it holds: named by case reference."""
+
+    message_id: int
+    case: str
+    role: str
+    reason: str
+
+    def __str__(self) -> str:
+        who = ROLE_NAMES.get(self.role, self.role)
+        return f"notification {self.message_id}, case {one_line(self.case)}, {who}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: int
+    failed: int  # refused ones included
+    refused: tuple[Refused, ...] = ()
+
+
+@dataclass(frozen=True)
 class SweepReport:
     as_of: date
     breaches_logged: int
@@ -40,22 +61,26 @@ class SweepReport:
     notifications_sent: int
     notifications_failed: int
     chaser_letters: int = 0
+    refused: tuple[Refused, ...] = ()  # also counted in notifications_failed
 
 
 def runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def deliver(*, session: Session, clock: Clock, sender: Sender) -> tuple[int, int]:
-    """Send every queued, unsent notification; returns (sent, failed).
+def deliver(*, session: Session, clock: Clock, sender: Sender, staff: Staff) -> Delivery:
+    """Send every queued, unsent notification.
 
     Each message is claimed before it is sent (so a delivery running at the same time
     skips it) and marked sent as soon as it has left, so a crash part-way re-sends at
-    most the one message in flight. A refused recipient is recorded and skipped; a
-    broken connection stops the run (the next sweep retries).
+    most the one message in flight. A message that must not be sent as it stands (a
+    control character in its address or subject, or an address outside the allowed
+    domains) is given up on with the reason, and the run goes on. A refused recipient
+    is recorded and skipped; a broken connection stops the run (the next sweep retries).
     """
     claimant = f"{runner_name()}:{uuid.uuid4().hex[:8]}"
     sent = failed = 0
+    refused: list[Refused] = []
     last = 0  # each message is tried once per run, oldest first
     try:
         while message := sweep_service.claim_next(
@@ -63,36 +88,49 @@ def deliver(*, session: Session, clock: Clock, sender: Sender) -> tuple[int, int
         ):
             assert message.id is not None
             last = message.id
-            try:
-                channel = sender.send(
-                    message_id=message.id,
-                    role=message.role,
-                    recipient=message.recipient,
-                    subject=message.subject,
-                    body=message.body,
-                )
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as e:
+            reason = staff.refusal(message.recipient, message.subject)
+            if reason is None:
+                try:
+                    channel = sender.send(
+                        message_id=message.id,
+                        role=message.role,
+                        recipient=message.recipient,
+                        subject=message.subject,
+                        body=message.body,
+                    )
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as e:
+                    failed += 1
+                    sweep_service.mark_failed(
+                        session=session, message_id=message.id, error=type(e).__name__
+                    )
+                    log.warning("Notification %s was refused: %s", message.id, type(e).__name__)
+                    continue
+                except (OSError, smtplib.SMTPException) as e:
+                    failed += 1
+                    sweep_service.mark_failed(session=session, message_id=message.id, error=str(e))
+                    log.error("Notification %s not sent, stopping delivery: %s", message.id, e)
+                    break
+                except ValueError:
+                    # The email library refused to write it (a header it cannot hold):
+                    # its text is not logged, as it may quote the value.
+                    reason = "the message could not be written as an email"
+                except BaseException:
+                    _give_back(session, message.id, claimant)
+                    raise
+            if reason is not None:
                 failed += 1
-                sweep_service.mark_failed(
-                    session=session, message_id=message.id, error=type(e).__name__
-                )
-                log.warning("Notification %s was refused: %s", message.id, type(e).__name__)
+                sweep_service.mark_refused(session=session, message_id=message.id, reason=reason)
+                case = sweep_service.case_reference(session=session, case_id=message.case_id)
+                refused.append(Refused(message.id, case, message.role, reason))
+                log.warning("Not sent, given up: %s", refused[-1])
                 continue
-            except (OSError, smtplib.SMTPException) as e:
-                failed += 1
-                sweep_service.mark_failed(session=session, message_id=message.id, error=str(e))
-                log.error("Notification %s not sent, stopping delivery: %s", message.id, e)
-                break
-            except BaseException:
-                _give_back(session, message.id, claimant)
-                raise
             sweep_service.mark_sent(
                 session=session, message_id=message.id, channel=channel, clock=clock
             )
             sent += 1
     finally:
         sender.close()
-    return sent, failed
+    return Delivery(sent=sent, failed=failed, refused=tuple(refused))
 
 
 def _give_back(session: Session, message_id: int, claimant: str) -> None:
@@ -126,14 +164,15 @@ def run_sweep(
         council=council,
         runner=runner or runner_name(),
     )
-    sent, failed = deliver(session=session, clock=clock, sender=sender)
+    delivery = deliver(session=session, clock=clock, sender=sender, staff=staff)
     report = SweepReport(
         as_of=as_of,
         breaches_logged=result.breaches_logged,
         notifications_queued=result.notifications_queued,
-        notifications_sent=sent,
-        notifications_failed=failed,
+        notifications_sent=delivery.sent,
+        notifications_failed=delivery.failed,
         chaser_letters=result.chaser_letters,
+        refused=delivery.refused,
     )
     log.info(
         "Sweep as of %s: %d new breaches logged, %d notifications queued, %d sent, "
@@ -141,11 +180,45 @@ def run_sweep(
         as_of.isoformat(),
         report.breaches_logged,
         report.notifications_queued,
-        sent,
-        failed,
+        delivery.sent,
+        delivery.failed,
         report.chaser_letters,
     )
+    if delivery.refused:
+        _report_refused(session=session, sender=sender, staff=staff, as_of=as_of, report=report)
     return report
+
+
+def _report_refused(
+    *, session: Session, sender: Sender, staff: Staff, as_of: date, report: SweepReport
+) -> None:
+    """Tell the admins which notifications were given up on and why: in the log, and
+    by one email to the active admin accounts (allowed addresses only) when SMTP is set.
+    Case references only: no address or stored value, which may be what is wrong."""
+    lines = [str(r) for r in report.refused]
+    log.warning(
+        "Sweep as of %s: %d notifications not sent and given up on, for an admin to look at: %s",
+        as_of.isoformat(),
+        len(lines),
+        "; ".join(lines),
+    )
+    admins = [
+        a for a in sweep_service.admin_emails(session=session) if staff.refusal(a, "") is None
+    ]
+    subject = f"EHC sweep {as_of.isoformat()}: {len(lines)} notifications not sent"
+    body = (
+        "The daily sweep gave up on these notifications because of what they hold:\n\n"
+        + "\n".join(f"- {line}" for line in lines)
+        + "\n\nCorrect the case's team or officer, or the settings EHC_TEAM_MANAGERS, "
+        "EHC_OFFICER_EMAILS or EHC_NOTIFY_DOMAINS. They are not retried: once corrected, "
+        "set their attempts back to 0 in the outbox table to send them.\n"
+    )
+    try:
+        sender.alert(recipients=admins, subject=subject, body=body)
+    except (OSError, smtplib.SMTPException) as e:
+        log.error("The admins could not be emailed about them: %s", type(e).__name__)
+    finally:
+        sender.close()
 
 
 def sweep_from_config(

@@ -12,15 +12,33 @@ Staff addresses come from the environment (read by the scheduler, an edge):
 | EHC_TEAM_MANAGERS | team=email, comma or newline separated | North=ann@la.gov.uk |
 | EHC_OFFICER_EMAILS | officer=email, likewise | North officer 1=kim@la.gov.uk |
 
-A case whose officer is itself an email address is sent to that address.
+| EHC_NOTIFY_DOMAINS | domains, comma separated | la.gov.uk,send.la.gov.uk |
+
+Alerts name case references, so they go only where the council allows
+(issue 17, item 11):
+
+- With EHC_NOTIFY_DOMAINS set, every address (a mapping's, an officer field that is
+  itself an email address, an admin's) must be in one of those domains exactly (a
+  subdomain is listed on its own); any other is not sent to: the notification is
+  marked failed, "not an allowed domain", and reported to the admins.
+- With it unset, only the addresses of EHC_TEAM_MANAGERS and EHC_OFFICER_EMAILS are
+  used: an officer field that is itself an email address is not sent to (the
+  notification goes to the log, as for anyone with no address).
+
+A value that cannot go into an email header (a control character such as CR or LF in a
+stored team, officer or reference, or more than one address) is never sent either:
+the notification is marked failed with the reason and reported, and the sweep goes on
+with the others (issue 17, item 2).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -55,29 +73,91 @@ def parse_mapping(text: str | None, variable: str) -> dict[str, str]:
     return out
 
 
+def parse_domains(text: str | None) -> frozenset[str]:
+    """EHC_NOTIFY_DOMAINS: `la.gov.uk,send.la.gov.uk`; a bad entry names itself."""
+    out = set()
+    for item in (text or "").split(","):
+        domain = item.strip().lower().removeprefix("@")
+        if not item.strip():
+            continue
+        if not _DOMAIN.fullmatch(domain):
+            raise InvalidInput(
+                f"EHC_NOTIFY_DOMAINS: enter each domain like la.gov.uk, comma separated "
+                f"(got {one_line(item.strip())!r})"
+            )
+        out.add(domain)
+    return frozenset(out)
+
+
+_DOMAIN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")
+# One plain address: no spaces, quotes, brackets, commas or second @ (a header could
+# otherwise carry several recipients).
+_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@([^\s@<>()\[\],;:\\\"]+)")
+NOT_ALLOWED_DOMAIN = "not an allowed domain"
+
+
+def has_control(text: str) -> bool:
+    """CR, LF, NUL and the rest: what splits an email header or a log line."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+def one_line(text: str) -> str:
+    """`text` with each control character written as an escape, for a log line."""
+    if not has_control(text):
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+        else ch
+        for ch in text
+    )
+
+
 @dataclass(frozen=True)
 class Staff:
-    """Team managers' and officers' email addresses."""
+    """Team managers' and officers' email addresses, and where alerts may go."""
 
     managers: Mapping[str, str] = field(default_factory=dict)
     officers: Mapping[str, str] = field(default_factory=dict)
+    domains: frozenset[str] = frozenset()  # none: only the mappings' addresses are used
 
     @classmethod
     def from_config(cls, config: Config) -> Staff:
         return cls(
             managers=parse_mapping(config.team_managers, "EHC_TEAM_MANAGERS"),
             officers=parse_mapping(config.officer_emails, "EHC_OFFICER_EMAILS"),
+            domains=parse_domains(config.notify_domains),
         )
 
     def officer_email(self, officer: str | None) -> str | None:
         if not officer:
             return None
-        if "@" in officer and " " not in officer.strip():
+        if officer in self.officers:
+            return self.officers[officer]
+        # An officer field that is itself an address is used only when the allowed
+        # domains are set; it is checked before sending (`refusal`), so a bad one is
+        # reported rather than quietly sent to the log.
+        if self.domains and "@" in officer:
             return officer.strip()
-        return self.officers.get(officer)
+        return None
 
     def manager_email(self, team: str | None) -> str | None:
         return self.managers.get(team) if team else None
+
+    def refusal(self, recipient: str | None, subject: str) -> str | None:
+        """Why this message must not be sent, or None. No address is not a refusal:
+        such a message goes to the log."""
+        if recipient is not None:
+            if has_control(recipient):
+                return "the address contains a control character (such as a line break)"
+            match = _ADDRESS.fullmatch(recipient)
+            if match is None:
+                return "the address is not one email address"
+            if self.domains and match.group(1).lower() not in self.domains:
+                return NOT_ALLOWED_DOMAIN
+        if has_control(subject):
+            return "the subject contains a control character (such as a line break)"
+        return None
 
 
 def describe_deadline(kind: str, advice: str | None, ref: str | None) -> str:
@@ -134,8 +214,8 @@ class Notice:
             f"Started: {_day(self.starts)}",
             f"Due: {_day(self.due)}",
             f"As of {_day(self.as_of)}: {status}",
-            f"Team: {self.team or 'none recorded'}",
-            f"Case officer: {self.officer or 'none recorded'}",
+            f"Team: {one_line(self.team or 'none recorded')}",
+            f"Case officer: {one_line(self.officer or 'none recorded')}",
             "",
             f"See the case with: ehc case show {self.case}",
             "This message was sent by the EHC statutory deadline scheduler.",
@@ -149,6 +229,10 @@ class Sender(Protocol):
     def send(
         self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
     ) -> str: ...
+
+    def alert(self, *, recipients: Sequence[str], subject: str, body: str) -> str:
+        """One message to the admins (checked addresses); returns the channel used."""
+        ...
 
     def close(self) -> None: ...
 
@@ -167,6 +251,9 @@ class LogSender:
             subject,
         )
         return "log"
+
+    def alert(self, *, recipients: Sequence[str], subject: str, body: str) -> str:
+        return "log"  # the sweep's own summary in the log already says it
 
     def close(self) -> None:
         pass
@@ -220,6 +307,18 @@ class SmtpSender:
         msg.set_content(body)
         self._connect().send_message(msg)
         log.info("Notification %s emailed to %s: %s", message_id, recipient, subject)
+        return "email"
+
+    def alert(self, *, recipients: Sequence[str], subject: str, body: str) -> str:
+        if not recipients:
+            return "log"
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = ", ".join(recipients)
+        msg["Subject"] = subject
+        msg.set_content(body)
+        self._connect().send_message(msg)
+        log.info("Alert emailed to %d admins: %s", len(recipients), subject)
         return "email"
 
     def close(self) -> None:

@@ -35,9 +35,11 @@ from scheduler.notify import (
     Staff,
 )
 from scheduler.tables import BreachLog, OutboxMessage, SweepRun
+from workflow.account_models import User
 from workflow.clock import Clock
 from workflow.deadline_store import D, deadlines_as_of
 from workflow.law.calendar import WorkingDays
+from workflow.models import Case
 
 MAX_ATTEMPTS = 5  # a notification that failed this often is left for a person to look at
 # A claim this old is a delivery run that died mid-send (SMTP gives up on a step after
@@ -307,6 +309,37 @@ def mark_failed(*, session: Session, message_id: int, error: str) -> None:
         .values(attempts=OUT.attempts + 1, last_error=error[:500], claimed_by=None, claimed_at=None)
     )
     session.commit()
+
+
+def mark_refused(*, session: Session, message_id: int, reason: str) -> None:
+    """A notification that must not be sent as it stands (a bad stored value, a domain
+    not allowed): given up on at once, as retrying cannot mend it. Commits."""
+    session.execute(
+        sa.update(OUTBOX)
+        .where(OUT.id == message_id)
+        .values(attempts=MAX_ATTEMPTS, last_error=reason[:500], claimed_by=None, claimed_at=None)
+    )
+    session.commit()
+
+
+def case_reference(*, session: Session, case_id: int) -> str:
+    found = session.execute(
+        sa.select(col(Case.reference)).where(col(Case.id) == case_id)
+    ).scalar_one()
+    session.commit()
+    return str(found)
+
+
+def admin_emails(*, session: Session) -> list[str]:
+    """The email addresses of the active admin accounts."""
+    found = session.execute(
+        sa.select(col(User.email))
+        .where(col(User.role) == "admin", col(User.active).is_(True))
+        .order_by(col(User.email))
+    ).scalars()
+    emails = [str(e) for e in found]
+    session.commit()
+    return emails
 
 
 def swept(*, session: Session, as_of: date) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -73,6 +73,7 @@ class RecordingSender:
     crash_on: int | None = None  # 1-based count of send calls
 
     calls: int = 0
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def send(
         self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
@@ -83,6 +84,10 @@ class RecordingSender:
         self.sent.append(
             {"id": message_id, "role": role, "to": recipient, "subject": subject, "body": body}
         )
+        return "email"
+
+    def alert(self, *, recipients: Sequence[str], subject: str, body: str) -> str:
+        self.alerts.append({"to": list(recipients), "subject": subject, "body": body})
         return "email"
 
     def close(self) -> None:

@@ -114,6 +114,7 @@ def test_no_child_data_in_notifications_logs_or_the_queue(
         session=session,
         clock=clock,
         sender=SmtpSender(Smtp("mail.example", 25, None, None, "ehc@la.example")),
+        staff=STAFF,
     )
     emails = [m.as_string() for conn in FakeSMTP.instances for m in conn.messages]
     assert len(emails) == 4

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -276,7 +276,8 @@ def test_staff_mapping_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     staff = Staff.from_config(configured())
     assert staff.manager_email("South") == "s@la.example"
     assert staff.officer_email("North officer 1") == "o1@la.example"
-    assert staff.officer_email("kim@la.example") == "kim@la.example"
+    # EHC_NOTIFY_DOMAINS unset: only the mappings' addresses are used (issue 17 item 11).
+    assert staff.officer_email("kim@la.example") is None
     assert staff.officer_email("Nobody") is None and staff.manager_email(None) is None
     with pytest.raises(InvalidInput, match="EHC_TEAM_MANAGERS: enter each entry as name=email"):
         parse_mapping("North", "EHC_TEAM_MANAGERS")
@@ -359,6 +360,9 @@ class SlowSender:
             self.sent.append(message_id)
         return "email"
 
+    def alert(self, *, recipients: Sequence[str], subject: str, body: str) -> str:
+        return "email"
+
     def close(self) -> None:
         pass
 
@@ -387,12 +391,12 @@ def test_two_deliveries_at_once_send_each_notification_once(
 
         def one(_n: int) -> tuple[int, int]:
             with new_session(engine) as s:
-                return jobs.deliver(session=s, clock=clock, sender=sender)
+                return jobs.deliver(session=s, clock=clock, sender=sender, staff=STAFF)
 
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(one, range(2)))
         assert sorted(sender.sent) == sorted(set(sender.sent)), "a notification went twice"
-        assert len(sender.sent) == 20 and sum(sent for sent, _ in results) == 20
+        assert len(sender.sent) == 20 and sum(r.sent for r in results) == 20
         with new_session(engine) as s:
             assert rows(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
             assert rows(s, "SELECT DISTINCT attempts FROM outbox") == [(1,)]
@@ -420,10 +424,243 @@ def test_a_claim_of_a_run_that_died_is_taken_over_after_the_timeout(
     )
     session.commit()
     sender = RecordingSender()
-    assert jobs.deliver(session=session, clock=clock, sender=sender) == (3, 0)
+    assert jobs.deliver(session=session, clock=clock, sender=sender, staff=STAFF).sent == 3
     assert 1 not in [m["id"] for m in sender.sent]
 
     later = clock() + sweep_service.CLAIM_TIMEOUT
-    assert jobs.deliver(session=session, clock=lambda: later, sender=sender) == (1, 0)
+    assert jobs.deliver(session=session, clock=lambda: later, sender=sender, staff=STAFF).sent == 1
     assert sorted(m["id"] for m in sender.sent) == [1, 2, 3, 4]
     assert rows(session, "SELECT attempts FROM outbox WHERE id = 1") == [(1,)]
+
+
+# -- one bad stored value (issue 17, item 2) ---------------------------------------------
+
+ADMIN = "admin@la.example"
+BAD = "officer.a@la.example\r\nBcc: someone@elsewhere.example"
+
+
+def add_admin(session: Session, clock, email: str = ADMIN, active: bool = True) -> None:
+    session.execute(
+        sa.text(
+            "INSERT INTO users (email, name, role, password_hash, active, version, "
+            "created_at, updated_at) VALUES (:e, 'Admin', 'admin', 'x', :a, 0, :t, :t)"
+        ),
+        {"e": email, "a": active, "t": clock()},
+    )
+    session.commit()
+
+
+@pytest.mark.parametrize("smtp", [True, False], ids=["smtp", "log"])
+def test_one_bad_stored_address_never_stops_the_sweep_for_the_others(
+    session: Session,
+    clock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    smtp: bool,
+) -> None:
+    """A CR/LF in an address queued from a stored officer value: that notification is
+    given up on with the reason and reported to the admins; the others all go, no log
+    line is split, and later sweeps do not crash on it."""
+    load_cases(session, clock)
+    add_admin(session, clock)
+    add_admin(session, clock, "former.admin@la.example", active=False)
+    sweep_service.sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=STAFF,
+        council=council(),
+        runner="test:1",
+    )
+    # As queued from a case whose officer field held a line break.
+    session.execute(
+        sa.text(
+            "UPDATE outbox SET recipient = :bad WHERE role = 'officer' AND case_id = "
+            "(SELECT id FROM cases WHERE reference = 'SOON')"
+        ),
+        {"bad": BAD},
+    )
+    session.commit()
+    FakeSMTP.instances = []
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    settings = Smtp(host="mail.la.example", port=25, user=None, password=None, sender="ehc@la")
+    caplog.set_level("INFO", logger="ehc")
+
+    def run(as_of: date = AS_OF) -> jobs.SweepReport:
+        return jobs.run_sweep(
+            session=session,
+            as_of=as_of,
+            clock=clock,
+            working_days=WD,
+            staff=STAFF,
+            sender=SmtpSender(settings) if smtp else LogSender(),
+            council=council(),
+            runner="test:1",
+        )
+
+    report = run()
+    assert (report.notifications_sent, report.notifications_failed) == (3, 1)
+    [refused] = report.refused
+    assert (refused.case, refused.role) == ("SOON", "officer")
+    assert "control character" in refused.reason
+    assert rows(session, "SELECT attempts, last_error FROM outbox WHERE sent_at IS NULL") == [
+        (sweep_service.MAX_ATTEMPTS, refused.reason)
+    ]
+    messages = [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if "\n" in m or "\r" in m], "a log line was split"
+    assert not [m for m in messages if "elsewhere" in m]
+    assert any("given up on" in m and "case SOON" in m for m in messages)
+    emails = [m for conn in FakeSMTP.instances for m in conn.messages]
+    if smtp:
+        assert sorted(m["To"] for m in emails) == sorted([MANAGER, OFFICER, OFFICER, ADMIN])
+        [alert] = [m for m in emails if m["To"] == ADMIN]
+        text = alert.get_content()
+        assert "case SOON" in text and "control character" in text
+        assert "elsewhere" not in text and "officer.a" not in text
+    else:
+        assert emails == []
+
+    # Later sweeps, today and tomorrow, go on without it and report it no more.
+    caplog.clear()
+    again = run()
+    assert (again.notifications_sent, again.notifications_failed, again.refused) == (0, 0, ())
+    tomorrow = run(AS_OF + timedelta(days=1))
+    assert tomorrow.notifications_sent == 2 and tomorrow.refused == ()
+    assert len([m for conn in FakeSMTP.instances for m in conn.messages]) == len(emails) + (
+        2 if smtp else 0
+    )
+
+
+def test_a_control_character_in_a_subject_is_refused_too(session: Session, clock) -> None:
+    load_cases(session, clock)
+    sweep_service.sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=STAFF,
+        council=council(),
+        runner="test:1",
+    )
+    session.execute(sa.text("UPDATE outbox SET subject = subject || '\nBcc: x' WHERE id = 1"))
+    session.commit()
+    sender = RecordingSender()
+    delivery = jobs.deliver(session=session, clock=clock, sender=sender, staff=STAFF)
+    assert (delivery.sent, delivery.failed) == (3, 1)
+    assert [r.message_id for r in delivery.refused] == [1]
+    assert "subject contains a control character" in delivery.refused[0].reason
+    assert 1 not in [m["id"] for m in sender.sent]
+
+
+# -- allowed domains (issue 17, item 11) -------------------------------------------------
+
+
+def test_alerts_go_only_to_allowed_domains(
+    session: Session, clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_cases(session, clock)
+    add_admin(session, clock)
+    add_admin(session, clock, "admin@gmail.example")  # an admin outside: not told either
+    for ref, officer in (("SOON", "kim@la.example"), ("TODAY", "kim@gmail.example")):
+        session.execute(
+            sa.text("UPDATE cases SET officer = :o WHERE reference = :r"), {"o": officer, "r": ref}
+        )
+    session.commit()
+    monkeypatch.setenv("EHC_TEAM_MANAGERS", "North=north.manager@la.example")
+    monkeypatch.setenv("EHC_OFFICER_EMAILS", "Officer A=officer.a@outside.example")
+    monkeypatch.setenv("EHC_NOTIFY_DOMAINS", " LA.example ,send.la.example")
+    staff = Staff.from_config(configured())
+    assert staff.domains == {"la.example", "send.la.example"}
+    sender = RecordingSender()
+    caplog.set_level("INFO", logger="ehc")
+    report = jobs.run_sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=staff,
+        sender=sender,
+        council=council(),
+        runner="test:1",
+    )
+    # Sent: BREACH's manager (mapped, allowed) and SOON's officer (its own field, allowed).
+    assert sorted((m["role"], m["to"]) for m in sender.sent) == [
+        ("manager", "north.manager@la.example"),
+        ("officer", "kim@la.example"),
+    ]
+    # Not sent: BREACH's mapped officer address and TODAY's officer field, both outside.
+    assert sorted((r.case, r.role, r.reason) for r in report.refused) == [
+        ("BREACH", "officer", "not an allowed domain"),
+        ("TODAY", "officer", "not an allowed domain"),
+    ]
+    assert report.notifications_failed == 2
+    [alert] = sender.alerts
+    assert alert["to"] == [ADMIN]  # the admin at gmail.example is not told
+    assert "case BREACH" in alert["body"] and "case TODAY" in alert["body"]
+    assert "gmail" not in alert["body"] and "outside" not in alert["body"]
+    assert not [r for r in caplog.records if "gmail" in r.getMessage()]
+
+
+def test_without_allowed_domains_only_the_mappings_addresses_are_used(
+    session: Session, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_cases(session, clock)
+    session.execute(sa.text("UPDATE cases SET officer = 'kim@gmail.example'"))
+    session.commit()
+    monkeypatch.setenv("EHC_TEAM_MANAGERS", "North=north.manager@la.example")
+    monkeypatch.delenv("EHC_NOTIFY_DOMAINS", raising=False)
+    monkeypatch.delenv("EHC_OFFICER_EMAILS", raising=False)
+    sender = RecordingSender()
+    jobs.run_sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=Staff.from_config(configured()),
+        sender=sender,
+        council=council(),
+        runner="test:1",
+    )
+    assert {m["to"] for m in sender.sent} == {None, "north.manager@la.example"}
+
+
+def test_a_bad_allowed_domain_is_named() -> None:
+    from scheduler.notify import parse_domains
+
+    assert parse_domains("@la.example, send.la.example,") == {"la.example", "send.la.example"}
+    with pytest.raises(InvalidInput, match="EHC_NOTIFY_DOMAINS: enter each domain like"):
+        parse_domains("la.example,not a domain")
+
+
+def test_a_line_break_stored_in_an_officer_field_is_refused_not_sent(
+    session: Session, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With allowed domains set an officer field that is an address is used, so a stored
+    CR/LF in it reaches the email header: refused with the reason, the others sent."""
+    load_cases(session, clock)
+    session.execute(
+        sa.text("UPDATE cases SET officer = :bad WHERE reference = 'SOON'"), {"bad": BAD}
+    )
+    session.commit()
+    FakeSMTP.instances = []
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    settings = Smtp(host="mail.la.example", port=25, user=None, password=None, sender="ehc@la")
+    staff = Staff(
+        managers=STAFF.managers, officers=STAFF.officers, domains=frozenset({"la.example"})
+    )
+    report = jobs.run_sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=staff,
+        sender=SmtpSender(settings),
+        council=council(),
+        runner="test:1",
+    )
+    assert (report.notifications_sent, report.notifications_failed) == (3, 1)
+    assert [(r.case, r.role) for r in report.refused] == [("SOON", "officer")]
+    assert "control character" in report.refused[0].reason
+    body = rows(session, "SELECT body FROM outbox WHERE role = 'officer' AND sent_at IS NULL")
+    assert "Case officer: officer.a@la.example\\r\\nBcc:" in body[0][0]  # escaped, one line
