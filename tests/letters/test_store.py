@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -153,6 +154,31 @@ def test_ready_letters_cannot_be_changed_or_deleted(
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM letters"))
     (letter,) = letters_of(session)
+    assert letter.html is not None and "forged" not in letter.html
+
+
+def test_a_console_cannot_replace_a_ready_letter(
+    session: Session, engine: Engine, clock: Clock
+) -> None:
+    # SQLite's REPLACE deletes without firing delete triggers; a console has foreign keys off.
+    update(session, clock, **PEOPLE)
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_START, clock=clock)
+    columns = [c.name for c in Letter.__table__.columns]  # type: ignore[attr-defined]
+    forged = ", ".join("'forged'" if c == "html" else c for c in columns)
+    insert = f"INSERT INTO letters ({', '.join(columns)}) SELECT {forged} FROM letters"
+    if engine.dialect.name == "sqlite":
+        conn = sqlite3.connect(str(engine.url.database), isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+                conn.execute(insert.replace("INSERT", "INSERT OR REPLACE", 1))
+        finally:
+            conn.close()
+    else:
+        with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"{insert} ON CONFLICT (id) DO UPDATE SET html = 'forged'"))
+    (letter,) = letters_of(session)
+    assert letter.status == READY
     assert letter.html is not None and "forged" not in letter.html
 
 
