@@ -80,10 +80,6 @@ def facts_for(
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in facts.items()}
 
 
-def _reasons(event: Event) -> str | None:
-    return event.note.strip() if event.note and event.note.strip() else None
-
-
 def _acknowledgement(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
     return {
         "request_date": e.date,
@@ -109,7 +105,9 @@ def _decision_to_assess(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, A
 
 
 def _decision_with_appeal(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
-    return {"decision_date": e.date, "reasons": _reasons(e), "appeal_by": _appeal_by(ev, e)}
+    # No reasons here: they are a detail given for the letter, never the event's note,
+    # which is internal to the case file (issue 17: a note was printed as the reasons).
+    return {"decision_date": e.date, "appeal_by": _appeal_by(ev, e)}
 
 
 def _advice_request(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:

@@ -61,16 +61,16 @@ SAMPLES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     "acknowledgement_of_request": (_REQUEST, {}),
     "decision_to_assess": (_ASSESS, {}),
     "decision_not_to_assess": (
-        [*_REQUEST, _e("decision_not_to_assess", "2024-02-12", note=REASONS)],
-        {},
+        [*_REQUEST, _e("decision_not_to_assess", "2024-02-12")],
+        {"reasons": REASONS},
     ),
     "request_for_advice": (
         [*_ASSESS, _e("advice_requested", "2024-02-13", advice="psychological")],
         {},
     ),
     "decision_not_to_issue": (
-        [*_ASSESS, _e("decision_not_to_issue", "2024-04-29", note=REASONS)],
-        {},
+        [*_ASSESS, _e("decision_not_to_issue", "2024-04-29")],
+        {"reasons": REASONS},
     ),
     "draft_plan_cover": (_FINAL[:-1], {}),
     "final_plan_cover": (_FINAL, {}),
@@ -78,8 +78,8 @@ SAMPLES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     "proposed_amendments": (_AMEND, {}),
     "amended_plan": ([*_AMEND, _e("amended_plan_issued", "2025-06-12")], {}),
     "decision_not_to_amend": (
-        [*_AMEND, _e("decision_not_to_amend", "2025-06-12", note=REASONS)],
-        {},
+        [*_AMEND, _e("decision_not_to_amend", "2025-06-12")],
+        {"reasons": REASONS},
     ),
     "plan_ceased": (
         [

@@ -190,7 +190,10 @@ def complete(
     else:
         role = family_recipient(dob, today) if dob else None
     missing = missing_for(spec.audience, role, people)
-    missing += [f for f in spec.letter_fields if facts.get(f) is None and details.get(f) is None]
+    # Letter fields come from the letter's details only: a letter queued before the fix
+    # may hold reasons taken from an event note in its facts, which must not be printed.
+    facts = {k: v for k, v in facts.items() if k not in spec.letter_fields}
+    missing += [f for f in spec.letter_fields if details.get(f) is None]
     letter.recipient = role or letter.recipient
     if missing:
         letter.missing = missing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import sqlite3
@@ -244,12 +245,15 @@ def test_reasons_are_a_detail_of_the_letter(session: Session, clock: Clock) -> N
     assert "You must appeal by Friday 12 April 2024" in (done.text or "")
 
 
-def test_the_event_note_gives_the_reasons(session: Session, clock: Clock) -> None:
+def test_the_event_note_never_gives_the_reasons(session: Session, clock: Clock) -> None:
+    # The note is internal (issue 17): the letter waits for reasons given for it.
     update(session, clock, **PEOPLE)
-    note = "Sam is making good progress with SEN support."
+    note = "Recorded late: I was off sick on Friday."
     events = [*ASSESSMENT_START, ev("decision_not_to_assess", "2024-02-12", note=note)]
     record_all(session=session, case_ref="L1", events=events, clock=clock)
-    assert note in (letters_of(session)[-1].text or "")
+    waiting = letters_of(session)[-1]
+    assert (waiting.status, waiting.missing) == ("awaiting_details", ["reasons"])
+    assert note not in json.dumps(waiting.context)
 
 
 def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) -> None:
