@@ -9,6 +9,7 @@ that owns the transaction, ends it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -20,12 +21,24 @@ from sqlmodel import Session, col, select
 from workflow.errors import ConcurrentUpdate, InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings, evaluate
-from workflow.law.events import Event, parse_event
+from workflow.law.events import NO_CONTROL, Event, parse_date, parse_event, text_without_controls
 from workflow.models import Case, StoredEvent
 
 CASE_FIELDS = ("team", "officer", "date_of_birth")
 MAX_REFERENCE = 64
-_WHITESPACE = re.compile(r"\s")
+# The one reference syntax of the web app, the API, the CLI and the import (docs/api.md):
+# after NFKC normalisation (full-width ＥＨＣ１ is EHC1), ASCII letters and digits, with
+# hyphens, dots and underscores, in parts that may be divided by slashes (EHC/2026/0153).
+# Look-alike letters of other scripts (a Cyrillic С) are refused, not normalised: two
+# references that look the same must be the same.
+REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*", re.ASCII)
+_REFERENCE_CHARACTER = re.compile(r"[A-Za-z0-9._/-]", re.ASCII)
+# The addresses of a case's own pages end with these: a reference cannot.
+PAGE_ENDINGS = re.compile(r"/(details|events|events/new|reassign|letters/[^/]+)$")
+REFERENCE_CHARACTERS = (
+    "Case reference must only include letters A to Z, numbers, hyphens, dots, underscores "
+    "and slashes between parts, like EHC/2026/0153"
+)
 # Replaying the whole recorded history: nothing recorded is later than this.
 END_OF_TIME = date(9999, 12, 31)
 
@@ -33,16 +46,38 @@ END_OF_TIME = date(9999, 12, 31)
 # -- checking what is written ----------------------------------------------------
 
 
+def check_text(
+    value: str, *, label: str, field: str, where: str | None = None, lines: bool = False
+) -> str:
+    """`value` as stored; `InvalidInput` ("Officer must not contain control characters",
+    after `where` when given) if it holds a control character. With `lines`, newlines
+    are allowed (notes, addresses). Every input checks its text here, before the database.
+    """
+    checked = text_without_controls(value, lines=lines)
+    if checked is None:
+        message = f"{label} {NO_CONTROL}"
+        raise InvalidInput(f"{where}: {message}" if where else message, field=field)
+    return checked
+
+
 def check_reference(case_ref: Any) -> str:
-    """The case reference, stripped; `InvalidInput` unless it is text without spaces."""
+    """The case reference, stripped and NFKC-normalised; `InvalidInput` naming the
+    reference field unless it follows the one reference syntax (`REFERENCE`)."""
     if not isinstance(case_ref, str) or not case_ref.strip():
         raise InvalidInput("Enter the case reference", field="reference")
-    ref = case_ref.strip()
-    if len(ref) > MAX_REFERENCE or _WHITESPACE.search(ref):
+    ref = check_text(case_ref, label="Case reference", field="reference").strip()
+    ref = unicodedata.normalize("NFKC", ref)
+    if len(ref) > MAX_REFERENCE:
         raise InvalidInput(
-            f"Case reference '{ref[:80]}' must be at most {MAX_REFERENCE} characters, no spaces",
-            field="reference",
+            f"Case reference must be {MAX_REFERENCE} characters or fewer", field="reference"
         )
+    if not REFERENCE.fullmatch(ref):
+        odd = next((c for c in ref if not _REFERENCE_CHARACTER.match(c)), None)
+        why = f" ('{odd}', U+{ord(odd):04X}, is not one of them)" if odd else ""
+        raise InvalidInput(f"{REFERENCE_CHARACTERS}{why}", field="reference")
+    if PAGE_ENDINGS.search(ref):
+        ending = ref.rsplit("/", 1)[-1]
+        raise InvalidInput(f"Case reference cannot end with /{ending}", field="reference")
     return ref
 
 
@@ -65,15 +100,12 @@ def case_field(name: str, value: Any, *, where: str) -> Any:
         return None
     if name == "date_of_birth":
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise InvalidInput(
-                f"{where}: date_of_birth '{value}' is not a real date in the form YYYY-MM-DD",
-                field=name,
-            ) from None
+            return value if isinstance(value, date) else parse_date(value)
+        except ValueError as e:
+            raise InvalidInput(f"{where}: date_of_birth {e}", field=name) from None
     if not isinstance(value, str) or len(value) > 100:
         raise InvalidInput(f"{where}: {name} must be text of at most 100 characters", field=name)
-    return value.strip()
+    return check_text(value, label=name.capitalize(), field=name, where=where).strip()
 
 
 # -- the recorded history ----------------------------------------------------------
@@ -86,7 +118,9 @@ def stored_to_event(row: StoredEvent) -> Event:
         raw["note"] = row.note
     if row.actor is not None:
         raw["actor"] = row.actor
-    return parse_event(raw, index=row.sequence, where=f"Stored event {row.sequence}")
+    return parse_event(
+        raw, index=row.sequence, where=f"Stored event {row.sequence}", check_text=False
+    )
 
 
 def fields_json(event: Event) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from workflow.case_writes import check_text
 from workflow.deadline_store import D, deadlines_as_of
 from workflow.models import Case, CasePeople
 
@@ -62,8 +63,15 @@ def find_cases(
     """Cases of a team and/or officer, optionally matching a search, newest activity first.
 
     The search matches the start of a case reference or any part of the
-    child's name, ignoring case.
+    child's name, ignoring case. Text with a control character in it raises
+    `InvalidInput` naming the filter (`q` for the search).
     """
+    # Checked before the database: PostgreSQL refuses NUL in a parameter with a fault.
+    for name, label, value in (("team", "Team", team), ("officer", "Officer", officer)):
+        if value is not None:
+            check_text(value, label=label, field=name)
+    if search is not None:
+        check_text(search, label="Search", field="q")
     c, p = CASES.c, PEOPLE.c
     where: list[Any] = []
     if team is not None:

@@ -70,7 +70,7 @@ def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, Import
         try:
             ref = check_reference(raw.get("case"))
         except InvalidInput as e:
-            raise InvalidInput(f"{where}: {e}") from None
+            raise InvalidInput(f"{where}: {e}", field=e.field) from None
         entry = cases.get(ref) or cases.setdefault(ref, ImportCase(ref))
         # Numbered as the case's next event: what a new case stores (see `_import_batch`).
         event = parse_event(

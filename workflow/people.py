@@ -15,7 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from workflow.case_writes import check_text
 from workflow.errors import InvalidInput
+from workflow.law.events import parse_date
 from workflow.models import CasePeople
 
 TEXT_FIELDS = {"child_name": 200, "setting": 200, "parent_name": 200}
@@ -49,6 +51,9 @@ def parse_details(details: Mapping[str, Any], today: date, where: str) -> dict[s
                 f"{where}: {name} is not a detail of a case. Enter one of: {', '.join(FIELDS)}",
                 field=name,
             )
+        if isinstance(raw, str):
+            # Names, emails and the rest are one line; an address may be several.
+            raw = check_text(raw, label=name, field=name, where=where, lines=name in ADDRESS_FIELDS)
         value = raw.strip() if isinstance(raw, str) else raw
         if value is None or value == "":
             out[name] = None
@@ -81,7 +86,7 @@ def parse_details(details: Mapping[str, Any], today: date, where: str) -> dict[s
 
 def _dob(value: Any, today: date, where: str) -> date:
     try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        day = value if isinstance(value, date) else parse_date(value)
     except ValueError:
         raise InvalidInput(
             f"{where}: date_of_birth must be a real date in the form YYYY-MM-DD", field=DOB

@@ -362,6 +362,13 @@ def get_case(
     return CaseView(case=case, events=ordered, evaluation=evaluation, warnings=evaluation.warnings)
 
 
+def find_case(*, session: Session, case_ref: str) -> Case | None:
+    """The case with this reference, or None: for an edge deciding what it may say."""
+    case = session.exec(_CASE_BY_REFERENCE, params={"reference": check_reference(case_ref)}).first()
+    _end_read(session)
+    return case
+
+
 def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
     """Every case's events as import lines (spec section 8), in recording order.
 

@@ -7,6 +7,7 @@ take an event in its current state is the state machine's job (`machine`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -118,18 +119,48 @@ COMMON_OPTIONAL = ("note", "actor")
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
-def _parse_date(value: Any) -> date:
+# A date as every interface writes it: ASCII digits only. `date.fromisoformat` alone
+# would take other scripts' digits (Arabic-Indic, full-width), which the forms then stored.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+REAL_DATE = "is not a real date in the form YYYY-MM-DD"
+
+# C0 and C1 control characters (NUL, CR, LF, tab, ESC, DEL included) and the Unicode
+# line and paragraph separators: they split log lines and mail headers, and PostgreSQL
+# cannot store NUL. Text kept in lines (notes, addresses) may hold newlines, nothing else.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+NO_CONTROL = "must not contain control characters"
+
+
+def text_without_controls(value: str, *, lines: bool = False) -> str | None:
+    """`value` as stored, or None if it holds a control character.
+
+    With `lines`, newlines are allowed: a browser's CRLF becomes LF, a lone CR is refused.
+    """
+    if lines:
+        value = value.replace("\r\n", "\n")
+        return None if _CONTROL_BUT_NEWLINE.search(value) else value
+    return None if _CONTROL.search(value) else value
+
+
+def parse_date(value: Any) -> date:
+    """A date written YYYY-MM-DD in ASCII digits, from 1900 to 2999; `ValueError` otherwise.
+
+    The one date parser of every interface: the API, the import, the CLI and the web forms
+    (which put the day, month and year boxes together as YYYY-MM-DD).
+    """
     if not isinstance(value, str):
         raise ValueError("must be a date written YYYY-MM-DD")
+    shown = repr(value[:20])
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"{shown} {REAL_DATE}")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"'{value}' is not a real date in the form YYYY-MM-DD") from None
-    if len(value) != 10:
-        raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+        raise ValueError(f"{shown} {REAL_DATE}") from None
     # Deadlines are worked out years ahead: a year near 1 or 9999 would overflow.
     if not FIRST_DAY <= parsed <= LAST_DAY:
-        raise ValueError(f"'{value}' must be a date from {FIRST_DAY.year} to {LAST_DAY.year}")
+        raise ValueError(f"{shown} must be a date from {FIRST_DAY.year} to {LAST_DAY.year}")
     return parsed
 
 
@@ -172,7 +203,7 @@ class FieldSpec:
 
 
 def _date_field(required: bool = True) -> FieldSpec:
-    return FieldSpec(_parse_date, required=required, is_date=True)
+    return FieldSpec(parse_date, required=required, is_date=True)
 
 
 _ORDER_FIELDS = {"order": FieldSpec(_one_of(ORDER_KINDS))}
@@ -273,12 +304,15 @@ def parse_event(
     index: int = 0,
     where: str | None = None,
     extra_fields: Iterable[str] = (),
+    check_text: bool = True,
 ) -> Event:
     """Check one raw event and return it parsed.
 
     `where` names the event in error messages ("Event 3", "Line 500");
     `extra_fields` are keys the caller handles itself (for example `case` on an
-    imported line) and are not treated as unknown.
+    imported line) and are not treated as unknown. `check_text` refuses control
+    characters in its text; history already stored is read without (it was accepted
+    when it was recorded, and a case must stay readable).
     """
     label = where or f"Event {index}"
     if not isinstance(raw, Mapping):
@@ -290,13 +324,13 @@ def parse_event(
         event_type = _TYPES[type_name]
     except (KeyError, TypeError):
         raise InvalidEvent(
-            f"{label}: '{type_name}' is not a known event type", field="type"
+            f"{label}: {str(type_name)[:60]!r} is not a known event type", field="type"
         ) from None
     prefix = f"{label} ({event_type})"
     if raw.get("date") in (None, ""):
         raise InvalidEvent(f"{prefix}: enter the date the event happened", field="date")
     try:
-        when = _parse_date(raw["date"])
+        when = parse_date(raw["date"])
     except ValueError as e:
         raise InvalidEvent(f"{prefix}: date {e}", field="date") from None
 
@@ -320,17 +354,29 @@ def parse_event(
             fields[name] = spec.parse(value)
         except ValueError as e:
             raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} {e}", field=name) from None
+        if check_text and isinstance(value, str) and text_without_controls(value) is None:
+            raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} {NO_CONTROL}", field=name)
     if event_type is EventType.EXCEPTION_RECORDED:
         _check_exception(fields, f"{prefix} on {when.isoformat()}")
+    common: dict[str, str | None] = {}
     for name in COMMON_OPTIONAL:
-        if raw.get(name) is not None and not isinstance(raw[name], str):
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
             raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} must be text", field=name)
+        if value is not None and check_text:
+            # A note is written in lines; who did it (the actor) is one line.
+            value = text_without_controls(value, lines=name == "note")
+            if value is None:
+                raise InvalidEvent(
+                    f"{prefix} on {when.isoformat()}: {name} {NO_CONTROL}", field=name
+                )
+        common[name] = value
     return Event(
         type=event_type,
         date=when,
         fields=fields,
-        note=raw.get("note"),
-        actor=raw.get("actor"),
+        note=common["note"],
+        actor=common["actor"],
         index=index,
     )
 
