@@ -6,7 +6,9 @@ scorecard equal to what the CLI prints for the same database.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
@@ -393,7 +395,9 @@ def test_an_officer_cannot_record_on_another_teams_case(
 ) -> None:
     body = {"type": "request_received", "date": "2026-10-06", "source": "parent"}
     response = api(people.officer).post(f"/api/cases/{south_case}/events", json=body)
-    assert response.status_code == 404
+    # Opening it is refused without saying whose it is (issue 17 item 12).
+    assert response.status_code == 409
+    assert "You cannot use the reference" in response.json()["detail"]
     step = {"type": "decision_to_assess", "date": "2026-10-06"}
     assert api(people.officer).post(f"/api/cases/{south_case}/events", json=step).status_code == 404
     assert api(people.manager).get(f"/api/cases/{south_case}").json()["case"]["version"] == 1
@@ -553,3 +557,108 @@ def test_absurd_inputs_are_refused_not_crashed_on(
     assert "from 1900 to 2999" in response.json()["detail"]
     far = manager.get("/api/breaches", params={"as_of": "9999-12-31", "due_within": "3660"})
     assert far.status_code == 200
+
+
+# -- hostile input, disclosure and races (issue 17) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, url, body, field",
+    [
+        ("officer", "/api/cases/NEW9/events", {"note": "a\x00b"}, "note"),
+        ("officer", "/api/cases/NEW9/events", {"officer": "J\r\nSmith"}, "officer"),
+        ("manager", "/api/cases/NEW9/events", {"team": "North\x00"}, "team"),
+        ("officer", "/api/cases/NEW9/events", {"note": "Late\rsick"}, "note"),
+        ("officer", "/api/cases/NEW%009/events", {}, "reference"),
+        ("officer", "/api/cases/NEW\u04219/events", {}, "reference"),  # a Cyrillic Es
+    ],
+)
+def test_control_characters_and_look_alikes_are_a_422_naming_the_field(
+    api: Client, people: People, who: str, url: str, body: dict[str, str], field: str
+) -> None:
+    """NUL was a 500 on PostgreSQL (logging the SQL parameters); CR/LF in an officer's
+    name stopped the notification sweep; a Cyrillic letter made a reference that looked
+    like another."""
+    client = api(getattr(people, who))
+    event = {"type": "request_received", "date": "2026-11-02", "source": "school"}
+    response = client.post(url, json=event | body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert api(people.manager).get("/api/cases").json()["total"] == 0
+
+
+@pytest.mark.parametrize("name", ["q", "team", "officer"])
+def test_a_list_filter_with_a_control_character_is_a_422(
+    api: Client, people: People, name: str
+) -> None:
+    response = api(people.manager).get("/api/cases", params={name: "DEMO\x00"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == name
+    assert "must not contain control characters" in response.json()["detail"]
+
+
+def test_a_full_width_reference_is_the_same_case(api: Client, people: People) -> None:
+    client = api(people.officer)
+    body = {"type": "request_received", "date": "2026-11-02", "source": "school"}
+    response = client.post("/api/cases/ＥＨＣ７/events", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["case"]["reference"] == "EHC7"
+    assert client.get("/api/cases/EHC7").status_code == 200
+
+
+def test_another_teams_case_is_answered_as_a_reference_with_no_case(
+    api: Client, people: People, south_case: str
+) -> None:
+    """An officer could tell another team's references from unused ones by the answer."""
+    client = api(people.officer)
+    opening = {"type": "request_received", "date": "2026-10-06", "source": "parent"}
+    step = {"type": "decision_to_assess", "date": "2026-10-06"}
+
+    def answer(ref: str, body: dict[str, str]) -> tuple[int, str]:
+        response = client.post(f"/api/cases/{ref}/events", json=body)
+        return response.status_code, response.json()["detail"].replace(ref, "REF")
+
+    # Naming another team: refused the same way whether the case exists or not.
+    assert answer(south_case, opening | {"team": "South"}) == answer(
+        "UNUSED1", opening | {"team": "South"}
+    )
+    # Any other event: 404 "There is no case" for both.
+    assert answer(south_case, step) == answer("UNUSED2", step) == (404, "There is no case REF")
+    assert client.get(f"/api/cases/{south_case}").json() == {
+        "detail": f"There is no case {south_case}",
+        "errors": [],
+    }
+    # Opening it: a conflict that does not say whose, or that there is a case.
+    status, detail = answer(south_case, opening)
+    assert status == 409
+    assert detail == "You cannot use the reference REF for a new case. Enter a different reference"
+    assert api(people.manager).get(f"/api/cases/{south_case}").json()["case"]["version"] == 1
+
+
+@pytest.mark.parametrize("team", [None, TEAM])
+def test_the_loser_of_two_concurrent_new_cases_gets_409(
+    api: Client, people: People, team: str | None
+) -> None:
+    """On SQLite the loser read the case its rival had just opened and was told 422
+    (team and officer are set when a case opens); on PostgreSQL it was 409."""
+    clients = [api(people.officer), api(people.manager)]
+    body: dict[str, Any] = {"type": "request_received", "date": "2026-11-02", "source": "school"}
+    if team is not None:
+        body["team"] = team
+    doc = clients[1].get("/openapi.json").json()
+    documented = set(doc["paths"]["/api/cases/{ref}/events"]["post"]["responses"])
+    for round_ in range(6):
+        ref = f"RACE{round_}"
+        barrier = threading.Barrier(2)
+
+        def post(client: TestClient, ref: str = ref, barrier: threading.Barrier = barrier) -> Any:
+            barrier.wait()
+            return client.post(f"/api/cases/{ref}/events", json=body)
+
+        with ThreadPoolExecutor(2) as pool:
+            responses = list(pool.map(post, clients))
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201, 409], [r.text for r in responses]
+        assert {str(s) for s in statuses} <= documented
+        loser = next(r for r in responses if r.status_code == 409).json()
+        assert set(loser) == {"detail", "errors"}

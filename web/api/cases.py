@@ -31,7 +31,7 @@ from web.api.models import (
 )
 from web.deps import context, db
 from workflow.caseload import find_cases
-from workflow.errors import CaseNotFound, InvalidInput, WorkflowError
+from workflow.errors import CaseNotFound, Conflict, InvalidInput, WorkflowError
 from workflow.law.events import EVENT_FIELDS, EventType
 from workflow.service import CaseView, get_case, record_event
 
@@ -80,15 +80,18 @@ def list_cases(
         Query(max_length=100, description="Start of a reference, or part of the child's name"),
     ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> CaseList:
+) -> CaseList | JSONResponse:
     """Cases newest activity first, 50 a page; an officer sees their own team's only."""
     if who.user.role == "officer":
         if team is not None and team != who.user.team:
             return CaseList(items=[], total=0, page=1, pages=1)
         team = who.user.team
-    found = find_cases(
-        session, as_of=context(request).today(), team=team, officer=officer, search=q, page=page
-    )
+    try:
+        found = find_cases(
+            session, as_of=context(request).today(), team=team, officer=officer, search=q, page=page
+        )
+    except WorkflowError as err:
+        return errors.refused(err, ["team", "officer", "q"], where="query")
     return CaseList(
         items=[CaseListItem.of(row) for row in found.rows],
         total=found.total,
@@ -105,7 +108,7 @@ def read_deadlines(
     try:
         view = _visible(request, session, who, ref, as_of)
     except WorkflowError as err:
-        return errors.refused(err, ["as_of"], where="query")
+        return errors.refused(err, ["as_of", "reference"], where="query")
     return Deadlines(
         case=view.case.reference,
         as_of=view.evaluation.as_of,
@@ -120,7 +123,7 @@ def read_events(request: Request, session: Db, who: Who, ref: Reference) -> Even
     try:
         view = _visible(request, session, who, ref, None)
     except WorkflowError as err:
-        return errors.refused(err)
+        return errors.refused(err, ["reference"], where="path")
     return Events(case=view.case.reference, events=[EventOut.of(e) for e in view.events])
 
 
@@ -133,7 +136,7 @@ def read_case(
     try:
         view = _visible(request, session, who, ref, as_of)
     except WorkflowError as err:
-        return errors.refused(err, ["as_of"], where="query")
+        return errors.refused(err, ["as_of", "reference"], where="query")
     return CaseDetail(
         case=CaseSummary.of(view.case),
         as_of=view.evaluation.as_of,
@@ -188,7 +191,7 @@ def record(
     raw = {"type": body.type.value, "date": body.date, **extra}
     if body.note is not None:
         raw["note"] = body.note
-    fields = ["date", "note", "team", "officer", *EVENT_FIELDS[body.type], *extra]
+    fields = ["reference", "date", "note", "team", "officer", *EVENT_FIELDS[body.type], *extra]
     try:
         expected = _expected_version(body, if_match)
         case_fields = _opening(request, session, who, ref, body)
@@ -222,8 +225,16 @@ def _opening(
     """The team and officer of a case the event opens; None if the case exists.
 
     An officer opens cases in their own team (theirs unless they name a colleague).
-    Team and officer are not changed by events: a manager reassigns a case.
+    Team and officer are not changed by events: a manager reassigns a case. The answers
+    never tell an officer that another team's case exists: recording on it is 404 as for
+    a reference with no case, and opening it is a 409 that names no case.
     """
+    if who.user.role == "officer" and body.team not in (None, who.user.team):
+        # Before looking the reference up, so the answer is the same whether it exists.
+        raise InvalidInput(
+            f"Case {ref}: you can open cases in your own team only ({who.user.team})",
+            field="team",
+        )
     try:
         view = _read(request, session, ref, None)
     except CaseNotFound:
@@ -231,7 +242,16 @@ def _opening(
             raise
     else:
         if not who.can_see_team(view.case.team):
+            if body.type in OPENING:
+                raise Conflict(
+                    f"You cannot use the reference {ref} for a new case. "
+                    "Enter a different reference",
+                    field="reference",
+                )
             raise CaseNotFound(ref)
+        if body.type in OPENING:
+            # Someone opened it first (or long ago): the service refuses the event with 409.
+            return None
         if body.team is not None or body.officer is not None:
             raise InvalidInput(
                 f"Case {ref} is already open: team and officer are set when a case is "
@@ -239,10 +259,5 @@ def _opening(
             )
         return None
     if who.user.role == "officer":
-        if body.team not in (None, who.user.team):
-            raise InvalidInput(
-                f"Case {ref}: you can open cases in your own team only ({who.user.team})",
-                field="team",
-            )
         return {"team": who.user.team, "officer": body.officer or who.user.name}
     return {"team": body.team, "officer": body.officer}

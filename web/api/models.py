@@ -180,7 +180,7 @@ class EventIn(BaseModel):
 
     type: EventType
     date: str = Field(
-        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
         json_schema_extra={"format": "date"},
         description="The day it happened, YYYY-MM-DD; not in the future",
     )
