@@ -2,7 +2,8 @@
 
 https://design-system.service.gov.uk/components/date-input/ : say which part is
 missing, "must be a real date" for one that does not exist, and name the date
-in every message ("Date the event happened must include a month").
+in every message ("Date the event happened must include a month"). The date itself is
+read by `workflow.law.events.parse_date`, as the API and the import read it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from workflow.law.events import parse_date
 
 PARTS = ("day", "month", "year")
 
@@ -55,17 +58,26 @@ def read_date(
     if missing:
         message = f"{label} must include a {' and '.join(missing)}"
         return DateAnswer(name, entered, error=message, error_part=missing[0])
-    not_numbers = [part for part in PARTS if not entered[part].isdigit()]
+    # ASCII digits only: str.isdigit() is true of other scripts' digits too (٣, ３, 𝟑).
+    not_numbers = [part for part in PARTS if not _ascii_digits(entered[part])]
     if not_numbers:
         return DateAnswer(
             name, entered, error=f"{label} must be a real date", error_part=not_numbers[0]
         )
     if len(entered["year"]) != 4:
         return DateAnswer(name, entered, error="Year must include 4 numbers", error_part="year")
+    if len(entered["day"]) > 2 or len(entered["month"]) > 2:
+        return DateAnswer(name, entered, error=f"{label} must be a real date")
+    # The boxes put together as YYYY-MM-DD, read by the parser of the API and the import.
+    iso = f"{entered['year']}-{entered['month']:0>2}-{entered['day']:0>2}"
     try:
-        value = date(int(entered["year"]), int(entered["month"]), int(entered["day"]))
+        value = parse_date(iso)
     except ValueError:
         return DateAnswer(name, entered, error=f"{label} must be a real date")
     if latest is not None and value > latest:
         return DateAnswer(name, entered, error=f"{label} must be today or in the past")
     return DateAnswer(name, entered, value=value)
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()

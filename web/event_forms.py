@@ -14,6 +14,8 @@ from datetime import date
 from typing import Any
 
 from web.date_input import read_date
+from workflow.case_writes import check_text
+from workflow.errors import InvalidInput
 from workflow.law.events import (
     ADVICE_KINDS,
     CEASE_REASONS,
@@ -205,19 +207,32 @@ def read_event_form(form: Mapping[str, Any], event_type: str, today: date) -> Ev
                 errors[f.name] = f"{verb} {_lower(f.label)}"
         elif f.kind == "select" and value not in dict(f.choices):
             errors[f.name] = f"Select {_lower(f.label)} from the list"
-        elif f.kind == "year" and not (value.isdigit() and len(value) == 4):
+        elif f.kind == "year" and not (value.isascii() and value.isdigit() and len(value) == 4):
             errors[f.name] = f"{f.label} must be a year, for example 2027"
         elif len(value) > 100:
             errors[f.name] = f"{f.label} must be 100 characters or fewer"
+        elif (problem := _control_characters(value, f.label)) is not None:
+            errors[f.name] = problem
         else:
             raw[f.name] = value
     note = str(form.get(NOTE) or "").strip()
     shown[NOTE] = note
     if len(note) > MAX_NOTE:
         errors[NOTE] = f"Note must be {MAX_NOTE} characters or fewer"
+    elif (problem := _control_characters(note, "Note", lines=True)) is not None:
+        errors[NOTE] = problem
     elif note:
         raw[NOTE] = note
     return EventAnswers(raw=raw, shown=shown, errors=errors, anchors=anchors)
+
+
+def _control_characters(value: str, label: str, *, lines: bool = False) -> str | None:
+    """The workflow's own refusal of control characters, as a message on the form."""
+    try:
+        check_text(value, label=_date_label(label), field="", lines=lines)
+    except InvalidInput as e:
+        return str(e)
+    return None
 
 
 def _date_label(label: str) -> str:

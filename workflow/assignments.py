@@ -28,7 +28,7 @@ def reassign_case(
     clock: Clock,
     expected_version: int | None = None,
 ) -> Case:
-    case_ref = check_reference(case_ref)
+    case_ref = check_reference(case_ref, new=False)
     where = f"Case {case_ref}"
     values: dict[str, Any] = {
         "team": case_field("team", team, where=where),

@@ -60,9 +60,15 @@ def check_text(
     return checked
 
 
-def check_reference(case_ref: Any) -> str:
+def check_reference(case_ref: Any, *, new: bool = True) -> str:
     """The case reference, stripped and NFKC-normalised; `InvalidInput` naming the
-    reference field unless it follows the one reference syntax (`REFERENCE`)."""
+    reference field unless it follows the one reference syntax (`REFERENCE`).
+
+    `new=False` looks up a case that may already exist: cases opened before the syntax
+    (imported references could hold anything but spaces) stay readable and writable, so
+    only control characters and the length are checked; a case is opened only with
+    `new=True`.
+    """
     if not isinstance(case_ref, str) or not case_ref.strip():
         raise InvalidInput("Enter the case reference", field="reference")
     ref = check_text(case_ref, label="Case reference", field="reference").strip()
@@ -71,6 +77,8 @@ def check_reference(case_ref: Any) -> str:
         raise InvalidInput(
             f"Case reference must be {MAX_REFERENCE} characters or fewer", field="reference"
         )
+    if not new:
+        return ref
     if not REFERENCE.fullmatch(ref):
         odd = next((c for c in ref if not _REFERENCE_CHARACTER.match(c)), None)
         why = f" ('{odd}', U+{ord(odd):04X}, is not one of them)" if odd else ""

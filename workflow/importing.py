@@ -68,7 +68,8 @@ def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, Import
         if not isinstance(raw, dict):
             raise InvalidEvent(f"{where}: must be a JSON object")
         try:
-            ref = check_reference(raw.get("case"))
+            # The full syntax is checked when the case is new (`_import_batch`).
+            ref = check_reference(raw.get("case"), new=False)
         except InvalidInput as e:
             raise InvalidInput(f"{where}: {e}", field=e.field) from None
         entry = cases.get(ref) or cases.setdefault(ref, ImportCase(ref))
@@ -146,6 +147,11 @@ def _import_batch(
     plans: list[_Plan] = []
     for entry in batch:
         case = existing.get(entry.ref)
+        if case is None:  # opened by the import: the full reference syntax
+            try:
+                check_reference(entry.ref)
+            except InvalidInput as e:
+                raise InvalidInput(f"Line {entry.events[0][0]}: {e}", field=e.field) from None
         stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
         next_sequence = (stored[-1].sequence if stored else 0) + 1
         new_events = [e for _line, e in entry.events]

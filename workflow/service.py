@@ -82,6 +82,7 @@ def _case_for_change(
     if case is None:
         if expected_version not in (None, 0):
             raise CaseNotFound(case_ref)
+        check_reference(case_ref)  # a new case: the full reference syntax
         case = Case(reference=case_ref, state="new", version=0, created_at=now, updated_at=now)
         session.add(case)
         session.flush()
@@ -126,7 +127,7 @@ def record_event(
     on since, nothing is saved and `ConcurrentUpdate` is raised. `projections`
     (its letters: `bootstrap.projections()`) run in the same transaction.
     """
-    case_ref = check_reference(case_ref)
+    case_ref = check_reference(case_ref, new=False)
     settings = settings or Settings()
     now = clock()
     parsed = event if isinstance(event, Event) else parse_event(event, where=f"Case {case_ref}")
@@ -309,7 +310,7 @@ def update_case(
     come first. The projections see the change in the same transaction (letters
     waiting for these details are rendered now).
     """
-    case_ref = check_reference(case_ref)
+    case_ref = check_reference(case_ref, new=False)
     now = clock()
     parsed = letter_people.parse_details(details, today_in_england(clock), f"Case {case_ref}")
     try:
@@ -348,7 +349,7 @@ def get_case(
     working_days: WorkingDays | None = None,
 ) -> CaseView:
     """A case with its events in processing order and its deadlines as of a day."""
-    reference = check_reference(case_ref)
+    reference = check_reference(case_ref, new=False)
     case = session.exec(_CASE_BY_REFERENCE, params={"reference": reference}).first()
     if case is None:
         raise CaseNotFound(case_ref)
@@ -364,7 +365,9 @@ def get_case(
 
 def find_case(*, session: Session, case_ref: str) -> Case | None:
     """The case with this reference, or None: for an edge deciding what it may say."""
-    case = session.exec(_CASE_BY_REFERENCE, params={"reference": check_reference(case_ref)}).first()
+    case = session.exec(
+        _CASE_BY_REFERENCE, params={"reference": check_reference(case_ref, new=False)}
+    ).first()
     _end_read(session)
     return case
 

@@ -449,3 +449,127 @@ def test_letters_download_as_html_and_pdf_only_from_their_own_case(
     assert (
         browser(people.other_officer).get(f"/cases/{ref}/letters/{mine.id}.pdf").status_code == 404
     )
+
+
+# -- hostile input, one date parser, one reference syntax, no disclosure (issue 17) -------
+
+# The same day in other scripts' digits: the forms took and stored them, the API refused.
+UNICODE_DAYS = [
+    ("١٢", "١١", "٢٠٢٦"),  # Arabic-Indic
+    ("۱۲", "۱۱", "۲۰۲۶"),  # Extended Arabic-Indic
+    ("１２", "１１", "２０２６"),  # full-width
+    ("𝟏𝟐", "𝟏𝟏", "𝟐𝟎𝟐𝟔"),  # mathematical bold
+    ("12", "11", "２０２６"),  # one box is enough
+]
+
+
+@pytest.mark.parametrize("parts", UNICODE_DAYS)
+def test_the_forms_take_dates_in_ascii_digits_only_as_the_api_does(
+    browser: Make,
+    people: People,
+    session: Session,
+    open_case: str,
+    parts: tuple[str, str, str],
+) -> None:
+    client = browser(people.officer)
+    version = form_page(client, open_case, "mediation_requested")
+    response = client.submit(
+        f"/cases/{open_case}/events",
+        {"type": "mediation_requested", "version": version, **date_parts(*parts)},
+    )
+    assert response.status_code == 400
+    assert "Date the event happened must be a real date" in response.text
+    assert version_of(session, open_case) == int(version)
+    client.page("/cases/new")
+    response = client.submit(
+        "/cases/new", {"reference": "DIGITS1", "source": "parent", **date_parts(*parts)}
+    )
+    assert response.status_code == 400
+    assert "Date the request was received must be a real date" in response.text
+    assert session.exec(select(Case).where(Case.reference == "DIGITS1")).first() is None
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("officer", "J Smith\r\nBcc: x@example.com", "Officer must not contain control characters"),
+        ("officer", "J\x00Smith", "Officer must not contain control characters"),
+        ("note", "Late:\x00 sick", "Note must not contain control characters"),
+        ("note", "Late:\r sick", "Note must not contain control characters"),
+        ("reference", "EHC\x001", "Case reference must not contain control characters"),
+        ("reference", "EH\u0421001", "Case reference must only include letters A to Z"),
+    ],
+)
+def test_the_new_case_form_refuses_control_characters_and_look_alikes(
+    browser: Make, people: People, session: Session, field: str, value: str, message: str
+) -> None:
+    client = browser(people.officer)
+    client.page("/cases/new")
+    form = {"reference": "HOSTILE1", "source": "parent", **date_parts("12", "11", "2026")}
+    response = client.submit("/cases/new", form | {field: value})
+    assert response.status_code == 400
+    assert f'href="#{field}">{message}' in response.text
+    assert session.exec(select(Case)).first() is None
+    session.commit()
+
+
+def test_the_event_form_refuses_control_characters_in_its_text(
+    browser: Make, people: People, session: Session, open_case: str
+) -> None:
+    client = browser(people.officer)
+    version = form_page(client, open_case, "advice_requested")
+    form = {"type": "advice_requested", "version": version, "advice": "health"}
+    response = client.submit(
+        f"/cases/{open_case}/events",
+        form | {"ref": "EP\x001", "note": "ok\r\nfine", **date_parts("10", "10", "2026")},
+    )
+    assert response.status_code == 400
+    assert "Advice reference (optional) must not contain" not in response.text
+    assert "must not contain control characters" in response.text
+    assert version_of(session, open_case) == int(version)
+    # Lines in a note are kept.
+    response = client.submit(
+        f"/cases/{open_case}/events",
+        form | {"note": "ok\r\nfine", **date_parts("10", "10", "2026")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:800]
+    assert events_of(session, open_case)[-1].note == "ok\nfine"
+
+
+def test_a_full_width_reference_opens_the_ascii_case(
+    browser: Make, people: People, session: Session
+) -> None:
+    client = browser(people.officer)
+    client.page("/cases/new")
+    response = client.submit(
+        "/cases/new",
+        {"reference": "ＥＨＣ／７", "source": "parent", **date_parts("12", "11", "2026")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:800]
+    assert response.headers["location"] == "/cases/EHC/7?recorded=1"
+    assert session.exec(select(Case.reference)).all() == ["EHC/7"]
+    session.commit()
+
+
+def test_the_new_case_form_does_not_confirm_another_teams_case(
+    browser: Make, people: People, session: Session, clock: Clock, open_case: str
+) -> None:
+    """It said "There is already a case DEMO00004" for a case the officer cannot open."""
+    south = requested_case(session, clock, ref="SOUTH9", team="South")
+    client = browser(people.officer)
+    client.page("/cases/new")
+    form = {"source": "parent", **date_parts("12", "11", "2026")}
+    theirs = client.submit("/cases/new", form | {"reference": south})
+    assert theirs.status_code == 400
+    assert f"You cannot use the reference {south}. Enter a different reference" in theirs.text
+    assert "There is already a case" not in theirs.text
+    ours = client.submit("/cases/new", form | {"reference": open_case})
+    assert f"There is already a case {open_case}" in ours.text
+    # A manager, who may open any case, is told it exists.
+    manager = browser(people.manager)
+    manager.page("/cases/new")
+    response = manager.submit("/cases/new", form | {"reference": south, "team": "East"})
+    assert f"There is already a case {south}" in response.text

@@ -240,9 +240,7 @@ def test_dates_take_ascii_digits_only(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", UNICODE_DIGITS)
-def test_a_date_of_birth_takes_ascii_digits_only(
-    session: Session, clock: Clock, text: str
-) -> None:
+def test_a_date_of_birth_takes_ascii_digits_only(session: Session, clock: Clock, text: str) -> None:
     with pytest.raises(InvalidInput, match="date_of_birth"):
         record(session, clock, case_fields={"team": "North", "date_of_birth": text})
     with pytest.raises(InvalidInput, match="date_of_birth"):
@@ -255,3 +253,12 @@ def test_a_date_of_birth_takes_ascii_digits_only(
             clock=clock,
         )
     assert counts(session) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("year", ["٢٠٢٧", "２０２７", "𝟐𝟎𝟐𝟕"])
+def test_a_year_takes_ascii_digits_only(year: str) -> None:
+    raw = {"type": "phase_transfer_scheduled", "date": "2026-10-01", "to": "school"}
+    with pytest.raises(InvalidEvent, match="transfer_year must be a year") as e:
+        parse_event(raw | {"transfer_year": year})
+    assert e.value.field == "transfer_year"
+    assert parse_event(raw | {"transfer_year": "2027"}).get("transfer_year") == 2027

@@ -7,7 +7,6 @@ same as a case that does not exist, so the page does not reveal it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -27,7 +26,7 @@ from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_fo
 from web.templating import case_path, render
 from workflow import service
 from workflow.assignments import reassign_case
-from workflow.case_writes import MAX_REFERENCE
+from workflow.case_writes import check_reference, check_text
 from workflow.clock import LONDON
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.calendar import govuk_date
@@ -37,12 +36,6 @@ from workflow.models import StoredEvent
 from workflow.service import CaseView
 
 router = APIRouter(include_in_schema=False)
-# References typed on the web: letters, numbers, hyphens, dots and underscores, in parts
-# that may be divided by slashes (EHC/2026/0153). Imported references may hold anything
-# but spaces; their addresses escape what needs it (`case_path`).
-REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-# The addresses of a case's own pages end with these: a reference cannot.
-PAGE_ENDINGS = re.compile(r"/(details|events|events/new|reassign|letters/[^/]+)$")
 
 Casework = Annotated[auth.Principal, Depends(auth.allow(*auth.CASEWORK))]
 Manager = Annotated[auth.Principal, Depends(auth.allow("manager"))]
@@ -213,24 +206,21 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
     if who.user.role == "officer":
         shown["team"] = who.user.team or ""  # an officer opens cases in their own team
     errors: dict[str, str] = {}
-    if not shown["reference"]:
-        errors["reference"] = "Enter the case reference"
-    elif len(shown["reference"]) > MAX_REFERENCE:
-        errors["reference"] = f"Case reference must be {MAX_REFERENCE} characters or fewer"
-    elif not REFERENCE.match(shown["reference"]):
-        errors["reference"] = (
-            "Case reference must only include letters, numbers, hyphens, dots, underscores "
-            "and slashes between parts, like EHC/2026/0153"
-        )
-    elif PAGE_ENDINGS.search(shown["reference"]):
-        ending = shown["reference"].rsplit("/", 1)[-1]
-        errors["reference"] = f"Case reference cannot end with /{ending}"
+    try:
+        reference = check_reference(shown["reference"])
+    except InvalidInput as e:
+        errors["reference"] = str(e)
     if not shown["team"]:
         errors["team"] = "Enter the team"
     elif len(shown["team"]) > 100:
         errors["team"] = "Team must be 100 characters or fewer"
     if len(shown["officer"]) > 100:
         errors["officer"] = "Officer must be 100 characters or fewer"
+    for name, label in (("team", "Team"), ("officer", "Officer"), ("note", "Note")):
+        try:
+            check_text(shown[name], label=label, field=name, lines=name == "note")
+        except InvalidInput as e:
+            errors[name] = str(e)
     when = read_date(form, "date", "Date the request was received", latest=ctx.today())
     shown["date"] = when.entered
     anchors = {}
@@ -249,7 +239,7 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
     if shown["note"]:
         event["note"] = shown["note"]
     try:
-        service.record_event(
+        recorded = service.record_event(
             projections=context(request).projections,
             session=session,
             case_ref=shown["reference"],
@@ -262,14 +252,22 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
             case_fields={"team": shown["team"], "officer": shown["officer"] or None},
         )
     except ConcurrentUpdate:
-        errors["reference"] = (
-            f"There is already a case {shown['reference']}. Enter a different reference"
-        )
+        errors["reference"] = _taken(session, who, reference)
         return _new_case_form(request, who, 400, shown=shown, errors=errors)
     except WorkflowError as e:
-        errors["reference"] = str(e)
+        field = e.field if e.field in ("team", "officer", "note") else "reference"
+        errors[field] = str(e)
         return _new_case_form(request, who, 400, shown=shown, errors=errors)
-    return RedirectResponse(f"{case_path(shown['reference'])}?recorded=1", status_code=303)
+    return RedirectResponse(f"{case_path(recorded.case.reference)}?recorded=1", status_code=303)
+
+
+def _taken(session: Session, who: auth.Principal, reference: str) -> str:
+    """Why a reference that is in use cannot open a case, without telling an officer that
+    another team has a case with it (the same words as for any reference they cannot use)."""
+    existing = service.find_case(session=session, case_ref=reference)
+    if existing is not None and who.can_see_team(existing.team):
+        return f"There is already a case {reference}. Enter a different reference"
+    return f"You cannot use the reference {reference}. Enter a different reference"
 
 
 # -- the case page --------------------------------------------------------------------

@@ -183,6 +183,9 @@ def _year(value: Any) -> int:
     # JSON booleans are ints in Python; a year is never true or false.
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError("must be a year, for example 2025")
+    # ASCII digits only, as in dates: int() takes other scripts' digits too.
+    if isinstance(value, str) and not (value.isascii() and value.strip().isdigit()):
+        raise ValueError(f"must be a year, for example 2025 (got {value[:20]!r})")
     try:
         year = int(value)
     except ValueError:
