@@ -106,3 +106,43 @@ def test_deadlines_command_bad_input(tmp_path: Path) -> None:
     result = run("deadlines", "--events", str(case), "--as-of", "2024-06-01", "--json")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.strip() == "Event 0 (request_received): enter the date the event happened"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--officer", "J Smith\r\nBcc: x@example.com"], "Officer must not contain control"),
+        (["--team", "North\x1b[2J"], "Team must not contain control"),
+        (["--set", "note=late\rsick"], "note must not contain control"),
+        (["--set", "actor=a\x85b"], "actor must not contain control"),
+    ],
+)
+def test_control_characters_are_refused_in_one_line_and_nothing_saved(
+    db_url: str, extra: list[str], message: str
+) -> None:
+    """Issue 17: CR/LF in an officer's name stopped every later notification sweep."""
+    args = ["case", "record", "CLI9", "request_received", "--date", "2024-01-08"]
+    refused = run(*args, "--set", "source=parent", *extra, db=db_url)
+    assert refused.returncode == 2, refused.stderr
+    assert message in refused.stderr
+    assert refused.stderr.strip().count("\n") == 0
+    assert run("case", "show", "CLI9", db=db_url).returncode == 2  # no such case
+
+
+@pytest.mark.parametrize(
+    "ref, date_text, message",
+    [
+        ("EH\u0421001", "2024-01-08", "U+0421, is not one of them"),  # a Cyrillic Es
+        ("CLI8", "２０２４-０１-０８", "is not a real date"),  # full-width digits
+        ("CLI8", "٢٠٢٤-٠١-٠٨", "is not a real date"),  # Arabic-Indic digits
+    ],
+)
+def test_references_and_dates_follow_the_one_syntax(
+    sqlite_url: str, ref: str, date_text: str, message: str
+) -> None:
+    refused = run(
+        "case", "record", ref, "request_received", "--date", date_text,
+        "--set", "source=parent", db=sqlite_url,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.stderr
+    assert message in refused.stderr
