@@ -288,3 +288,35 @@ def test_home_page_links_to_recording_a_new_request(
     html = browser(getattr(people, role)).page("/")
     assert '<a href="/cases/new" role="button"' in html
     assert "Record a new request</a>" in html
+
+
+def test_control_characters_are_refused_field_by_field_and_nothing_is_saved(
+    browser: Make, people: People, open_case: str, session: Session
+) -> None:
+    """Issue 17: NUL in the details form was a 500 on PostgreSQL that logged the SQL
+    parameters (the child's name, the address)."""
+    officer = browser(people.officer)
+    _, version = open_form(officer, open_case)
+    bad = {
+        **FILLED,
+        "child_name": "Sam\x00Sample",
+        "parent_name": "Jo\rSample",
+        "parent_address": "12 Example Road\x00\nExampletown",
+        "date_of_birth-day": "١٤",  # an Arabic-Indic 14
+        "version": version,
+    }
+    response = officer.submit(f"/cases/{open_case}/details", bad)
+    assert response.status_code == 400
+    for anchor, message in (
+        ("child_name", "The child&#39;s name must not contain control characters"),
+        ("parent_name", "The parent&#39;s name must not contain control characters"),
+        ("parent_address", "The parent&#39;s address must not contain control characters"),
+        ("date_of_birth-day", "Date of birth must be a real date"),
+    ):
+        assert f'<a href="#{anchor}">{message}' in response.text, anchor
+    assert people_of(session, open_case)["child_name"] is None
+    # An address keeps its lines (a browser sends them with CRLF).
+    good = {**FILLED, "parent_address": "12 Example Road\r\nExampletown", "version": version}
+    saved = officer.submit(f"/cases/{open_case}/details", good, follow_redirects=False)
+    assert saved.status_code == 303, saved.text[:800]
+    assert people_of(session, open_case)["parent_address"] == "12 Example Road\nExampletown"

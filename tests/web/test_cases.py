@@ -573,3 +573,18 @@ def test_the_new_case_form_does_not_confirm_another_teams_case(
     manager.page("/cases/new")
     response = manager.submit("/cases/new", form | {"reference": south, "team": "East"})
     assert f"There is already a case {south}" in response.text
+
+
+@pytest.mark.parametrize("field", ["team", "officer"])
+def test_moving_a_case_refuses_control_characters_naming_the_field(
+    browser: Make, people: People, session: Session, open_case: str, field: str
+) -> None:
+    manager = browser(people.manager)
+    manager.page(f"/cases/{open_case}")
+    version = str(version_of(session, open_case))
+    form = {"team": "South", "officer": "", "version": version, field: "South\r\nBcc: x"}
+    refused = manager.submit(f"/cases/{open_case}/reassign", form)
+    assert refused.status_code == 400
+    label = field.capitalize()
+    assert f'href="#{field}">{label} must not contain control characters' in refused.text
+    assert version_of(session, open_case) == int(version)

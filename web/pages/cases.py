@@ -307,6 +307,6 @@ async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Res
     except ConcurrentUpdate:
         return case_page(request, session, who, ref, status_code=409, conflict=True, move=shown)
     except WorkflowError as e:
-        errors["team"] = str(e)
+        errors["officer" if e.field == "officer" else "team"] = str(e).split(": ", 1)[-1]
         return case_page(request, session, who, ref, status_code=400, errors=errors, move=shown)
     return RedirectResponse(f"{case_path(view.case.reference)}?reassigned=1", status_code=303)
