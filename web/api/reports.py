@@ -26,6 +26,7 @@ from web.api import errors
 from web.api.access import DOCUMENTED, MANAGERS, SCORECARD
 from web.api.models import BreachQueue, Scorecard
 from web.deps import context, db
+from workflow.case_writes import check_text
 from workflow.errors import WorkflowError
 from workflow.law.deadlines import KINDS
 
@@ -52,10 +53,11 @@ def breaches(
     """Overdue deadlines, most days late first, then those due soon: `ehc breaches --json`."""
     day = as_of or context(request).today()
     try:
+        _check_filters(team=team, officer=officer)
         filters = Filters(team=team, officer=officer, kind=kind, due_within=due_within)
         items = breach_queue(session=session, as_of=day, filters=filters)
     except WorkflowError as err:
-        return errors.refused(err, ["kind", "due_within"], where="query")
+        return errors.refused(err, ["team", "officer", "kind", "due_within"], where="query")
     return JSONResponse(queue_json(day, items))
 
 
@@ -65,12 +67,14 @@ def kpi(
     session: Db,
     who: Annotated[auth.Principal, Depends(SCORECARD)],
     from_month: Annotated[
-        str, Query(alias="from", pattern=r"^\d{4}-\d{2}$", description="First month, YYYY-MM")
+        str, Query(alias="from", pattern=r"^[0-9]{4}-[0-9]{2}$", description="First month, YYYY-MM")
     ],
     to_month: Annotated[
         str | None,
         Query(
-            alias="to", pattern=r"^\d{4}-\d{2}$", description="Last month, YYYY-MM (default from)"
+            alias="to",
+            pattern=r"^[0-9]{4}-[0-9]{2}$",
+            description="Last month, YYYY-MM (default from)",
         ),
     ] = None,
     team: Annotated[str | None, Query(max_length=100)] = None,
@@ -78,8 +82,16 @@ def kpi(
     """The timeliness scorecard month by month: `ehc kpi --from --to --format json`."""
     ctx = context(request)
     try:
+        _check_filters(team=team)
         first, last = scorecard_months(from_month, to_month, ctx.today(), names=("from", "to"))
         card = compute_scorecard(session, first=first, last=last, settings=ctx.settings, team=team)
     except WorkflowError as err:
-        return errors.refused(err, ["from", "to"], where="query")
+        return errors.refused(err, ["team", "from", "to"], where="query")
     return Response(render(card, "json"), media_type="application/json")
+
+
+def _check_filters(**values: str | None) -> None:
+    """Before the database: PostgreSQL refuses NUL in a parameter with a fault (a 500)."""
+    for name, value in values.items():
+        if value is not None:
+            check_text(value, label=name.capitalize(), field=name)
