@@ -588,3 +588,14 @@ def test_moving_a_case_refuses_control_characters_naming_the_field(
     label = field.capitalize()
     assert f'href="#{field}">{label} must not contain control characters' in refused.text
     assert version_of(session, open_case) == int(version)
+
+
+def test_a_search_with_a_control_character_is_refused_not_a_fault(
+    browser: Make, people: People, open_case: str
+) -> None:
+    """NUL in the search was a 500 on PostgreSQL (issue 17 item 5)."""
+    client = browser(people.officer)
+    response = client.get("/", params={"q": "WEB\x00"})
+    assert response.status_code == 422
+    assert "Search must not contain control characters" in response.text
+    assert client.get(f"/cases/{open_case}%00").status_code == 404
