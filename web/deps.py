@@ -1,11 +1,17 @@
-"""Dependencies the routes share: a database session per request, and the context."""
+"""Dependencies the routes share: a database session per request, the context, the form.
+
+Routes that save are sync (FastAPI runs them in a worker thread, off the event loop) and
+take the posted form from `posted_form`, read on the loop; they read the case for their
+pages in read-only sessions (`reading`), so only the save itself holds the write lock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from web.context import WebContext
 from workflow.db import new_session
@@ -24,3 +30,15 @@ def db(request: Request) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+@contextmanager
+def reading(request: Request) -> Iterator[Session]:
+    """A read-only session (a plain BEGIN on SQLite: it never waits for the write lock)."""
+    with new_session(context(request).engine, read_only=True) as session:
+        yield session
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop, so the route itself can be sync."""
+    return await request.form()

@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from letters import store as letter_store
 from web import auth
 from web.date_input import read_date
-from web.deps import context, db
-from web.pages.cases import read_case
+from web.deps import context, db, posted_form
+from web.pages.cases import read_case, read_case_read_only
 from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, InvalidInput
@@ -108,10 +109,16 @@ def details_page(request: Request, ref: str, session: Db, who: Casework) -> Resp
 
 
 @router.post("/cases/{ref:path}/details", dependencies=[Depends(auth.check_csrf)])
-async def update_details(request: Request, ref: str, session: Db, who: Casework) -> Response:
-    view = read_case(request, session, who, ref)
+def update_details(
+    request: Request,
+    ref: str,
+    session: Db,
+    who: Casework,
+    form: Annotated[FormData, Depends(posted_form)],
+) -> Response:
+    # Sync (a worker thread) and read without the write lock: only the save takes it.
+    view = read_case_read_only(request, who, ref)
     ctx = context(request)
-    form = await request.form()
     version = str(form.get("version") or "")
     shown: dict[str, Any] = {
         name: str(form.get(name) or "").strip() for name in FIELDS if name != "date_of_birth"

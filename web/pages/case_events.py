@@ -19,12 +19,11 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from web import auth
-from web.deps import context, db
+from web.deps import context, db, posted_form
 from web.event_forms import EVENT_LABELS, fields_for, read_event_form
-from web.pages.cases import read_case
+from web.pages.cases import read_case, read_case_read_only
 from web.templating import case_path, render
 from workflow import service
-from workflow.db import new_session
 from workflow.errors import ConcurrentUpdate, WorkflowError
 from workflow.law.machine import accepts
 from workflow.service import CaseView
@@ -91,17 +90,6 @@ def new_event(
     return _fields_page(request, view, event_type, str(view.case.version))
 
 
-async def posted_form(request: Request) -> FormData:
-    # Read here, on the event loop, so the route itself can be sync (run in a thread).
-    return await request.form()
-
-
-def _read_only_case(request: Request, who: auth.Principal, ref: str) -> CaseView:
-    """The case read without the write lock (a plain BEGIN on SQLite)."""
-    with new_session(context(request).engine, read_only=True) as reading:
-        return read_case(request, reading, who, ref)
-
-
 @router.post("/cases/{ref:path}/events", dependencies=[Depends(auth.check_csrf)])
 def record(
     request: Request,
@@ -111,7 +99,7 @@ def record(
     form: Annotated[FormData, Depends(posted_form)],
 ) -> Response:
     ctx = context(request)
-    view = _read_only_case(request, who, ref)
+    view = read_case_read_only(request, who, ref)
     event_type = str(form.get("type") or "")
     version = str(form.get("version") or "")
     stale = version != str(view.case.version)
@@ -150,7 +138,7 @@ def record(
     except ConcurrentUpdate:
         # The save was rolled back: draw the page from a fresh read-only read, so drawing
         # it takes no write lock for the other savers to wait on.
-        view = _read_only_case(request, who, ref)
+        view = read_case_read_only(request, who, ref)
         return _fields_page(
             request, view, event_type, version, 409, shown=answers.shown, conflict=True
         )

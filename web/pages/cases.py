@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from letters import service as letter_service
 from letters import store as letter_store
@@ -21,7 +22,7 @@ from letters.catalogue import CATALOGUE
 from letters.models import Letter
 from web import auth
 from web.date_input import read_date
-from web.deps import context, db
+from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
 from web.templating import case_path, render
 from workflow import service
@@ -40,6 +41,7 @@ router = APIRouter(include_in_schema=False)
 Casework = Annotated[auth.Principal, Depends(auth.allow(*auth.CASEWORK))]
 Manager = Annotated[auth.Principal, Depends(auth.allow("manager"))]
 Db = Annotated[Session, Depends(db)]
+Form = Annotated[FormData, Depends(posted_form)]
 
 
 def read_case(request: Request, session: Session, who: auth.Principal, ref: str) -> CaseView:
@@ -58,6 +60,12 @@ def read_case(request: Request, session: Session, who: auth.Principal, ref: str)
     if not who.can_see_team(view.case.team):
         raise HTTPException(status_code=404)
     return view
+
+
+def read_case_read_only(request: Request, who: auth.Principal, ref: str) -> CaseView:
+    """`read_case` in a read-only session: for the pages of routes that save."""
+    with reading(request) as session:
+        return read_case(request, session, who, ref)
 
 
 @dataclass(frozen=True)
@@ -194,10 +202,9 @@ def new_case_page(request: Request, who: Casework) -> Response:
 
 
 @router.post("/cases/new", dependencies=[Depends(auth.check_csrf)])
-async def new_case(request: Request, session: Db, who: Casework) -> Response:
+def new_case(request: Request, session: Db, who: Casework, form: Form) -> Response:
     """An officer records a request: the case opens with its first event."""
     ctx = context(request)
-    form = await request.form()
     shown: dict[str, Any] = {
         name: str(form.get(name) or "").strip() for name in ("reference", "team", "officer")
     }
@@ -252,7 +259,8 @@ async def new_case(request: Request, session: Db, who: Casework) -> Response:
             case_fields={"team": shown["team"], "officer": shown["officer"] or None},
         )
     except ConcurrentUpdate:
-        errors["reference"] = _taken(session, who, reference)
+        with reading(request) as read:  # the save rolled back: look without the write lock
+            errors["reference"] = _taken(read, who, reference)
         return _new_case_form(request, who, 400, shown=shown, errors=errors)
     except WorkflowError as e:
         field = e.field if e.field in ("team", "officer", "note") else "reference"
@@ -279,9 +287,8 @@ def case(request: Request, ref: str, session: Db, who: Casework) -> Response:
 
 
 @router.post("/cases/{ref:path}/reassign", dependencies=[Depends(auth.check_csrf)])
-async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Response:
-    view = read_case(request, session, who, ref)
-    form = await request.form()
+def reassign(request: Request, ref: str, session: Db, who: Manager, form: Form) -> Response:
+    view = read_case_read_only(request, who, ref)
     shown = {name: str(form.get(name) or "").strip() for name in ("team", "officer", "version")}
     errors: dict[str, str] = {}
     if not shown["team"]:
@@ -293,7 +300,7 @@ async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Res
     if not shown["version"].isdigit():
         errors["team"] = errors.get("team") or "Reload the page and try again"
     if errors:
-        return case_page(request, session, who, ref, status_code=400, errors=errors, move=shown)
+        return _moved_page(request, who, ref, status_code=400, errors=errors, move=shown)
     try:
         reassign_case(
             session=session,
@@ -305,8 +312,14 @@ async def reassign(request: Request, ref: str, session: Db, who: Manager) -> Res
             expected_version=int(shown["version"]),
         )
     except ConcurrentUpdate:
-        return case_page(request, session, who, ref, status_code=409, conflict=True, move=shown)
+        return _moved_page(request, who, ref, status_code=409, conflict=True, move=shown)
     except WorkflowError as e:
         errors["officer" if e.field == "officer" else "team"] = str(e).split(": ", 1)[-1]
-        return case_page(request, session, who, ref, status_code=400, errors=errors, move=shown)
+        return _moved_page(request, who, ref, status_code=400, errors=errors, move=shown)
     return RedirectResponse(f"{case_path(view.case.reference)}?reassigned=1", status_code=303)
+
+
+def _moved_page(request: Request, who: auth.Principal, ref: str, **extra: Any) -> Response:
+    """The case page after a refused move, drawn from a read-only session (no write lock)."""
+    with reading(request) as session:
+        return case_page(request, session, who, ref, **extra)
