@@ -49,6 +49,21 @@ def sweep(
     )
 
 
+def queue_notices(
+    session: Session, clock: Callable[[], datetime], staff: Staff = STAFF
+) -> sweep_service.SweepResult:
+    """The sweep's first half (log breaches, queue notifications) as of AS_OF."""
+    return sweep_service.sweep(
+        session=session,
+        as_of=AS_OF,
+        clock=clock,
+        working_days=WD,
+        staff=staff,
+        council=council(),
+        runner="test:1",
+    )
+
+
 def breach_log(session: Session) -> list[tuple[Any, ...]]:
     return rows(
         session,
@@ -378,15 +393,7 @@ def test_two_deliveries_at_once_send_each_notification_once(
     try:
         with new_session(engine) as s:
             load_cases(s, clock, {f"B{n:02}": CASES_BREACH for n in range(10)})
-            sweep_service.sweep(
-                session=s,
-                as_of=AS_OF,
-                clock=clock,
-                working_days=WD,
-                staff=STAFF,
-                council=council(),
-                runner="test:1",
-            )
+            queue_notices(s, clock)
         sender = SlowSender()
 
         def one(_n: int) -> tuple[int, int]:
@@ -408,15 +415,7 @@ def test_a_claim_of_a_run_that_died_is_taken_over_after_the_timeout(
     session: Session, clock
 ) -> None:
     load_cases(session, clock)
-    sweep_service.sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=STAFF,
-        council=council(),
-        runner="test:1",
-    )
+    queue_notices(session, clock)
     # Another run claimed the first message a minute ago, and is sending it (or died).
     session.execute(
         sa.text("UPDATE outbox SET claimed_by = 'other:1', claimed_at = :at WHERE id = 1"),
@@ -464,15 +463,7 @@ def test_one_bad_stored_address_never_stops_the_sweep_for_the_others(
     load_cases(session, clock)
     add_admin(session, clock)
     add_admin(session, clock, "former.admin@la.example", active=False)
-    sweep_service.sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=STAFF,
-        council=council(),
-        runner="test:1",
-    )
+    queue_notices(session, clock)
     # As queued from a case whose officer field held a line break.
     session.execute(
         sa.text(
@@ -534,15 +525,7 @@ def test_one_bad_stored_address_never_stops_the_sweep_for_the_others(
 
 def test_a_control_character_in_a_subject_is_refused_too(session: Session, clock) -> None:
     load_cases(session, clock)
-    sweep_service.sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=STAFF,
-        council=council(),
-        runner="test:1",
-    )
+    queue_notices(session, clock)
     session.execute(sa.text("UPDATE outbox SET subject = subject || '\nBcc: x' WHERE id = 1"))
     session.commit()
     sender = RecordingSender()
