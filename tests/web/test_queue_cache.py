@@ -20,36 +20,38 @@ def test_concurrent_viewers_read_the_queue_once_and_a_commit_reads_it_again(
     new_db_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = make_engine(new_db_url())
-    reads: list[date] = []
+    try:
+        reads: list[date] = []
 
-    def slow_queue(**kw: Any) -> list[Any]:
-        reads.append(kw["as_of"])
-        time.sleep(0.2)  # long enough for every viewer to arrive while it is read
-        return []
+        def slow_queue(**kw: Any) -> list[Any]:
+            reads.append(kw["as_of"])
+            time.sleep(0.2)  # long enough for every viewer to arrive while it is read
+            return []
 
-    monkeypatch.setattr(queue_cache, "breach_queue", slow_queue)
+        monkeypatch.setattr(queue_cache, "breach_queue", slow_queue)
 
-    def view() -> None:
-        with new_session(engine, read_only=True) as session:
-            queue_cache.breach_queue_kept(
-                session=session, engine=engine, as_of=date(2026, 11, 20), filters=Filters()
-            )
+        def view() -> None:
+            with new_session(engine, read_only=True) as session:
+                queue_cache.breach_queue_kept(
+                    session=session, engine=engine, as_of=date(2026, 11, 20), filters=Filters()
+                )
 
-    viewers = [threading.Thread(target=view) for _ in range(8)]
-    for t in viewers:
-        t.start()
-    for t in viewers:
-        t.join()
-    assert len(reads) == 1
-    view()
-    assert len(reads) == 1
-    with engine.begin() as conn:  # any commit, by any connection
-        conn.execute(sa.text("CREATE TABLE anything (x INTEGER)"))
-    view()
-    assert len(reads) == 2
-    view()
-    assert len(reads) == 2
-    engine.dispose()
+        viewers = [threading.Thread(target=view) for _ in range(8)]
+        for t in viewers:
+            t.start()
+        for t in viewers:
+            t.join()
+        assert len(reads) == 1
+        view()
+        assert len(reads) == 1
+        with engine.begin() as conn:  # any commit, by any connection
+            conn.execute(sa.text("CREATE TABLE anything (x INTEGER)"))
+        view()
+        assert len(reads) == 2
+        view()
+        assert len(reads) == 2
+    finally:
+        engine.dispose()  # a failure must not leave connections for later tests to trip on
 
 
 def test_a_write_still_in_progress_is_not_kept_when_it_commits(
