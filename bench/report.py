@@ -33,6 +33,8 @@ def latest() -> dict[tuple[str, str], dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted(RESULTS.glob("*.json")):
         result = json.loads(path.read_text())
+        if "scale" not in result:  # the soak (bench/soak.py) has its own section, by hand
+            continue
         key = (result["scenario"], result["scale"]["label"])
         if key not in found or result["measured_at"] >= found[key]["measured_at"]:
             result["file"] = path.name

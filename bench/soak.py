@@ -300,7 +300,7 @@ class Soak:
             self.longest_write = max(self.longest_write, answer.seconds)
         if why:
             self.errors[why] += 1
-            if len(self.examples) < 20:
+            if self.errors[why] <= 5 or (why.startswith("status") and self.errors[why] <= 20):
                 self.examples.append(
                     f"{kind}: {why} ({answer.seconds:.2f} s) {answer.body[:200]!r}"
                 )
@@ -444,6 +444,14 @@ def _check(
     }
 
 
+def _brief(seconds: list[float] | None) -> dict[str, Any] | None:
+    if not seconds:
+        return None
+    timing = summary(seconds)
+    timing.pop("all")
+    return timing
+
+
 def run(db: str, officers: int, seconds: float, cases: int, hot: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ehc-soak-") as folder_name:
         folder = Path(folder_name)
@@ -498,6 +506,8 @@ def run(db: str, officers: int, seconds: float, cases: int, hot: int) -> dict[st
     requests = sum(len(v) for v in soak.seconds.values())
     locked_in_log = server_log.count("database is locked")
     tracebacks = server_log.count("Traceback")
+    noted = re.compile(r"error|exception|traceback|locked|warning", re.IGNORECASE)
+    log_lines = [line for line in server_log.splitlines() if noted.search(line)][:100]
     errors = sum(soak.errors.values()) + locked_in_log
     timings = {k: summary(v) for k, v in sorted(soak.seconds.items())}
     for t in timings.values():
@@ -522,8 +532,9 @@ def run(db: str, officers: int, seconds: float, cases: int, hot: int) -> dict[st
             "error_examples": soak.examples,
             "database_is_locked_in_server_log": locked_in_log,
             "tracebacks_in_server_log": tracebacks,
+            "server_log_lines": log_lines,  # those naming an error, a warning or a lock
             "sweeps": len(swept.get("seconds", [])),
-            "sweep_seconds": summary(swept["seconds"]) if swept.get("seconds") else None,
+            "sweep_seconds": _brief(swept.get("seconds")),
             "sweep_failures": swept.get("failures"),
             **check,
             "load_average": {"before": load_before, "after": load_after},
@@ -564,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     for example in m["error_examples"]:
         print("  error:", example)
+    for line in m["server_log_lines"][:20]:
+        print("  server log:", line[:300])
     if not args.no_save:
         now = datetime.now(UTC)
         record = {"measured_at": now.isoformat(timespec="seconds"), "machine": machine.describe()}
