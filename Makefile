@@ -83,5 +83,10 @@ bench: install ## Benchmarks: council scale on SQLite, 50,000 cases (minutes)
 bench-national: ## Benchmarks: national scale on PostgreSQL, 500,000 cases (first run ~30 min)
 	$(MAKE) bench SCALE=national
 
+.PHONY: bench-soak
+bench-soak: install ## Concurrency soak: 50 officers, 3 min, on SQLite then PostgreSQL (SOAK_ARGS=...)
+	$(BIN)/python -m bench.soak --db sqlite $(SOAK_ARGS)
+	$(BIN)/python -m bench.soak --db postgresql $(SOAK_ARGS)
+
 clean: ## Remove the virtual environment, caches and the demo database
 	rm -rf $(VENV) node_modules $(STATIC) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info ehc.db ehc.db-*
