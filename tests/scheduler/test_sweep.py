@@ -35,14 +35,18 @@ CASES_BREACH = CASES["BREACH"]  # one overdue decision: the officer and the mana
 
 
 def sweep(
-    session: Session, clock: Callable[[], datetime], sender: Any, as_of: date = AS_OF
+    session: Session,
+    clock: Callable[[], datetime],
+    sender: Any,
+    as_of: date = AS_OF,
+    staff: Staff = STAFF,
 ) -> jobs.SweepReport:
     return jobs.run_sweep(
         session=session,
         as_of=as_of,
         clock=clock,
         working_days=WD,
-        staff=STAFF,
+        staff=staff,
         sender=sender,
         council=council(),
         runner="test:1",
@@ -210,16 +214,7 @@ def test_unknown_addresses_and_no_smtp_go_to_the_log(
 ) -> None:
     load_cases(session, clock)
     caplog.set_level("INFO", logger="ehc")
-    jobs.run_sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=Staff(),
-        sender=LogSender(),
-        council=council(),
-        runner="test:1",
-    )
+    sweep(session, clock, LogSender(), staff=Staff())
     channels = {(r[1], r[2], r[3], r[4]) for r in outbox(session)}
     assert ("breached", "manager", None, "log") in channels
     logged = [r.getMessage() for r in caplog.records if r.name == "ehc.notify"]
@@ -266,16 +261,7 @@ def test_email_through_smtp(session: Session, clock, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     settings = Smtp(host="mail.la.example", port=587, user="ehc", password="pw", sender="ehc@la")
     staff = Staff(managers={"North": "refuses@la.example"}, officers=STAFF.officers)
-    report = jobs.run_sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=staff,
-        sender=SmtpSender(settings),
-        council=council(),
-        runner="test:1",
-    )
+    report = sweep(session, clock, SmtpSender(settings), staff=staff)
     assert (report.notifications_sent, report.notifications_failed) == (3, 1)
     [conn] = FakeSMTP.instances
     assert conn.tls and conn.logged_in == ("ehc", "pw")
@@ -479,16 +465,7 @@ def test_one_bad_stored_address_never_stops_the_sweep_for_the_others(
     caplog.set_level("INFO", logger="ehc")
 
     def run(as_of: date = AS_OF) -> jobs.SweepReport:
-        return jobs.run_sweep(
-            session=session,
-            as_of=as_of,
-            clock=clock,
-            working_days=WD,
-            staff=STAFF,
-            sender=SmtpSender(settings) if smtp else LogSender(),
-            council=council(),
-            runner="test:1",
-        )
+        return sweep(session, clock, SmtpSender(settings) if smtp else LogSender(), as_of=as_of)
 
     report = run()
     assert (report.notifications_sent, report.notifications_failed) == (3, 1)
@@ -557,16 +534,7 @@ def test_alerts_go_only_to_allowed_domains(
     assert staff.domains == {"la.example", "send.la.example"}
     sender = RecordingSender()
     caplog.set_level("INFO", logger="ehc")
-    report = jobs.run_sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=staff,
-        sender=sender,
-        council=council(),
-        runner="test:1",
-    )
+    report = sweep(session, clock, sender, staff=staff)
     # Sent: BREACH's manager (mapped, allowed) and SOON's officer (its own field, allowed).
     assert sorted((m["role"], m["to"]) for m in sender.sent) == [
         ("manager", "north.manager@la.example"),
@@ -595,16 +563,7 @@ def test_without_allowed_domains_only_the_mappings_addresses_are_used(
     monkeypatch.delenv("EHC_NOTIFY_DOMAINS", raising=False)
     monkeypatch.delenv("EHC_OFFICER_EMAILS", raising=False)
     sender = RecordingSender()
-    jobs.run_sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=Staff.from_config(configured()),
-        sender=sender,
-        council=council(),
-        runner="test:1",
-    )
+    sweep(session, clock, sender, staff=Staff.from_config(configured()))
     assert {m["to"] for m in sender.sent} == {None, "north.manager@la.example"}
 
 
@@ -632,16 +591,7 @@ def test_a_line_break_stored_in_an_officer_field_is_refused_not_sent(
     staff = Staff(
         managers=STAFF.managers, officers=STAFF.officers, domains=frozenset({"la.example"})
     )
-    report = jobs.run_sweep(
-        session=session,
-        as_of=AS_OF,
-        clock=clock,
-        working_days=WD,
-        staff=staff,
-        sender=SmtpSender(settings),
-        council=council(),
-        runner="test:1",
-    )
+    report = sweep(session, clock, SmtpSender(settings), staff=staff)
     assert (report.notifications_sent, report.notifications_failed) == (3, 1)
     assert [(r.case, r.role) for r in report.refused] == [("SOON", "officer")]
     assert "control character" in report.refused[0].reason
