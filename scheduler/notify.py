@@ -37,7 +37,6 @@ import logging
 import re
 import smtplib
 import ssl
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,6 +45,7 @@ from typing import Protocol
 
 from workflow.config import Config, Smtp
 from workflow.errors import InvalidInput
+from workflow.law.events import CONTROL, has_control
 
 log = logging.getLogger("ehc.notify")
 
@@ -96,21 +96,9 @@ _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@([^\s@<>()\[\],;:\\\"]+)")
 NOT_ALLOWED_DOMAIN = "not an allowed domain"
 
 
-def has_control(text: str) -> bool:
-    """CR, LF, NUL and the rest: what splits an email header or a log line."""
-    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
-
-
 def one_line(text: str) -> str:
     """`text` with each control character written as an escape, for a log line."""
-    if not has_control(text):
-        return text
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
-        else ch
-        for ch in text
-    )
+    return CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)

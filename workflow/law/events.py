@@ -127,7 +127,7 @@ REAL_DATE = "is not a real date in the form YYYY-MM-DD"
 # C0 and C1 control characters (NUL, CR, LF, tab, ESC, DEL included) and the Unicode
 # line and paragraph separators: they split log lines and mail headers, and PostgreSQL
 # cannot store NUL. Text kept in lines (notes, addresses) may hold newlines, nothing else.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 NO_CONTROL = "must not contain control characters"
 
@@ -140,7 +140,12 @@ def text_without_controls(value: str, *, lines: bool = False) -> str | None:
     if lines:
         value = value.replace("\r\n", "\n")
         return None if _CONTROL_BUT_NEWLINE.search(value) else value
-    return None if _CONTROL.search(value) else value
+    return None if has_control(value) else value
+
+
+def has_control(value: str) -> bool:
+    """Whether `value` holds a control character or a line separator (`CONTROL`)."""
+    return CONTROL.search(value) is not None
 
 
 def parse_date(value: Any) -> date:
