@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from scheduler.breaches import FIELDS, QueueItem
+from scheduler.spreadsheet import spreadsheet_safe
 
 
 @dataclass(frozen=True)
@@ -88,21 +88,6 @@ def render_table(items: list[QueueItem]) -> str:
     c = count(items)
     lines.append(f"\n{c.overdue} overdue ({c.breaches} in breach), {c.due_soon} due soon")
     return "\n".join(lines) + "\n"
-
-
-# OWASP's CSV injection advice: a cell starting with one of these is run as a formula
-# by Excel, LibreOffice or Google Sheets (tab and CR are skipped over before the next).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A text cell a spreadsheet would read as a formula, with a ' in front so it shows
-    as the text it is (OWASP). Used by every CSV and XLSX export. A plain number such as
-    -3 cannot run, so it stays a number the reader can add up."""
-    if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def render_csv(items: list[QueueItem]) -> str:

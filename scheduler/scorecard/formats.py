@@ -30,12 +30,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from scheduler.breach_formats import spreadsheet_safe
 from scheduler.scorecard.compute import Scorecard
 from scheduler.scorecard.dfe import DfeYear
 from scheduler.scorecard.figures import Figure
 from scheduler.scorecard.indicators import AGE_BANDS, INDICATORS, Indicator
 from scheduler.scorecard.months import Month
+from scheduler.spreadsheet import spreadsheet_safe
 
 FORMATS = ("json", "csv", "xlsx", "html")
 CSV_COLUMNS = ("indicator", "month", "value", "numerator", "denominator", "target", "national")

@@ -184,7 +184,7 @@ HOSTILE = {
 
 
 def test_spreadsheet_safe_quotes_what_a_spreadsheet_would_run() -> None:
-    from scheduler.breach_formats import spreadsheet_safe
+    from scheduler.spreadsheet import spreadsheet_safe
 
     for value, safe in HOSTILE.items():
         assert spreadsheet_safe(value) == safe, value
