@@ -4,6 +4,9 @@ SQLite runs in WAL mode with foreign keys on, and every transaction starts with
 BEGIN IMMEDIATE, so two writers queue for the lock instead of failing half-way
 (pysqlite's own transaction handling is turned off, as SQLAlchemy's docs advise).
 
+Within one process, writers first wait in line for the engine's own lock
+(`workflow.sqlite_writers`): SQLite's busy handler serves waiting writers in no order.
+
 Every engine hides SQL parameters from its log lines and error messages: they hold
 children's names, notes and emails.
 """
@@ -14,8 +17,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+from workflow.sqlite_writers import FairLock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_POOL_SIZE = 20
@@ -24,6 +30,7 @@ SQLITE_POOL_SIZE = 20
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10
 READ_ONLY = "ehc_read_only"  # an execution option: the session only reads
+_HOLDS_WRITE_LOCK = "ehc_holds_write_lock"  # in a connection's info while it writes
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -53,12 +60,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    writers = FairLock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Readers (READ_ONLY sessions) take no write lock, so they do not queue behind
         # each other or behind writers: WAL gives them a snapshot.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # In memory there is one connection (StaticPool): nothing to queue for.
+        if not memory and not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+        connection.info[_HOLDS_WRITE_LOCK] = not memory
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection: Any) -> None:
+        if connection.info.pop(_HOLDS_WRITE_LOCK, False):
+            writers.release()
+
+    # The transaction's end, whichever way: a failed COMMIT is followed by a rollback,
+    # which finds the lock already given back.
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
     return engine
 
