@@ -14,7 +14,9 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from web.context import WebContext
+from workflow import service
 from workflow.db import new_session
+from workflow.errors import ConcurrentUpdate
 
 
 def context(request: Request) -> WebContext:
@@ -37,6 +39,20 @@ def reading(request: Request) -> Iterator[Session]:
     """A read-only session (a plain BEGIN on SQLite: it never waits for the write lock)."""
     with new_session(context(request).engine, read_only=True) as session:
         yield session
+
+
+def refuse_if_stale(session: Session, ref: str, expected_version: int | None) -> None:
+    """Refuse a write whose version is already out of date, before it queues for the lock.
+
+    Versions only grow, so a case read newer than `expected_version` will be refused by
+    the service anyway (`ConcurrentUpdate`); on SQLite saying so here spares the writers
+    in line the wait (most of a busy case's refused saves are such).
+    """
+    if expected_version is None:
+        return
+    case = service.find_case(session=session, case_ref=ref)
+    if case is not None and case.version != expected_version:
+        raise ConcurrentUpdate(case.reference)
 
 
 async def posted_form(request: Request) -> FormData:

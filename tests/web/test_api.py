@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from cli import kpi as kpi_cli
@@ -27,6 +27,7 @@ from tests.workflow.factories import import_all
 from workflow import accounts, service
 from workflow.db import new_session
 from workflow.demo import generate
+from workflow.models import Case
 
 Client = Callable[[str | None], TestClient]
 COHORT_END = date(2026, 11, 1)
@@ -662,3 +663,21 @@ def test_the_loser_of_two_concurrent_new_cases_gets_409(
         assert {str(s) for s in statuses} <= documented
         loser = next(r for r in responses if r.status_code == 409).json()
         assert set(loser) == {"detail", "errors"}
+
+
+def test_a_stale_save_is_refused_without_waiting_for_the_writer_holding_the_case(
+    api: Client, people: People, open_case: str, engine: Engine
+) -> None:
+    """A stale version is a 409 at once, not after queueing behind the write in progress
+    (on SQLite the whole database's write lock; on PostgreSQL the case's row lock)."""
+    client = api(people.officer)
+    body = {"type": "advice_requested", "date": "2026-10-06", "advice": "health"}
+    with new_session(engine) as writer:
+        writer.exec(select(Case).where(Case.reference == open_case).with_for_update()).one()
+        answered = ThreadPoolExecutor(1).submit(
+            client.post, f"/api/cases/{open_case}/events", json=body | {"expected_version": 1}
+        )
+        response = answered.result(timeout=10)  # the writer holds on for 30 s otherwise
+        writer.rollback()
+    assert response.status_code == 409
+    assert "was changed by someone else" in response.json()["detail"]

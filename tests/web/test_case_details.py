@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from letters import service as letter_service
@@ -15,6 +17,7 @@ from letters.models import AWAITING, READY
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from tests.wiring import projections
 from workflow import service
+from workflow.db import new_session
 from workflow.models import Case
 
 Make = Callable[[str | None], Browser]
@@ -320,3 +323,27 @@ def test_control_characters_are_refused_field_by_field_and_nothing_is_saved(
     saved = officer.submit(f"/cases/{open_case}/details", good, follow_redirects=False)
     assert saved.status_code == 303, saved.text[:800]
     assert people_of(session, open_case)["parent_address"] == "12 Example Road\nExampletown"
+
+
+def test_a_stale_form_is_refused_without_waiting_for_the_writer_holding_the_case(
+    browser: Make, people: People, open_case: str, engine: Engine, session: Session, clock: Clock
+) -> None:
+    officer = browser(people.officer)
+    _, version = open_form(officer, open_case)
+    service.update_case(
+        projections=projections(),
+        session=session,
+        case_ref=open_case,
+        details={"setting": "Changed meanwhile"},
+        actor="someone else",
+        clock=clock,
+    )
+    with new_session(engine) as writer:
+        writer.exec(select(Case).where(Case.reference == open_case).with_for_update()).one()
+        answered = ThreadPoolExecutor(1).submit(
+            officer.submit, f"/cases/{open_case}/details", {**FILLED, "version": version}
+        )
+        response = answered.result(timeout=10)  # the writer holds on for 30 s otherwise
+        writer.rollback()
+    assert response.status_code == 409
+    assert "Someone else changed this case" in response.text

@@ -29,7 +29,7 @@ from web.api.models import (
     Events,
     RecordedOut,
 )
-from web.deps import context, db
+from web.deps import context, db, reading, refuse_if_stale
 from workflow.caseload import find_cases
 from workflow.errors import CaseNotFound, Conflict, InvalidInput, WorkflowError
 from workflow.law.events import EVENT_FIELDS, EventType
@@ -194,9 +194,12 @@ def record(
     fields = ["reference", "date", "note", "team", "officer", *EVENT_FIELDS[body.type], *extra]
     try:
         expected = _expected_version(body, if_match)
-        case_fields = _opening(request, session, who, ref, body)
-        if case_fields is not None and expected is None:
-            expected = 0  # a new case: someone opening it meanwhile is a conflict
+        # Reads without the write lock (SQLite), which only the save takes.
+        with reading(request) as looked:
+            case_fields = _opening(request, looked, who, ref, body)
+            if case_fields is not None and expected is None:
+                expected = 0  # a new case: someone opening it meanwhile is a conflict
+            refuse_if_stale(looked, ref, expected)
         recorded = record_event(
             projections=context(request).projections,
             session=session,
@@ -209,7 +212,8 @@ def record(
             working_days=ctx.working_days,
             case_fields=case_fields,
         )
-        view = _visible(request, session, who, ref, None)
+        with reading(request) as looked:
+            view = _visible(request, looked, who, ref, None)
     except WorkflowError as err:
         return errors.refused(err, fields)
     return RecordedOut(

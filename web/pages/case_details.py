@@ -145,6 +145,8 @@ def update_details(
     if errors:
         ordered = {name: errors[name] for name in FIELDS if name in errors}
         return _form(request, view, shown, version, 400, errors=ordered, anchors=anchors)
+    if int(version) != view.case.version:  # refused without queueing for the write lock
+        return _form(request, view, shown, version, 409, conflict=True)
     try:
         service.update_case(
             projections=context(request).projections,
