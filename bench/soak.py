@@ -20,7 +20,9 @@ advice request is always acceptable) and runs a closed loop, no pause, on a rand
               with expected_version; 201 saved, 409 refused
 - details:    GET the details form, then POST a new child's name; 303 or 409
 Beside them, a process runs the scheduler's sweep (`scheduler.jobs.sweep_from_config`,
-no SMTP) in a loop for the whole run.
+no SMTP) in a loop for the whole run: back to back, or `--sweep-pause` seconds apart
+(the real sweep runs once a day; back to back, its process takes SQLite's write lock
+dozens of times a second and the officers' writes wait behind it).
 
 Every advice request carries a unique `ref` (the soak's tag), so afterwards the stored
 events are checked against the answers: each 303/201 tag is stored exactly once, no 409
@@ -29,7 +31,7 @@ Errors: any 5xx, a failed connection, "database is locked" in an answer or the s
 log, a write slower than WRITE_LIMIT seconds. Correcting events is not in the mix: it
 does not exist yet (issue 18).
 
-The result goes to bench/results/<date>-soak-<db>.json.
+The result goes to bench/results/<date>-soak-<db>[-<label>].json.
 """
 
 from __future__ import annotations
@@ -181,8 +183,9 @@ def _stored(url: str, refs: list[str]) -> dict[str, dict[str, Any]]:
 # -- the sweep beside the load ----------------------------------------------------------
 
 
-def sweeper(url: str, until: float, out: str) -> None:
-    """Run the scheduler's sweep again and again until `until` (epoch seconds)."""
+def sweeper(url: str, until: float, out: str, pause: float = 0.0) -> None:
+    """Run the scheduler's sweep again and again until `until` (epoch seconds), `pause`
+    seconds apart."""
     from scheduler.jobs import sweep_from_config
     from workflow.config import Config
 
@@ -196,6 +199,7 @@ def sweeper(url: str, until: float, out: str) -> None:
         except Exception as e:  # recorded: a sweep that fails under load is a finding
             failures.append(f"{type(e).__name__}: {e}"[:300])
         seconds.append(time.perf_counter() - started)
+        time.sleep(pause)
     Path(out).write_text(json.dumps({"seconds": seconds, "failures": failures}))
 
 
@@ -452,7 +456,9 @@ def _brief(seconds: list[float] | None) -> dict[str, Any] | None:
     return timing
 
 
-def run(db: str, officers: int, seconds: float, cases: int, hot: int) -> dict[str, Any]:
+def run(
+    db: str, officers: int, seconds: float, cases: int, hot: int, sweep_pause: float = 0.0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ehc-soak-") as folder_name:
         folder = Path(folder_name)
         url = _create(db, folder)
@@ -484,7 +490,8 @@ def run(db: str, officers: int, seconds: float, cases: int, hot: int) -> dict[st
                     )
                     sweep = subprocess.Popen(
                         [sys.executable, "-m", "bench.soak", "--sweeper", url, "--until",
-                         str(time.time() + seconds + 5), "--out", str(sweep_out)],
+                         str(time.time() + seconds + 5), "--out", str(sweep_out),
+                         "--sweep-pause", str(sweep_pause)],
                         cwd=ROOT,
                         env={k: v for k, v in os.environ.items() if not k.startswith("EHC_")},
                     )  # fmt: skip
@@ -550,14 +557,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=300, help="demo cases loaded")
     parser.add_argument("--hot", type=int, default=10, help="cases the officers share")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--label", help="added to the result file's name")
+    parser.add_argument(
+        "--sweep-pause", type=float, default=0.0, help="seconds between sweeps (0: back to back)"
+    )
     parser.add_argument("--sweeper", help=argparse.SUPPRESS)
     parser.add_argument("--until", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sweeper:
-        sweeper(args.sweeper, args.until, args.out)
+        sweeper(args.sweeper, args.until, args.out, args.sweep_pause)
         return 0
-    result = run(args.db, args.officers, args.seconds, args.cases, args.hot)
+    result = run(args.db, args.officers, args.seconds, args.cases, args.hot, args.sweep_pause)
     m = result["metrics"]
     print(
         f"soak {args.db}: {m['requests']} requests in {m['seconds']:.0f} s "
@@ -579,9 +590,14 @@ def main(argv: list[str] | None = None) -> int:
         print("  server log:", line[:300])
     if not args.no_save:
         now = datetime.now(UTC)
-        record = {"measured_at": now.isoformat(timespec="seconds"), "machine": machine.describe()}
+        record = {
+            "measured_at": now.isoformat(timespec="seconds"),
+            "machine": machine.describe(),
+            "sweep_pause_seconds": args.sweep_pause,
+        }
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"{now:%Y-%m-%d}-soak-{args.db}.json"
+        label = f"-{args.label}" if args.label else ""
+        path = RESULTS / f"{now:%Y-%m-%d}-soak-{args.db}{label}.json"
         path.write_text(json.dumps({**record, **result}, indent=2, default=str) + "\n")
         print(f"  -> {path.relative_to(ROOT)}")
     return 0
