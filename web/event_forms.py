@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from web.date_input import read_date
+from web.date_input import PARTS, read_date
 from workflow.case_writes import check_text
 from workflow.errors import InvalidInput
+from workflow.law.calendar import govuk_date
 from workflow.law.events import (
     ADVICE_KINDS,
     CEASE_REASONS,
@@ -242,3 +243,47 @@ def _date_label(label: str) -> str:
 def _lower(label: str) -> str:
     label = _date_label(label)
     return label[0].lower() + label[1:]
+
+
+# -- the "Check your answers" page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer as the check page shows it, and where its Change goes on the form."""
+
+    key: str
+    value: str
+    anchor: str  # the id of the first input of the question
+
+
+def answer_rows(answers: EventAnswers, event_type: str) -> list[AnswerRow]:
+    """The answers of a checked form (no errors), in the form's order, for people."""
+    raw = answers.raw
+    rows = [AnswerRow(EVENT_DATE_LABEL, govuk_date(date.fromisoformat(raw["date"])), "date-day")]
+    for f in fields_for(event_type):
+        value = raw.get(f.name)
+        if value is None:
+            shown = "Not given"
+        elif f.kind == "date":
+            shown = govuk_date(date.fromisoformat(str(value)))
+        elif f.kind == "select":
+            shown = choice_label(str(value))
+        else:
+            shown = str(value)
+        anchor = f"{f.name}-day" if f.kind == "date" else f.name
+        rows.append(AnswerRow(_date_label(f.label), shown, anchor))
+    rows.append(AnswerRow("Note", raw.get(NOTE) or "Not given", NOTE))
+    return rows
+
+
+def form_values(answers: EventAnswers) -> list[tuple[str, str]]:
+    """The answers as the form's own fields (`date-day`, `advice`, ...), as entered, to
+    post again from the check page: to save them, or to change them on the form."""
+    out: list[tuple[str, str]] = []
+    for name, entered in answers.shown.items():
+        if isinstance(entered, dict):
+            out += [(f"{name}-{part}", str(entered.get(part, ""))) for part in PARTS]
+        else:
+            out.append((name, str(entered)))
+    return out

@@ -1,16 +1,25 @@
-"""Recording an event on a case: choose from the events its state accepts, then fill in
-that event's fields (GOV.UK date inputs, selects for the enumerated ones, a note).
+"""Recording an event on a case: choose from the events its state accepts, fill in
+that event's fields (GOV.UK date inputs, selects for the enumerated ones, a note), then
+check the answers and what the event will do before it is saved (GOV.UK "Check your
+answers": `workflow.preview` works out the deadlines it starts, meets or ends, the
+windows it opens, and the letters it makes).
 
-The form carries the case version it was read at: if the case changed since,
-`service.record_event` saves nothing and the page says so (409).
+The check page posts the answers, as hidden fields, to the save; each of its Change
+buttons posts them back to the form instead (answers, notes included, stay out of
+addresses and browser history). Every step carries the case version it was read at: if
+the case changed since, nothing is saved and the page says so (409).
 
 Saving runs in a worker thread (a sync route), never on the event loop, and only the save
-itself takes the write lock: the case is read, before and for the 409 page, in read-only
-sessions, so twelve officers saving at once queue for the lock only as long as each save.
+itself takes the write lock: the case is read, before and for the 409 page, and checked,
+in read-only sessions, so twelve officers saving at once queue for the lock only as long
+as each save.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,14 +27,28 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from letters.catalogue import letters_for_event
+from letters.recipients import family_recipient, missing_for
+from letters.store import people_of
 from web import auth
-from web.deps import context, db, posted_form
-from web.event_forms import EVENT_LABELS, fields_for, read_event_form
+from web.deps import context, db, posted_form, reading
+from web.event_forms import (
+    EVENT_LABELS,
+    WINDOW_LABELS,
+    EventAnswers,
+    answer_rows,
+    choice_label,
+    fields_for,
+    form_values,
+    read_event_form,
+)
 from web.pages.cases import read_case, read_case_read_only
 from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, WorkflowError
+from workflow.law.events import Event
 from workflow.law.machine import accepts
+from workflow.preview import preview_event
 from workflow.service import CaseView
 
 router = APIRouter(include_in_schema=False)
@@ -34,8 +57,21 @@ Casework = Annotated[auth.Principal, Depends(auth.allow(*auth.CASEWORK))]
 Db = Annotated[Session, Depends(db)]
 
 
+# Who must act on a deadline, in people's words.
+PARTY_LABELS = {
+    "local_authority": "The council",
+    "adviser": "The adviser",
+    "institution": "The school or college",
+}
+FAMILY = {"parent": "the parent or carer", "young_person": "the young person"}
+
+
 def _choose_page(
-    request: Request, view: CaseView, status_code: int = 200, **extra: Any
+    request: Request,
+    view: CaseView,
+    status_code: int = 200,
+    chosen: str | None = None,
+    **extra: Any,
 ) -> Response:
     choices = [(t, EVENT_LABELS[t]) for t in accepts(view.case.state)]
     return render(
@@ -45,6 +81,7 @@ def _choose_page(
         case=view.case,
         event_type=None,
         choices=choices,
+        chosen=chosen,
         **extra,
     )
 
@@ -79,27 +116,31 @@ def new_event(
     session: Db,
     who: Casework,
     event_type: Annotated[str | None, Query(alias="type", max_length=40)] = None,
+    chosen: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    """Step 1 without `type`: which event. Step 2 with it: that event's details."""
+    """Step 1 without `type`: which event (`chosen` is selected, back from the check
+    page). Step 2 with it: that event's details."""
     view = read_case(request, session, who, ref)
     if event_type is None:
-        return _choose_page(request, view)
+        return _choose_page(request, view, chosen=chosen)
     if event_type not in accepts(view.case.state):
         errors = {"type": "Select the event to record"}
         return _choose_page(request, view, 400, errors=errors)
     return _fields_page(request, view, event_type, str(view.case.version))
 
 
-@router.post("/cases/{ref:path}/events", dependencies=[Depends(auth.check_csrf)])
-def record(
-    request: Request,
-    ref: str,
-    session: Db,
-    who: Casework,
-    form: Annotated[FormData, Depends(posted_form)],
-) -> Response:
-    ctx = context(request)
-    view = read_case_read_only(request, who, ref)
+@dataclass(frozen=True)
+class _Checked:
+    """A posted event form that passed the form's own checks (not yet the law's)."""
+
+    event_type: str
+    version: str
+    answers: EventAnswers
+
+
+def _check_form(request: Request, view: CaseView, form: FormData) -> _Checked | Response:
+    """The form's checks, the same for the check step and the save: the page to answer
+    with (400, or 409 when the case moved on), or the answers."""
     event_type = str(form.get("type") or "")
     version = str(form.get("version") or "")
     stale = version != str(view.case.version)
@@ -109,7 +150,7 @@ def record(
         if stale:  # the case moved on since the form was read
             return _fields_page(request, view, event_type, version, 409, conflict=True)
         return _choose_page(request, view, 400, errors={"type": "Select the event to record"})
-    answers = read_event_form(form, event_type, ctx.today())
+    answers = read_event_form(form, event_type, context(request).today())
     if not version.isdigit():
         answers.errors.setdefault("event", "Reload the page and record the event again")
     if answers.errors:
@@ -123,6 +164,125 @@ def record(
             errors=answers.errors,
             anchors=answers.anchors,
         )
+    return _Checked(event_type, version, answers)
+
+
+@router.post("/cases/{ref:path}/events/change", dependencies=[Depends(auth.check_csrf)])
+def change_answers(
+    request: Request,
+    ref: str,
+    who: Casework,
+    form: Annotated[FormData, Depends(posted_form)],
+) -> Response:
+    """A Change button of the check page: the form again, with the answers as entered."""
+    view = read_case_read_only(request, who, ref)
+    checked = _check_form(request, view, form)
+    if isinstance(checked, Response):
+        return checked
+    return _fields_page(
+        request, view, checked.event_type, checked.version, shown=checked.answers.shown
+    )
+
+
+@router.post("/cases/{ref:path}/events/check", dependencies=[Depends(auth.check_csrf)])
+def check_answers(
+    request: Request,
+    ref: str,
+    who: Casework,
+    form: Annotated[FormData, Depends(posted_form)],
+) -> Response:
+    """Check your answers: the event and what it will do, worked out and not saved.
+
+    The law's refusal sends the officer back to the form with its message, as the save
+    would; a stale version gives the 409 page.
+    """
+    ctx = context(request)
+    with reading(request) as session:
+        view = read_case(request, session, who, ref)
+        checked = _check_form(request, view, form)
+        if isinstance(checked, Response):
+            return checked
+        event_type, version, answers = checked.event_type, checked.version, checked.answers
+        try:
+            preview = preview_event(
+                session=session,
+                case_ref=view.case.reference,
+                event=answers.raw,
+                clock=ctx.clock,
+                expected_version=int(version),
+                settings=ctx.settings,
+                working_days=ctx.working_days,
+            )
+        except ConcurrentUpdate:
+            return _fields_page(
+                request, view, event_type, version, 409, shown=answers.shown, conflict=True
+            )
+        except WorkflowError as e:
+            errors = {"event": str(e)}
+            return _fields_page(
+                request, view, event_type, version, 400, shown=answers.shown, errors=errors
+            )
+        people = people_of(session, preview.case)
+    today = ctx.today()
+    changes = preview.changes
+    return render(
+        request,
+        "case_event_check.html",
+        case=view.case,
+        event_type=event_type,
+        event_label=EVENT_LABELS[event_type],
+        version=version,
+        rows=answer_rows(answers, event_type),
+        hidden=form_values(answers),
+        changes=changes,
+        window_labels=WINDOW_LABELS,
+        party_labels=PARTY_LABELS,
+        letters=_letters(preview.event, people, today),
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class LetterToCome:
+    """A letter the event will make, as the check page names it."""
+
+    title: str
+    to: str
+    waits_for: list[str]  # details it needs before it can be written (as the case page says)
+
+
+def _letters(event: Event, people: Mapping[str, Any], today: date) -> list[LetterToCome]:
+    """The letters of `event` (`letters.catalogue`), whom each is to and what it waits for."""
+    out = []
+    for spec in letters_for_event(event):
+        role: str | None
+        if spec.audience == "adviser":
+            role = "adviser"
+            to = f"the {choice_label(str(event.get('advice'))).lower()} adviser"
+        else:
+            dob = people.get("date_of_birth")
+            role = family_recipient(dob, today) if dob else None
+            to = FAMILY.get(role or "", "the family")
+        waits_for = missing_for(spec.audience, role, people) + list(spec.letter_fields)
+        out.append(LetterToCome(spec.title, to, waits_for))
+    return out
+
+
+@router.post("/cases/{ref:path}/events", dependencies=[Depends(auth.check_csrf)])
+def record(
+    request: Request,
+    ref: str,
+    session: Db,
+    who: Casework,
+    form: Annotated[FormData, Depends(posted_form)],
+) -> Response:
+    """Save the event (from the check page, or posted directly: the same checks)."""
+    ctx = context(request)
+    view = read_case_read_only(request, who, ref)
+    checked = _check_form(request, view, form)
+    if isinstance(checked, Response):
+        return checked
+    event_type, version, answers = checked.event_type, checked.version, checked.answers
     try:
         recorded = service.record_event(
             projections=context(request).projections,

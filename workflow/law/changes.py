@@ -160,11 +160,11 @@ class Changes:
             or self.warnings_removed
         )
 
-    def of(self, change: DeadlineChange) -> tuple[DeadlineDelta, ...]:
-        return tuple(x for x in self.deadlines if x.change is change)
+    def of(self, change: DeadlineChange | str) -> tuple[DeadlineDelta, ...]:
+        return tuple(x for x in self.deadlines if x.change == change)
 
-    def windows_of(self, change: WindowChange) -> tuple[WindowDelta, ...]:
-        return tuple(x for x in self.windows if x.change is change)
+    def windows_of(self, change: WindowChange | str) -> tuple[WindowDelta, ...]:
+        return tuple(x for x in self.windows if x.change == change)
 
     @property
     def created(self) -> tuple[DeadlineDelta, ...]:
