@@ -71,6 +71,18 @@ def first_event_form_sent_empty(page: Page) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
 
+def event_check(page: Page) -> None:
+    """Check your answers: a mediation request on the open case, today."""
+    page.goto(f"/cases/{OPEN_CASE}/events/new?type=mediation_requested")
+    page.locator("#date-day").fill("20")
+    page.locator("#date-month").fill("11")
+    page.locator("#date-year").fill("2026")
+    page.get_by_label("Note (optional)").fill("The family asked by phone")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Record this event")).to_be_visible()
+
+
 def case_details_with_mistakes(page: Page) -> None:
     """The details form sent with an email address and a date of birth that are wrong."""
     page.goto(f"/cases/{OPEN_CASE}/details")
@@ -114,6 +126,9 @@ SCREENS = [
     ),
     Screen("event-fields", "officer", first_event_form, re.compile(".")),
     Screen("event-fields-errors", "officer", first_event_form_sent_empty, re.compile(".")),
+    Screen(
+        "event-check", "officer", event_check, "Check your answers before recording the event"
+    ),
     Screen("new-case", "officer", go("/cases/new"), "Record a new request for an assessment"),
     Screen(
         "new-case-manager", "manager", go("/cases/new"), "Record a new request for an assessment"

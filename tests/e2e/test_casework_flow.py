@@ -1,5 +1,6 @@
 """An officer opens a case by recording a request, records the decision to assess and a
-request for advice, and sees the deadlines and the letter on the case page.
+request for advice, each through the "Check your answers" page, and sees the deadlines
+and the letter on the case page.
 
 Dates (spec section "deadlines"): request received 2 November 2026, so the decision to
 assess is due 6 weeks later, 14 December 2026, and, once the council decides to assess,
@@ -41,6 +42,22 @@ def record_event(page: Page, what: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(what)
 
 
+CHECK_HEADING = "Check your answers before recording the event"
+
+
+def continue_to_check(page: Page) -> None:
+    """From an event's fields: Continue to the check page."""
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CHECK_HEADING)
+
+
+def answer(page: Page, key: str) -> Locator:
+    """The value of one row of the check page's answers."""
+    key_cell = page.locator("dt", has_text=re.compile(f"^{re.escape(key)}$"))
+    row = page.locator(".govuk-summary-list__row", has=key_cell)
+    return row.locator(".govuk-summary-list__value")
+
+
 def test_officer_records_a_request_and_a_decision_and_sees_the_deadlines(
     visit: Callable[..., Visit],
 ) -> None:
@@ -80,7 +97,10 @@ def test_officer_records_a_request_and_a_decision_and_sees_the_deadlines(
     record_event(page, "Decision to assess")
     fill_date(page, "Date the event happened", 16, 11, 2026)
     v.shot(page, "decision-form")
-    page.get_by_role("button", name="Record decision to assess").click()
+    continue_to_check(page)
+    expect(answer(page, "Date the event happened")).to_have_text("16 November 2026")
+    v.shot(page, "decision-check")
+    page.get_by_role("button", name="Record this event").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(REFERENCE)
     expect(page.locator(".govuk-summary-list")).to_contain_text("Assessing")
@@ -95,7 +115,8 @@ def test_officer_records_a_request_and_a_decision_and_sees_the_deadlines(
     record_event(page, "Advice requested")
     fill_date(page, "Date the event happened", 18, 11, 2026)
     page.get_by_label("Kind of advice").select_option("psychological")
-    page.get_by_role("button", name="Record advice requested").click()
+    continue_to_check(page)
+    page.get_by_role("button", name="Record this event").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(REFERENCE)
     advice = deadline_row(page, re.compile("^Psychological advice"))
@@ -122,3 +143,60 @@ def test_a_date_in_the_future_is_refused_with_a_message(visit: Callable[..., Vis
     error.get_by_role("link").first.click()
     expect(page.locator("#date-day")).to_be_focused()
     v.shot(page, "future-date")
+
+
+def test_officer_checks_an_event_changes_an_answer_and_records_it(
+    visit: Callable[..., Visit],
+) -> None:
+    """The check page of a decision not to assess on a new case: what
+    it will do (the reg 5(1) decision met, the appeal window, the letter), then a Change
+    that keeps the answers, then the save. The request was received on 2 November 2026;
+    the decision on 16 November is in time (due 14 December) and opens the HESC r.20(1)(c)
+    appeal window: 2 months on is Sat 16 January 2027, so it closes on Mon 18 January."""
+    reference = "E2E-CHECK-1"
+    v = visit("officer")
+    page = v.page()
+    page.goto("/cases/new")
+    page.get_by_label("Case reference").fill(reference)
+    fill_date(page, "Date the request was received", 2, 11, 2026)
+    page.get_by_label("Who made the request").select_option("parent")
+    page.get_by_role("button", name="Record the request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(reference)
+
+    record_event(page, "Decision not to assess")
+    fill_date(page, "Date the event happened", 15, 11, 2026)  # a slip: it was the 16th
+    page.get_by_label("Note (optional)").fill("Panel of 13 November")
+    continue_to_check(page)
+    expect(page).to_have_title(re.compile(f"^Check your answers – case {reference}"))
+    expect(answer(page, "Event")).to_have_text("Decision not to assess")
+    expect(answer(page, "Date the event happened")).to_have_text("15 November 2026")
+    expect(answer(page, "Note")).to_have_text("Panel of 13 November")
+    what = page.locator("main form")
+    expect(what).to_contain_text("The case will move from requested to not assessed")
+    expect(what).to_contain_text("Decision to assess, due 14 December 2026: met on time")
+    expect(what).to_contain_text("Appeal to the tribunal: opens on 15 November 2026")
+    expect(what).to_contain_text(
+        "A letter to the family: “We have decided not to carry out an EHC needs assessment”"
+    )
+    v.shot(page, "check")
+
+    page.get_by_role("button", name="Change date the event happened").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Decision not to assess")
+    group = page.get_by_role("group", name=re.compile("Date the event happened"))
+    expect(group.get_by_label("Day")).to_have_value("15")
+    expect(page.get_by_label("Note (optional)")).to_have_value("Panel of 13 November")
+    group.get_by_label("Day").fill("16")
+    continue_to_check(page)
+    expect(answer(page, "Date the event happened")).to_have_text("16 November 2026")
+    expect(page.locator("main form")).to_contain_text(
+        "Appeal to the tribunal: opens on 16 November 2026 and closes on 18 January 2027"
+    )
+    v.shot(page, "check-changed")
+
+    page.get_by_role("button", name="Record this event").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(reference)
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Decision not to assess recorded on 16 November 2026"
+    )
+    expect(deadline_row(page, "Decision to assess")).to_contain_text("Met on 16 November 2026")
+    v.shot(page, "recorded")
