@@ -126,9 +126,7 @@ SCREENS = [
     ),
     Screen("event-fields", "officer", first_event_form, re.compile(".")),
     Screen("event-fields-errors", "officer", first_event_form_sent_empty, re.compile(".")),
-    Screen(
-        "event-check", "officer", event_check, "Check your answers before recording the event"
-    ),
+    Screen("event-check", "officer", event_check, "Check your answers before recording the event"),
     Screen("new-case", "officer", go("/cases/new"), "Record a new request for an assessment"),
     Screen(
         "new-case-manager", "manager", go("/cases/new"), "Record a new request for an assessment"
