@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from letters import service as letter_service
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from tests.wiring import projections
 from workflow import service
+from workflow.db import new_session
 from workflow.law.machine import accepts
 from workflow.models import Case, StoredEvent
 
@@ -282,6 +285,29 @@ def test_a_stale_form_is_refused_with_409_and_nothing_is_saved(
     assert "Someone else changed this case" in response.text
     assert f'href="/cases/{open_case}">Look at the case again' in response.text
     assert len(events_of(session, open_case)) == before
+
+
+def test_a_stale_form_is_refused_without_waiting_for_the_writer_holding_the_case(
+    browser: Make, people: People, session: Session, clock: Clock, open_case: str, engine: Engine
+) -> None:
+    client = browser(people.officer)
+    version = form_page(client, open_case, "mediation_requested")
+    service.record_event(
+        projections=projections(),  # someone else records first
+        session=session,
+        case_ref=open_case,
+        event={"type": "advice_requested", "date": "2026-10-06", "advice": "health"},
+        actor="someone.else",
+        clock=clock,
+    )
+    stale = {"type": "mediation_requested", "version": version, **date_parts("7", "10", "2026")}
+    with new_session(engine) as writer:
+        writer.exec(select(Case).where(Case.reference == open_case).with_for_update()).one()
+        answered = ThreadPoolExecutor(1).submit(client.submit, f"/cases/{open_case}/events", stale)
+        response = answered.result(timeout=10)  # the writer holds on for 30 s otherwise
+        writer.rollback()
+    assert response.status_code == 409
+    assert "Someone else changed this case" in response.text
 
 
 def test_recording_without_the_form_token_is_refused(

@@ -283,6 +283,10 @@ def record(
     if isinstance(checked, Response):
         return checked
     event_type, version, answers = checked.event_type, checked.version, checked.answers
+    if int(version) != view.case.version:  # refused without queueing for the write lock
+        return _fields_page(
+            request, view, event_type, version, 409, shown=answers.shown, conflict=True
+        )
     try:
         recorded = service.record_event(
             projections=context(request).projections,
