@@ -45,3 +45,20 @@ class Letter(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     created_by: str | None = Field(default=None, max_length=100)
     rendered_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+class LetterWithdrawal(SQLModel, table=True):
+    """A letter made from an event later voided (migration 0007).
+
+    The letter stays stored as it was; this row says it no longer stands, since when and
+    by which void. Withdrawals are append-only, and a withdrawn letter cannot be changed
+    or deleted, even while it was still awaiting details (database triggers).
+    """
+
+    __tablename__ = "letter_withdrawals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    letter_id: int = Field(foreign_key="letters.id", unique=True)
+    void_id: int = Field(foreign_key="event_voids.id", index=True)
+    withdrawn_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -115,3 +115,22 @@ class CasePeople(SQLModel, table=True):
     parent_copy: bool | None = None
     updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_by: str | None = Field(default=None, max_length=100)
+
+
+class EventVoid(SQLModel, table=True):
+    """An event taken out of a case's effective history (migration 0007).
+
+    The event row stays: a void only marks it, with who, when and why. A correction
+    is a void with `replaced_by`, the sequence of the corrected event recorded in the
+    same transaction. Voids are append-only like events (database triggers).
+    """
+
+    __tablename__ = "event_voids"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    event_id: int = Field(foreign_key="events.id", unique=True)  # voided at most once
+    reason: str = Field(sa_column=Column(sa.Text, nullable=False))
+    voided_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    voided_by: str = Field(max_length=100)
+    replaced_by: int | None = None  # the replacement event's sequence, on a correction
