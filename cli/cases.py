@@ -1,4 +1,4 @@
-"""`ehc case record` and `ehc case show`."""
+"""`ehc case record`, `update`, `void`, `correct` and `show`."""
 
 from __future__ import annotations
 
@@ -104,6 +104,87 @@ def update(
     )
 
 
+_REASON_HELP = "Why (required): kept with the case's history"
+
+
+@app.command("void")
+def void(
+    reference: str = typer.Argument(..., help="The case reference"),
+    sequence: int = typer.Argument(..., help="The event's number (`ehc case show`)"),
+    reason: str = typer.Option(..., "--reason", help=_REASON_HELP),
+    expect_version: int | None = typer.Option(
+        None, "--expect-version", help="Refuse if the case has changed since this version"
+    ),
+    actor: str | None = typer.Option(None, "--actor", help="Who is voiding (default: you)"),
+) -> None:
+    """Void a recorded event: it stays in the history, marked voided, and no longer counts."""
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
+        result = service.void_event(
+            projections=bootstrap.projections(cfg),
+            session=session,
+            case_ref=reference,
+            sequence=sequence,
+            reason=reason,
+            actor=actor or default_actor(cfg),
+            clock=system_clock,
+            expected_version=expect_version,
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
+        )
+    typer.echo(
+        f"Voided event {sequence} ({result.voided.type} on {result.voided.date.isoformat()}) "
+        f"of case {result.case.reference}: it is now {result.case.state} "
+        f"(version {result.case.version})"
+    )
+
+
+@app.command("correct")
+def correct(
+    reference: str = typer.Argument(..., help="The case reference"),
+    sequence: int = typer.Argument(..., help="The event's number (`ehc case show`)"),
+    on: str | None = typer.Option(None, "--date", help="The right date, YYYY-MM-DD"),
+    assignments: list[str] = typer.Option(
+        [], "--set", help="field=value, repeatable; field= clears an optional field"
+    ),
+    reason: str = typer.Option(..., "--reason", help=_REASON_HELP),
+    expect_version: int | None = typer.Option(
+        None, "--expect-version", help="Refuse if the case has changed since this version"
+    ),
+    actor: str | None = typer.Option(None, "--actor", help="Who is correcting (default: you)"),
+) -> None:
+    """Correct a recorded event's date or fields: the event is voided and the corrected
+    one recorded in its place, in one change."""
+    cfg = config()
+    fields = parse_assignments(assignments)
+    if on is None and not fields:
+        fail("Enter the right --date or at least one --set field=value")
+    with user_errors(), session_scope(cfg) as session:
+        result = service.correct_event(
+            projections=bootstrap.projections(cfg),
+            session=session,
+            case_ref=reference,
+            sequence=sequence,
+            date=on,
+            fields=fields,
+            reason=reason,
+            actor=actor or default_actor(cfg),
+            clock=system_clock,
+            expected_version=expect_version,
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
+        )
+    assert result.replacement is not None
+    typer.echo(
+        f"Corrected event {sequence} of case {result.case.reference}: recorded as event "
+        f"{result.replacement.sequence} ({result.replacement.type} on "
+        f"{result.replacement.date.isoformat()}); it is now {result.case.state} "
+        f"(version {result.case.version})"
+    )
+    for warning in result.evaluation.warnings:
+        typer.echo(f"Warning: {warning}")
+
+
 def case_json(view: CaseView) -> dict[str, Any]:
     case = view.case
     return {
@@ -126,6 +207,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
             }
             for e in view.events
         ],
+        "corrections": [c.to_json() for c in view.corrections],
         "deadlines": [d.to_json() for d in view.evaluation.deadlines],
         "windows": [w.to_json() for w in view.evaluation.windows],
         "warnings": view.warnings,
@@ -158,7 +240,16 @@ def show(
     typer.echo(f"\nEvents ({len(doc['events'])}):")
     for e in view.events:
         details = ", ".join(f"{k}={v}" for k, v in e.fields.items())
-        typer.echo(f"  {e.date.isoformat()}  {e.type:30} {details}")
+        typer.echo(f"  {e.sequence:>3}  {e.date.isoformat()}  {e.type:30} {details}")
+    if view.corrections:
+        typer.echo(f"\nVoided events ({len(view.corrections)}):")
+        for c in view.corrections:
+            replaced = f", replaced by event {c.replaced_by}" if c.replaced_by else ""
+            typer.echo(
+                f"  {c.sequence:>3}  {c.date.isoformat()}  {c.type:30} voided by {c.voided_by} "
+                f"on {c.voided_at.date().isoformat()}{replaced}"
+            )
+        # The reasons are free text that may name people: --json has them, not the log.
     typer.echo(f"\nDeadlines as of {doc['as_of']}:")
     for d in view.evaluation.deadlines:
         what = d.kind + (f" ({d.advice})" if d.advice else "") + (f" [{d.ref}]" if d.ref else "")

@@ -23,6 +23,7 @@ from letters.contexts import Council
 from letters.models import Letter
 from letters.store import new_letter
 from workflow.clock import Clock
+from workflow.corrections import effective
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import default_working_days
 from workflow.models import Case, StoredDeadline, StoredEvent
@@ -104,10 +105,12 @@ def queue_advice_chasers(
 
 
 def _advice_request(session: Session, d: StoredDeadline) -> StoredEvent | None:
-    """The advice_requested event that started this deadline."""
+    """The advice_requested event that started this deadline (a voided one never did)."""
     rows = session.exec(
         select(StoredEvent)
-        .where(StoredEvent.case_id == d.case_id, StoredEvent.type == "advice_requested")
+        .where(
+            StoredEvent.case_id == d.case_id, StoredEvent.type == "advice_requested", effective()
+        )
         .order_by(col(StoredEvent.sequence))
     )
     found = None

@@ -16,6 +16,9 @@ from workflow.models import UtcDateTime
 
 AWAITING = "awaiting_details"
 READY = "ready"
+# Not a stored status (a letter row never changes once ready): what a letter made from a
+# voided event is shown as, from its `LetterWithdrawal` row.
+WITHDRAWN = "withdrawn"
 
 
 class Letter(SQLModel, table=True):

@@ -11,11 +11,12 @@ from letters.contexts import Council
 from workflow.clock import Clock
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
-from workflow.models import Case, StoredEvent
+from workflow.models import Case, EventVoid, StoredEvent
 
 
 class LetterProjection:
-    """Each new event makes its letters; new details complete the letters waiting for them."""
+    """Each new event makes its letters; new details complete the letters waiting for them;
+    a voided event's letters are withdrawn."""
 
     def __init__(self, council: Council) -> None:
         self.council = council
@@ -41,6 +42,17 @@ class LetterProjection:
             actor=actor,
             council=self.council,
         )
+
+    def events_voided(
+        self,
+        *,
+        session: Session,
+        case: Case,
+        voided: Sequence[tuple[StoredEvent, EventVoid]],
+        clock: Clock,
+        actor: str,
+    ) -> None:
+        store.withdraw_for_voids(session=session, voided=voided, clock=clock)
 
     def details_changed(self, *, session: Session, case: Case, clock: Clock) -> None:
         store.render_waiting(session=session, case=case, clock=clock, council=self.council)

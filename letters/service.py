@@ -9,6 +9,7 @@ rendered from the stored HTML (`letter_pdf`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, parse_letter_field
 from letters.contexts import Council
-from letters.models import AWAITING, READY, Letter
+from letters.models import AWAITING, READY, WITHDRAWN, Letter, LetterWithdrawal
 from letters.render import render_pdf, sha256
 from letters.store import complete, people_of
 from workflow.clock import Clock
@@ -58,6 +59,68 @@ def list_letters(*, session: Session, case_ref: str) -> list[Letter]:
             raise CaseNotFound(case_ref)
     session.commit()
     return rows
+
+
+def list_letter_docs(*, session: Session, case_ref: str) -> list[dict[str, Any]]:
+    """A case's letters as `letter_json` documents, withdrawn ones saying so."""
+    reference = case_ref.strip()
+    rows = list(session.exec(_LETTERS_OF_CASE, params={"reference": reference}))
+    if not rows:
+        case = session.exec(select(Case.id).where(Case.reference == reference)).first()
+        if case is None:
+            raise CaseNotFound(case_ref)
+    withdrawn = {w.letter_id: w for w in _withdrawals(session, rows[0].case_id)} if rows else {}
+    session.commit()
+    return [letter_json(row, withdrawn.get(row.id)) for row in rows]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class WithdrawnLetter:
+    """A letter made from an event later voided: stored as it was, no longer standing."""
+
+    letter: Letter
+    withdrawal: LetterWithdrawal
+
+    @property
+    def may_have_gone_out(self) -> bool:
+        """Ready before it was withdrawn, so it could have been downloaded and sent.
+
+        Nothing records a letter being sent or downloaded: every letter that was ready
+        counts, and the family or adviser may need a correction letter.
+        """
+        rendered = self.letter.rendered_at
+        return rendered is not None and rendered <= self.withdrawal.withdrawn_at
+
+
+def withdrawn_letters(*, session: Session, case_ref: str) -> list[WithdrawnLetter]:
+    """A case's withdrawn letters, oldest first, without their content."""
+    reference = case_ref.strip()
+    case_id = session.exec(select(Case.id).where(Case.reference == reference)).first()
+    if case_id is None:
+        raise CaseNotFound(case_ref)
+    withdrawals = {w.letter_id: w for w in _withdrawals(session, case_id)}
+    found: list[WithdrawnLetter] = []
+    if withdrawals:
+        rows = session.exec(_LETTERS_OF_CASE, params={"reference": reference})
+        found = [WithdrawnLetter(r, withdrawals[r.id]) for r in rows if r.id in withdrawals]
+    session.commit()
+    return found
+
+
+def _withdrawals(session: Session, case_id: int) -> list[LetterWithdrawal]:
+    return list(
+        session.exec(
+            select(LetterWithdrawal)
+            .where(LetterWithdrawal.case_id == case_id)
+            .order_by(col(LetterWithdrawal.id))
+        )
+    )
+
+
+def _withdrawal(session: Session, letter_id: int) -> LetterWithdrawal | None:
+    return session.exec(
+        select(LetterWithdrawal).where(LetterWithdrawal.letter_id == letter_id)
+    ).first()
 
 
 def get_letter(*, session: Session, letter_id: int) -> Letter:
@@ -103,15 +166,19 @@ class LetterCorrupted(WorkflowError):
         )
 
 
-def letter_json(letter: Letter) -> dict[str, Any]:
+def letter_json(letter: Letter, withdrawal: LetterWithdrawal | None = None) -> dict[str, Any]:
+    """A letter as JSON. A withdrawn letter's status is `withdrawn`: it is not for sending,
+    and waits for nothing; `stored_status` is what it was (ready, or awaiting details)."""
     return {
         "id": letter.id,
         "type": letter.type,
         "event": letter.event_type,
         "recipient": letter.recipient,
         "copy": letter.is_copy,
-        "status": letter.status,
-        "missing": letter.missing or [],
+        "status": WITHDRAWN if withdrawal else letter.status,
+        "stored_status": letter.status,
+        "withdrawn_at": withdrawal.withdrawn_at.isoformat() if withdrawal else None,
+        "missing": [] if withdrawal else letter.missing or [],
         "letter_date": letter.letter_date.isoformat() if letter.letter_date else None,
         "delivery": letter.delivery,
         "template": letter.template,
@@ -141,6 +208,11 @@ def complete_letter(
             raise LetterNotFound(letter_id)
         if letter.status != AWAITING:
             raise InvalidInput(f"Letter {letter_id} is {letter.status}: it cannot be changed")
+        if _withdrawal(session, letter_id) is not None:
+            raise InvalidInput(
+                f"Letter {letter_id} was withdrawn: the event it was made from was voided. "
+                "It cannot be completed"
+            )
         spec = CATALOGUE[letter.type]
         parsed: dict[str, Any] = {}
         for name, value in details.items():

@@ -21,18 +21,19 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event
 from letters.contexts import Addressee, Child, Council, LetterContext
 from letters.facts import facts_for
-from letters.models import AWAITING, READY, Letter
+from letters.models import AWAITING, READY, Letter, LetterWithdrawal
 from letters.recipients import delivery, family_recipient, missing_for
 from letters.render import html_to_text, render_html, sha256
 from workflow.clock import Clock, today_in_england
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
-from workflow.models import Case, CasePeople, StoredEvent
+from workflow.models import Case, CasePeople, EventVoid, StoredEvent
 from workflow.people import FIELDS as PERSON_FIELDS
 
 PEOPLE_FIELDS = PERSON_FIELDS  # the people on a case (workflow.people)
@@ -141,11 +142,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def render_waiting(*, session: Session, case: Case, clock: Clock, council: Council) -> list[Letter]:
-    """Render every waiting letter of a case whose details are now complete."""
+    """Render every waiting letter of a case whose details are now complete (a withdrawn
+    letter waits for ever: its event was voided)."""
     waiting = list(
         session.exec(
             select(Letter)
-            .where(Letter.case_id == case.id, Letter.status == AWAITING)
+            .where(Letter.case_id == case.id, Letter.status == AWAITING, not_withdrawn())
             .order_by(col(Letter.id))
         )
     )
@@ -297,6 +299,46 @@ def build_context(
             "large_print": large_print,
         }
     )
+
+
+# -- withdrawing letters ---------------------------------------------------------------
+
+_WITHDRAWALS: sa.Table = LetterWithdrawal.__table__  # type: ignore[attr-defined]
+_LETTERS: sa.Table = Letter.__table__  # type: ignore[attr-defined]
+
+
+def not_withdrawn(letters: sa.FromClause = _LETTERS) -> ColumnElement[bool]:
+    """True for a letter that still stands: add it to every query for letters to act on."""
+    return ~sa.exists().where(_WITHDRAWALS.c.letter_id == letters.c.id)
+
+
+def withdraw_for_voids(
+    *, session: Session, voided: Iterable[tuple[StoredEvent, EventVoid]], clock: Clock
+) -> list[LetterWithdrawal]:
+    """Withdraw every standing letter made from the voided events (chasers too).
+
+    The letters stay as they are; a withdrawal row says since when, and by which void.
+    """
+    void_of = {event.id: void for event, void in voided}
+    if not void_of:
+        return []
+    letters = session.exec(
+        select(Letter)
+        .where(col(Letter.event_id).in_(list(void_of)), not_withdrawn())
+        .order_by(col(Letter.id))
+    )
+    made = []
+    for letter in letters:
+        void = void_of[letter.event_id]
+        assert letter.id is not None and void.id is not None
+        made.append(
+            LetterWithdrawal(
+                case_id=letter.case_id, letter_id=letter.id, void_id=void.id, withdrawn_at=clock()
+            )
+        )
+    session.add_all(made)
+    session.flush()
+    return made
 
 
 def rerender(letter: Letter) -> str:

@@ -31,6 +31,7 @@ from workflow.case_writes import (
     stored_to_event,
 )
 from workflow.clock import Clock
+from workflow.corrections import effective, last_sequences
 from workflow.deadline_store import deadline_rows
 from workflow.errors import InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays
@@ -143,7 +144,9 @@ def _import_batch(
     """Replay and write one batch of imported cases; returns how many it opened."""
     now = clock()
     existing = _lock_cases(session, [entry.ref for entry in batch])
-    stored_by_case = _stored_events_by_case(session, [c.id for c in existing.values()])
+    existing_ids = [c.id for c in existing.values() if c.id is not None]
+    stored_by_case = _stored_events_by_case(session, existing_ids)
+    last = last_sequences(session, existing_ids)  # voided events keep their numbers
     plans: list[_Plan] = []
     for entry in batch:
         case = existing.get(entry.ref)
@@ -153,7 +156,7 @@ def _import_batch(
             except InvalidInput as e:
                 raise InvalidInput(f"Line {entry.events[0][0]}: {e}", field=e.field) from None
         stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
-        next_sequence = (stored[-1].sequence if stored else 0) + 1
+        next_sequence = (last[case.id] if case and case.id is not None else 0) + 1
         new_events = [e for _line, e in entry.events]
         if next_sequence != 1:  # after the stored events, in order
             new_events = [
@@ -300,15 +303,13 @@ def _lock_cases(session: Session, refs: list[str]) -> dict[str, Case]:
     return found
 
 
-def _stored_events_by_case(
-    session: Session, case_ids: list[int | None]
-) -> dict[int, list[StoredEvent]]:
+def _stored_events_by_case(session: Session, ids: list[int]) -> dict[int, list[StoredEvent]]:
+    """The effective (not voided) events of these cases, in recording order."""
     out: dict[int, list[StoredEvent]] = {}
-    ids = [i for i in case_ids if i is not None]
     for chunk in bulk.chunks(ids, 500):
         statement = (
             select(StoredEvent)
-            .where(col(StoredEvent.case_id).in_(chunk))
+            .where(col(StoredEvent.case_id).in_(chunk), effective())
             .order_by(col(StoredEvent.case_id), col(StoredEvent.sequence))
         )
         for row in session.exec(statement):

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from workflow.clock import Clock
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
-from workflow.models import Case, StoredEvent
+from workflow.models import Case, EventVoid, StoredEvent
 
 
 class Projection(Protocol):
@@ -33,6 +33,18 @@ class Projection(Protocol):
         actor: str,
     ) -> None:
         """New events of one case were written (rows flushed, ids set)."""
+
+    def events_voided(
+        self,
+        *,
+        session: Session,
+        case: Case,
+        voided: Sequence[tuple[StoredEvent, EventVoid]],
+        clock: Clock,
+        actor: str,
+    ) -> None:
+        """Events of one case were voided (void rows flushed). A correction's replacement
+        follows as `events_recorded`, in the same transaction."""
 
     def details_changed(self, *, session: Session, case: Case, clock: Clock) -> None:
         """The people on a case changed (flushed)."""

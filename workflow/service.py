@@ -30,6 +30,7 @@ from workflow.case_writes import (
     case_field,
     check_not_future,
     check_reference,
+    check_text,
     commit,
     fields_json,
     lock_case,
@@ -37,12 +38,26 @@ from workflow.case_writes import (
     stored_to_event,
 )
 from workflow.clock import Clock, today_in_england
+from workflow.corrections import (
+    Correction,
+    corrections_of,
+    effective,
+    last_sequences,
+    refused_without,
+)
 from workflow.deadline_store import deadline_rows, write_deadlines
-from workflow.errors import CaseNotFound, ConcurrentUpdate, WorkflowError
+from workflow.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    Conflict,
+    InvalidEvent,
+    InvalidInput,
+    WorkflowError,
+)
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import Event, parse_event
-from workflow.models import Case, CasePeople, StoredDeadline, StoredEvent
+from workflow.models import Case, CasePeople, EventVoid, StoredDeadline, StoredEvent
 from workflow.projection import Projection
 
 
@@ -60,12 +75,24 @@ class ImportSummary:
     cases_updated: int
 
 
+@dataclass(frozen=True)
+class Voided:
+    """A void (and, for a correction, the corrected event that replaced the voided one)."""
+
+    case: Case
+    void: EventVoid
+    voided: StoredEvent
+    replacement: StoredEvent | None
+    evaluation: Evaluation
+
+
 @dataclass
 class CaseView:
     case: Case
-    events: list[StoredEvent]
+    events: list[StoredEvent]  # the effective events: voided ones are in `corrections`
     evaluation: Evaluation
     warnings: list[str] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
 
 
 # -- reading and checking ------------------------------------------------------
@@ -96,13 +123,19 @@ def _case_for_change(
 _CASE_BY_REFERENCE = select(Case).where(col(Case.reference) == sa.bindparam("reference"))
 _EVENTS_OF_CASE = (
     select(StoredEvent)
-    .where(col(StoredEvent.case_id) == sa.bindparam("case_id"))
+    .where(col(StoredEvent.case_id) == sa.bindparam("case_id"), effective())
     .order_by(col(StoredEvent.sequence))
 )
 
 
 def _events_of(session: Session, case_id: int) -> list[StoredEvent]:
+    """The case's effective events (not voided), in recording order."""
     return list(session.exec(_EVENTS_OF_CASE, params={"case_id": case_id}))
+
+
+def _next_sequence(session: Session, case_id: int) -> int:
+    """The next event's sequence: after every event of the case, voided ones included."""
+    return last_sequences(session, [case_id])[case_id] + 1
 
 
 # -- writing -------------------------------------------------------------------
@@ -141,7 +174,7 @@ def record_event(
         case, seen = _case_for_change(session, case_ref, expected_version, now)
         assert case.id is not None
         stored = _events_of(session, case.id)
-        sequence = (stored[-1].sequence if stored else 0) + 1
+        sequence = _next_sequence(session, case.id)
         new = Event(
             type=parsed.type,
             date=parsed.date,
@@ -278,7 +311,7 @@ def refresh_all_deadlines(
                 col(StoredEvent.note),
                 col(StoredEvent.actor),
             )
-            .where(col(StoredEvent.case_id).between(chunk[0][0], chunk[-1][0]))
+            .where(col(StoredEvent.case_id).between(chunk[0][0], chunk[-1][0]), effective())
             .order_by(col(StoredEvent.case_id), col(StoredEvent.sequence))
         )
         for row in session.execute(statement):
@@ -332,6 +365,279 @@ def update_case(
     return case
 
 
+# -- voiding and correcting ------------------------------------------------------
+
+MAX_REASON = 2000
+
+
+def void_event(
+    *,
+    session: Session,
+    case_ref: str,
+    sequence: int,
+    reason: str,
+    actor: str,
+    clock: Clock,
+    projections: Sequence[Projection],
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> Voided:
+    """Take a recorded event out of the case's history, giving the reason.
+
+    The event stays stored, marked voided (who, when, why); the case's state and
+    deadlines become those of the history without it, and its letters are withdrawn
+    (the projections). Refused, naming them all, if later events depend on it.
+    """
+    return _void_or_correct(
+        session=session,
+        case_ref=case_ref,
+        sequence=sequence,
+        reason=reason,
+        actor=actor,
+        clock=clock,
+        projections=projections,
+        expected_version=expected_version,
+        settings=settings,
+        working_days=working_days,
+        change=None,
+    )
+
+
+def correct_event(
+    *,
+    session: Session,
+    case_ref: str,
+    sequence: int,
+    reason: str,
+    actor: str,
+    clock: Clock,
+    projections: Sequence[Projection],
+    date: date | str | None = None,
+    fields: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> Voided:
+    """Correct a recorded event's date or fields: void it and record the corrected event
+    (same type, the next sequence), in one transaction.
+
+    `fields` sets the event's own fields (None or "" clears an optional one); the result
+    is checked as a new event is. Refused if it changes nothing, or if the corrected
+    history is invalid (naming every later event that could then not happen).
+    """
+    change = {**(fields or {})}
+    if date is not None:
+        change["date"] = date
+    return _void_or_correct(
+        session=session,
+        case_ref=case_ref,
+        sequence=sequence,
+        reason=reason,
+        actor=actor,
+        clock=clock,
+        projections=projections,
+        expected_version=expected_version,
+        settings=settings,
+        working_days=working_days,
+        change=change,
+    )
+
+
+def _void_or_correct(
+    *,
+    session: Session,
+    case_ref: str,
+    sequence: int,
+    reason: str,
+    actor: str,
+    clock: Clock,
+    projections: Sequence[Projection],
+    expected_version: int | None,
+    settings: Settings | None,
+    working_days: WorkingDays | None,
+    change: dict[str, Any] | None,
+) -> Voided:
+    case_ref = check_reference(case_ref, new=False)
+    verb = "voiding" if change is None else "correcting"
+    reason = _check_reason(reason, case_ref, verb)
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
+        raise InvalidInput(
+            f"Case {case_ref}: the event to correct must be given by its number (1, 2, ...)",
+            field="sequence",
+        )
+    settings = settings or Settings()
+    now = clock()
+    try:
+        case = lock_case(session, case_ref)
+        if case is None:
+            raise CaseNotFound(case_ref)
+        if expected_version is not None and expected_version != case.version:
+            raise ConcurrentUpdate(case_ref)
+        seen = case.version
+        assert case.id is not None
+        target = _event_to_void(session, case, sequence)
+        assert target.id is not None
+        stored = _events_of(session, case.id)
+        original = stored_to_event(target)
+        replacement = None
+        if change is not None:
+            replacement = _corrected(
+                original,
+                change,
+                index=_next_sequence(session, case.id),
+                case_ref=case_ref,
+                today=today_in_england(clock),
+            )
+        history = [stored_to_event(r) for r in stored if r.id != target.id]
+        if replacement is not None:
+            history.append(replacement)
+        evaluation, refused = refused_without(
+            case_ref,
+            history,
+            replacement=replacement,
+            settings=settings,
+            working_days=working_days,
+        )
+        if evaluation is None:
+            raise _depended_on(case_ref, original, refused, voiding=change is None)
+        row = None
+        if replacement is not None:
+            row = StoredEvent(
+                case_id=case.id,
+                sequence=replacement.index,
+                type=replacement.type.value,
+                date=replacement.date,
+                fields=fields_json(replacement),
+                note=replacement.note,
+                actor=replacement.actor,
+                recorded_at=now,
+                recorded_by=actor,
+            )
+            session.add(row)
+        void = EventVoid(
+            case_id=case.id,
+            event_id=target.id,
+            reason=reason,
+            voided_at=now,
+            voided_by=actor,
+            replaced_by=replacement.index if replacement is not None else None,
+        )
+        session.add(void)
+        bump(session, case, seen_version=seen, now=now, state=evaluation.state)
+        write_deadlines(session, case_id=case.id, evaluation=evaluation)
+        session.flush()
+        for projection in projections:
+            projection.events_voided(
+                session=session, case=case, voided=[(target, void)], clock=clock, actor=actor
+            )
+            if row is not None and replacement is not None:
+                projection.events_recorded(
+                    session=session,
+                    case=case,
+                    recorded=[(row, replacement)],
+                    evaluation=evaluation,
+                    settings=settings,
+                    clock=clock,
+                    actor=actor,
+                )
+    except WorkflowError:
+        session.rollback()
+        raise
+    except IntegrityError as e:  # another session voided the same event at the same moment
+        session.rollback()
+        raise ConcurrentUpdate(case_ref) from e
+    commit(session, case_ref=case_ref)
+    return Voided(case=case, void=void, voided=target, replacement=row, evaluation=evaluation)
+
+
+def _check_reason(reason: Any, case_ref: str, verb: str) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput(f"Enter the reason for {verb} the event", field="reason")
+    checked = check_text(
+        reason, label="Reason", field="reason", where=f"Case {case_ref}", lines=True
+    ).strip()
+    if len(checked) > MAX_REASON:
+        raise InvalidInput(
+            f"Case {case_ref}: the reason must be {MAX_REASON} characters or fewer",
+            field="reason",
+        )
+    return checked
+
+
+def _event_to_void(session: Session, case: Case, sequence: int) -> StoredEvent:
+    """The case's event with this sequence, refusing an unknown or already voided one."""
+    found = session.exec(
+        select(StoredEvent, EventVoid)
+        .outerjoin(EventVoid, col(EventVoid.event_id) == col(StoredEvent.id))
+        .where(StoredEvent.case_id == case.id, StoredEvent.sequence == sequence)
+    ).first()
+    if found is None:
+        raise InvalidInput(f"Case {case.reference} has no event {sequence}", field="sequence")
+    row, void = found
+    if void is not None:
+        replaced = f", replaced by event {void.replaced_by}" if void.replaced_by else ""
+        raise Conflict(
+            f"Case {case.reference}: event {sequence} ({row.type} on {row.date.isoformat()}) "
+            f"was already voided by {void.voided_by} on {void.voided_at.date().isoformat()}"
+            f"{replaced}; it cannot be voided or corrected again"
+        )
+    return row
+
+
+def _corrected(
+    original: Event, change: Mapping[str, Any], *, index: int, case_ref: str, today: date
+) -> Event:
+    """The corrected event: the original with `change` applied, checked as a new event."""
+    where = f"Case {case_ref}: event {original.index}"
+    if "type" in change:
+        raise InvalidEvent(
+            f"{where} ({original.type}): a correction cannot change the event's type; "
+            "void the event and record the right one instead",
+            field="type",
+        )
+    raw: dict[str, Any] = original.to_json()
+    if original.note is not None:
+        raw["note"] = original.note
+    if original.actor is not None:
+        raw["actor"] = original.actor
+    for name, value in change.items():
+        if value is None or value == "":
+            raw.pop(name, None)
+        elif isinstance(value, date):
+            raw[name] = value.isoformat()
+        else:
+            raw[name] = value
+    corrected = parse_event(raw, index=index, where=where)
+    check_not_future(corrected, today=today, where=where)
+    same = (
+        corrected.date == original.date
+        and dict(corrected.fields) == dict(original.fields)
+        and corrected.note == original.note
+        and corrected.actor == original.actor
+    )
+    if same:
+        raise InvalidInput(
+            f"{where} ({original.type} on {original.date.isoformat()}): the correction "
+            "changes nothing; enter the date or a field that is wrong",
+        )
+    return corrected
+
+
+def _depended_on(
+    case_ref: str, original: Event, refused: list[Event], *, voiding: bool
+) -> WorkflowError:
+    later = ", ".join(f"event {e.index} ({e.describe()})" for e in refused)
+    what = "voided" if voiding else "corrected like this"
+    error = InvalidEvent(
+        f"Case {case_ref}: event {original.index} ({original.describe()}) cannot be {what}, "
+        f"because these recorded events could then not happen: {later}. "
+        "Void or correct those first"
+    )
+    error.event = original
+    return error
+
+
 # -- reading ---------------------------------------------------------------------
 
 
@@ -359,8 +665,15 @@ def get_case(
     evaluation = evaluate(case.reference, events, as_of, settings or Settings(), working_days)
     by_sequence = {r.sequence: r for r in stored}
     ordered = [by_sequence[e.index] for e in sorted(events, key=lambda e: e.sort_key)]
+    corrections = corrections_of(session, case.id)
     _end_read(session)
-    return CaseView(case=case, events=ordered, evaluation=evaluation, warnings=evaluation.warnings)
+    return CaseView(
+        case=case,
+        events=ordered,
+        evaluation=evaluation,
+        warnings=evaluation.warnings,
+        corrections=corrections,
+    )
 
 
 def find_case(*, session: Session, case_ref: str) -> Case | None:
@@ -373,7 +686,10 @@ def find_case(*, session: Session, case_ref: str) -> Case | None:
 
 
 def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
-    """Every case's events as import lines (spec section 8), in recording order.
+    """Every case's effective events as import lines (spec section 8), in recording order.
+
+    Voided events and the record of their voids are not exported (yet): re-importing
+    the file gives each case the history its corrections made.
 
     Case fields (team, officer, date_of_birth) and the people ride on each case's first line.
     """
@@ -388,7 +704,7 @@ def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
     }
     order = {case_id: i for i, case_id in enumerate(cases)}
     rows = sorted(
-        session.exec(select(StoredEvent)),
+        session.exec(select(StoredEvent).where(effective())),
         key=lambda r: (order[r.case_id], r.sequence),
     )
     seen: set[int] = set()

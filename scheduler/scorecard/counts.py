@@ -1,6 +1,7 @@
 """The scorecard's counts: the SQL behind every indicator, month by month (spec kpis.md).
 
-Every figure is read from the stored events and deadlines as of the last day of
+Every figure is read from the stored events (effective ones: a voided event counts
+nowhere, `workflow.corrections.effective`) and deadlines as of the last day of
 its month: a deadline row exists when `created_on <= month end` and is met,
 cancelled or excused only by what happened by then (`workflow.deadline_store`), and a
 case's state is that left by its last state-changing event on or before the
@@ -43,6 +44,7 @@ from scheduler.scorecard.indicators import (
     RESOLVES_AMENDMENT,
 )
 from scheduler.scorecard.months import Month
+from workflow.corrections import effective
 from workflow.deadline_store import (
     CASES,
     DEADLINES,
@@ -99,7 +101,7 @@ def _disputed_on() -> sa.Subquery:
     """Per case, the first day it was disputed (mediation, appeal or Tribunal order)."""
     return (
         sa.select(EV.case_id, sa.func.min(EV.date).label("disputed_on"))
-        .where(EV.type.in_(DISPUTE_TYPES))
+        .where(EV.type.in_(DISPUTE_TYPES), effective())
         .group_by(EV.case_id)
         .subquery("disputed")
     )
@@ -200,7 +202,7 @@ def final_plans_issued(
     issued = _filters(
         sa.select(sa.func.count())
         .select_from(EVENTS.join(CASES, C.id == EV.case_id))
-        .where(EV.type == "final_plan_issued", EV.date >= start, EV.date <= end),
+        .where(EV.type == "final_plan_issued", EV.date >= start, EV.date <= end, effective()),
         team,
         officer,
     )
@@ -359,7 +361,7 @@ def _timeline(dialect: str) -> sa.Subquery:
         )
         # `type || ''`: most events qualify, and SQLite reads them far faster in one
         # sequential scan than through the (type, date) index.
-        .where(EV.type.concat("").in_(TIMELINE_TYPES))
+        .where(EV.type.concat("").in_(TIMELINE_TYPES), effective())
         .subquery("e")
     )
     k, role = e.c.key, e.c.role
