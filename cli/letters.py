@@ -40,11 +40,10 @@ def list_letters(
     case: str = typer.Option(..., "--case", help="The case reference"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List a case's letters: ready, or awaiting details (named)."""
+    """List a case's letters: ready, awaiting details (named), or withdrawn (event voided)."""
     cfg = config()
     with user_errors(), session_scope(cfg) as session:
-        rows = letter_service.list_letters(session=session, case_ref=case)
-    docs = [letter_service.letter_json(r) for r in rows]
+        docs = letter_service.list_letter_docs(session=session, case_ref=case)
     if as_json:
         typer.echo(json.dumps(docs, indent=1))
         return

@@ -43,6 +43,14 @@ def test_void_correct_and_show(db_url: str) -> None:
          "cli.tester", None),
     ]  # fmt: skip
 
+    listed = json.loads(run("letters", "list", "--case", "CV1", "--json", db=db_url).stdout)
+    assert [(x["type"], x["status"], x["stored_status"]) for x in listed][-2:] == [
+        ("request_for_advice", "withdrawn", "awaiting_details"),
+        ("request_for_advice", "withdrawn", "awaiting_details"),
+    ]
+    shown = run("letters", "list", "--case", "CV1", db=db_url).stdout.splitlines()
+    assert shown[-1].endswith(" withdrawn")
+
     text = run("case", "show", "CV1", db=db_url).stdout
     assert "Voided events (2):" in text
     assert "voided by cli.tester on " in text and "replaced by event 4" in text
