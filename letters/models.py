@@ -65,3 +65,20 @@ class LetterWithdrawal(SQLModel, table=True):
     letter_id: int = Field(foreign_key="letters.id", unique=True)
     void_id: int = Field(foreign_key="event_voids.id", index=True)
     withdrawn_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LetterDownload(SQLModel, table=True):
+    """One download or print of a letter (migration 0008): who took a copy, when and how.
+
+    Append-only (database triggers), so a letter withdrawn after a correction can be
+    traced to every copy that left the system.
+    """
+
+    __tablename__ = "letter_downloads"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    letter_id: int = Field(foreign_key="letters.id", index=True)
+    downloaded_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    downloaded_by: str = Field(max_length=100)
+    how: str = Field(max_length=20)  # "web", "cli" or "api"

@@ -134,3 +134,22 @@ class EventVoid(SQLModel, table=True):
     voided_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     voided_by: str = Field(max_length=100)
     replaced_by: int | None = None  # the replacement event's sequence, on a correction
+
+
+class ScorecardPublication(SQLModel, table=True):
+    """A month's KPI scorecard as the monthly job published it (migration 0008).
+
+    A month is published once and the row never changes (database triggers): a later
+    correction that changes a figure shows on the scorecard as a revision against it.
+    `figures` maps each indicator's key to its figure as published (see
+    `scheduler.scorecard.publications`).
+    """
+
+    __tablename__ = "scorecard_publications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, unique=True)  # "YYYY-MM", as the monthly export names it
+    published_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    published_by: str = Field(max_length=100)
+    as_of: dt.date
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
