@@ -1,5 +1,9 @@
 """`ehc kpi`: the timeliness scorecard, and the DfE 20-week check (spec kpis.md).
 
+Figures of a month the monthly job has published are compared with the publication: one
+that has changed since carries its published value and the corrections behind it (JSON
+`revised`/`revision`, the CSV's columns after `national`, the XLSX's "Revised figures").
+
 ehc kpi --from 2024-01 --to 2024-12 [--format json|csv|xlsx|html] [--output FILE]
         [--team T] [--officer O]
 ehc kpi --calendar-year 2024                 # the scorecard for Jan to Dec 2024
@@ -20,6 +24,7 @@ from scheduler.scorecard.compute import compute_scorecard
 from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.formats import FORMATS, dfe_to_csv, dfe_to_json, render
 from scheduler.scorecard.months import Month, check_scorecard_period, scorecard_months
+from scheduler.scorecard.publications import attach_revisions
 
 
 def _write(data: bytes, output: Path | None, binary: bool) -> None:
@@ -102,4 +107,6 @@ def kpi(
         card = compute_scorecard(
             session, first=first, last=last, settings=settings, team=team, officer=officer
         )
+        # A published month's figure changed since is shown revised, with both values.
+        attach_revisions(session, card, working_days=cfg.working_days)
     _write(render(card, fmt), output, binary=fmt == "xlsx")

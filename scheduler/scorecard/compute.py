@@ -7,7 +7,8 @@ here they become the figures, indicator by indicator, and the open assessments b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,9 @@ from scheduler.scorecard.figures import BandCount, Figure, MonthBands, mean_week
 from scheduler.scorecard.indicators import ADVICE_KINDS, AGE_BANDS, INDICATORS
 from scheduler.scorecard.months import Month, month_range
 from workflow.law.deadlines import Settings
+
+if TYPE_CHECKING:
+    from scheduler.scorecard.publications import Revision
 
 
 @dataclass
@@ -27,6 +31,24 @@ class Scorecard:
     officer: str | None = None
     figures: dict[str, list[Figure]] = field(default_factory=dict)
     age_bands: list[MonthBands] = field(default_factory=list)
+    # Set by `publications.attach_revisions`: when each shown month was published, and
+    # the figures revised since, by (indicator id, month).
+    published: dict[str, datetime] = field(default_factory=dict)
+    revisions: dict[tuple[str, str], Revision] = field(default_factory=dict)
+
+    def figure_json(self, indicator: str, f: Figure) -> dict[str, Any]:
+        """A month's figure for JSON: as computed now, then, for a published month, the
+        published figure and whether it has been revised since (with the corrections)."""
+        out = f.to_json()
+        published_at = self.published.get(f.month)
+        if published_at is None:
+            return out
+        revision = self.revisions.get((indicator, f.month))
+        out["published_at"] = published_at.isoformat()
+        out["revised"] = revision is not None
+        if revision is not None:
+            out["revision"] = revision.to_json()
+        return out
 
     @property
     def months(self) -> list[Month]:
@@ -44,7 +66,9 @@ class Scorecard:
             "indicators": [
                 {
                     **indicator.to_json(),
-                    "months": [f.to_json() for f in self.figures[indicator.id]],
+                    "months": [
+                        self.figure_json(indicator.id, f) for f in self.figures[indicator.id]
+                    ],
                 }
                 for indicator in INDICATORS
             ],

@@ -26,6 +26,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -35,10 +36,21 @@ from scheduler.scorecard.dfe import DfeYear
 from scheduler.scorecard.figures import Figure
 from scheduler.scorecard.indicators import AGE_BANDS, INDICATORS, Indicator
 from scheduler.scorecard.months import Month
+from scheduler.scorecard.publications import Revision
 from scheduler.spreadsheet import spreadsheet_safe
 
 FORMATS = ("json", "csv", "xlsx", "html")
 CSV_COLUMNS = ("indicator", "month", "value", "numerator", "denominator", "target", "national")
+# After the first seven (kept as they were for consumers): a published month's figure as
+# published, whether it has been revised since, and the corrections that caused it.
+CSV_PUBLISHED_COLUMNS = (
+    "published_value",
+    "published_numerator",
+    "published_denominator",
+    "published_at",
+    "revised",
+    "corrections",
+)
 NO_FIGURE = "–"  # shown for a month whose cohort is empty
 DIRECTION = {"up": "Higher is better ↑", "down": "Lower is better ↓"}
 
@@ -110,7 +122,7 @@ def _safe_row(cells: tuple[object, ...]) -> list[str]:
 def to_csv(card: Scorecard) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_safe_row(CSV_COLUMNS))
+    writer.writerow(_safe_row(CSV_COLUMNS + CSV_PUBLISHED_COLUMNS))
     for indicator in INDICATORS:
         for f in card.figures[indicator.id]:
             writer.writerow(
@@ -123,10 +135,35 @@ def to_csv(card: Scorecard) -> str:
                         plain(f.denominator),
                         plain(indicator.target),
                         plain(indicator.national),
+                        *_published_cells(card, indicator.id, f),
                     )
                 )
             )
     return out.getvalue()
+
+
+def _published_cells(card: Scorecard, indicator: str, f: Figure) -> tuple[str, ...]:
+    """The CSV's published columns: empty for a month not published."""
+    published_at = card.published.get(f.month)
+    if published_at is None:
+        return ("",) * len(CSV_PUBLISHED_COLUMNS)
+    revision = card.revisions.get((indicator, f.month))
+    was = revision.published if revision else f
+    return (
+        plain(was.value),
+        plain(was.numerator),
+        plain(was.denominator),
+        published_at.isoformat(),
+        "yes" if revision else "no",
+        revision_note(revision) if revision else "",
+    )
+
+
+def revision_note(revision: Revision) -> str:
+    """The corrections behind a revision, one per line (or why there are none)."""
+    if not revision.corrections:
+        return revision.explanation()
+    return "\n".join(c.summary() for c in revision.corrections)
 
 
 def dfe_to_json(year: DfeYear) -> str:
@@ -155,6 +192,7 @@ def dfe_to_csv(year: DfeYear) -> str:
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+REVISED_FILL = PatternFill("solid", fgColor="FFF2CC")
 WRAP = Alignment(wrap_text=True, vertical="top")
 NUMBER_FORMAT = {"percent": '0.0"%"', "count": "0", "weeks": "0.0"}
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -194,6 +232,15 @@ def to_xlsx(card: Scorecard) -> bytes:
         sheet.cell(row=row, column=2, value=DIRECTION[indicator.direction])
         for col, f in enumerate(card.figures[indicator.id], start=3):
             _figure_cell(sheet, row, col, indicator, f.value)
+            revision = card.revisions.get((indicator.id, f.month))
+            if revision is not None:
+                cell = sheet.cell(row=row, column=col)
+                cell.fill = REVISED_FILL
+                cell.comment = Comment(
+                    f"Revised: published {shown(indicator, revision.published.value)}, "
+                    f"now {shown(indicator, f.value)}. See the 'Revised figures' sheet.",
+                    "EHC engine",
+                )
         col = 3 + len(months)
         _figure_cell(sheet, row, col, indicator, indicator.target, none="n/a")
         _figure_cell(sheet, row, col + 1, indicator, indicator.national, none="n/a")
@@ -214,9 +261,16 @@ def to_xlsx(card: Scorecard) -> bytes:
             f"{indicator.national_note}.",
         )
 
+    if card.revisions:
+        sheet["A3"] = (
+            f"{len(card.revisions)} published figure(s) revised since publication "
+            "(shaded): see the 'Revised figures' sheet."
+        )
+        sheet["A3"].font = BOLD
     for indicator in INDICATORS:
         _indicator_sheet(wb, card, indicator)
     _bands_sheet(wb, card)
+    _revisions_sheet(wb, card)
     _neutralise(wb)
     return _deterministic(wb, card.last)
 
@@ -255,7 +309,18 @@ def _indicator_sheet(wb: Workbook, card: Scorecard, indicator: Indicator) -> Non
     ws.merge_cells("A2:F2")
     ws.row_dimensions[2].height = 60
     ws["A3"] = f"Indicator id: {indicator.id}; {filters(card)}"
-    header = ("Month", "Value", "Numerator", "Denominator", "Target", "National")
+    header = (
+        "Month",
+        "Value",
+        "Numerator",
+        "Denominator",
+        "Target",
+        "National",
+        "Published value",
+        "Published numerator",
+        "Published denominator",
+        "Revised since published",
+    )
     for col, text in enumerate(header, start=1):
         cell = ws.cell(row=5, column=col, value=text)
         cell.font, cell.fill = BOLD, HEADER_FILL
@@ -266,8 +331,69 @@ def _indicator_sheet(wb: Workbook, card: Scorecard, indicator: Indicator) -> Non
         ws.cell(row=row, column=4, value=f.denominator)
         _figure_cell(ws, row, 5, indicator, indicator.target, none="n/a")
         _figure_cell(ws, row, 6, indicator, indicator.national, none="n/a")
-    for letter in "ABCDEF":
+        if f.month in card.published:
+            revision = card.revisions.get((indicator.id, f.month))
+            was = revision.published if revision else f
+            _figure_cell(ws, row, 7, indicator, was.value)
+            ws.cell(row=row, column=8, value=was.numerator)
+            ws.cell(row=row, column=9, value=was.denominator)
+            ws.cell(row=row, column=10, value="Yes" if revision else "No")
+    for letter in "ABCDEFGHIJ":
         ws.column_dimensions[letter].width = 16
+
+
+def _revisions_sheet(wb: Workbook, card: Scorecard) -> None:
+    """Every published figure revised since, with both values and the corrections."""
+    if not card.published:
+        return
+    ws = wb.create_sheet("Revised figures")
+    ws["A1"] = "Published figures revised since publication"
+    ws["A1"].font = TITLE
+    ws["A2"] = REVISIONS_DEFINITION
+    ws["A2"].alignment = WRAP
+    ws.merge_cells("A2:H2")
+    ws.row_dimensions[2].height = 45
+    header = (
+        "Indicator",
+        "Month",
+        "Published",
+        "Published on",
+        "Now",
+        "Published working",
+        "Working now",
+        "Corrections that caused it",
+    )
+    for col, text in enumerate(header, start=1):
+        cell = ws.cell(row=4, column=col, value=text)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+    if not card.revisions:
+        ws.cell(row=5, column=1, value="None: every published figure stands as published.")
+    by_id = {i.id: i for i in INDICATORS}
+    for row, revision in enumerate(_ordered(card), start=5):
+        indicator = by_id[revision.indicator]
+        ws.cell(row=row, column=1, value=indicator.name).alignment = WRAP
+        ws.cell(row=row, column=2, value=revision.month)
+        _figure_cell(ws, row, 3, indicator, revision.published.value)
+        ws.cell(row=row, column=4, value=f"{revision.published_at:%Y-%m-%d %H:%M} UTC")
+        _figure_cell(ws, row, 5, indicator, revision.current.value)
+        ws.cell(row=row, column=6, value=explained(indicator, revision.published))
+        ws.cell(row=row, column=7, value=explained(indicator, revision.current))
+        ws.cell(row=row, column=8, value=revision_note(revision)).alignment = WRAP
+    widths = {"A": 48, "B": 10, "C": 12, "D": 20, "E": 12, "F": 20, "G": 20, "H": 90}
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
+
+
+def _ordered(card: Scorecard) -> list[Revision]:
+    order = {i.id: n for n, i in enumerate(INDICATORS)}
+    return sorted(card.revisions.values(), key=lambda r: (order[r.indicator], r.month))
+
+
+REVISIONS_DEFINITION = (
+    "A month's figures are stored when the monthly export publishes them and never change. "
+    "If a later correction to a case changes a published figure, it is shown here with both "
+    "values and the corrections recorded after publication on the cases it counts."
+)
 
 
 def _bands_sheet(wb: Workbook, card: Scorecard) -> None:
@@ -458,6 +584,8 @@ def html_rows(card: Scorecard) -> list[dict[str, Any]]:
             "indicator": indicator,
             "direction": DIRECTION[indicator.direction],
             "cells": [shown(indicator, f.value) for f in card.figures[indicator.id]],
+            # Per month: the published value, for a figure revised since; else None.
+            "revised": [_revised_cell(card, indicator, f) for f in card.figures[indicator.id]],
             "target": shown(indicator, indicator.target) if indicator.target is not None else "n/a",
             "national": (
                 f"{shown(indicator, indicator.national)} ({indicator.national_note})"
@@ -477,6 +605,31 @@ def html_rows(card: Scorecard) -> list[dict[str, Any]]:
         }
         for indicator in INDICATORS
     ]
+
+
+def _revised_cell(card: Scorecard, indicator: Indicator, f: Figure) -> str | None:
+    revision = card.revisions.get((indicator.id, f.month))
+    return shown(indicator, revision.published.value) if revision else None
+
+
+def html_revisions(card: Scorecard) -> list[dict[str, Any]]:
+    """Every revised figure as a page lists it: both values and the corrections."""
+    by_id = {i.id: i for i in INDICATORS}
+    out = []
+    for revision in _ordered(card):
+        indicator = by_id[revision.indicator]
+        out.append(
+            {
+                "indicator": indicator,
+                "month": Month.parse(revision.month).label(),
+                "published": explained(indicator, revision.published),
+                "published_on": f"{revision.published_at:%-d %B %Y}",
+                "current": explained(indicator, revision.current),
+                "corrections": revision.corrections,
+                "explanation": revision.explanation(),
+            }
+        )
+    return out
 
 
 def html_bands(card: Scorecard) -> list[dict[str, Any]]:
@@ -506,4 +659,6 @@ def to_html(card: Scorecard) -> str:
         bands=html_bands(card),
         bands_definition=BANDS_DEFINITION,
         no_figure=NO_FIGURE,
+        revisions=html_revisions(card),
+        published=bool(card.published),
     )

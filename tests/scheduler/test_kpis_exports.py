@@ -29,7 +29,7 @@ from cli.app import app
 from scheduler import jobs
 from scheduler.scorecard.compute import Scorecard, compute_scorecard
 from scheduler.scorecard.export import export_months, monthly_export
-from scheduler.scorecard.formats import CSV_COLUMNS, to_html
+from scheduler.scorecard.formats import CSV_COLUMNS, CSV_PUBLISHED_COLUMNS, to_html
 from scheduler.scorecard.indicators import INDICATORS
 from scheduler.scorecard.months import Month
 from tests.wiring import configured
@@ -114,9 +114,11 @@ def test_csv_has_the_spec_columns(
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert tuple(rows[0]) == CSV_COLUMNS == (
+    # The spec's seven columns first, unchanged; the published figure's after them.
+    assert tuple(rows[0][:7]) == CSV_COLUMNS == (
         "indicator", "month", "value", "numerator", "denominator", "target", "national",
     )  # fmt: skip
+    assert tuple(rows[0][7:]) == CSV_PUBLISHED_COLUMNS
     assert len(rows) == 1 + len(INDICATORS) * 12
     card = expected(session)
     by_key = {(r[0], r[1]): r for r in rows[1:]}

@@ -22,6 +22,7 @@ from scheduler.scorecard.formats import (
     NO_FIGURE,
     filters,
     html_bands,
+    html_revisions,
     html_rows,
     period,
 )
@@ -30,6 +31,7 @@ from scheduler.scorecard.formats import (
 )
 from scheduler.scorecard.indicators import AGE_BANDS
 from scheduler.scorecard.months import Month, scorecard_months
+from scheduler.scorecard.publications import attach_revisions
 from web import auth
 from web.deps import context, db
 from web.templating import render
@@ -77,13 +79,14 @@ def read_period(params: Mapping[str, str], request: Request) -> tuple[Period, di
 
 def _card(request: Request, session: Session, p: Period) -> Scorecard:
     assert p.first is not None and p.last is not None
-    return compute_scorecard(
+    card = compute_scorecard(
         session,
         first=p.first,
         last=p.last,
         settings=context(request).settings,
         team=p.team or None,
     )
+    return attach_revisions(session, card, working_days=context(request).working_days)
 
 
 def _page(request: Request, p: Period, errors: dict[str, str], card: Scorecard | None) -> Response:
@@ -102,6 +105,8 @@ def _page(request: Request, p: Period, errors: dict[str, str], card: Scorecard |
         band_labels=[b.label for b in AGE_BANDS],
         bands_definition=BANDS_DEFINITION,
         no_figure=NO_FIGURE,
+        revisions=html_revisions(card) if card else [],
+        published=bool(card and card.published),
     )
 
 
