@@ -10,6 +10,7 @@ from cli import cases, data, db, demo, users
 from cli import letters as letters_cli
 from cli import scheduler as scheduler_cli
 from cli.breaches import breaches
+from cli.corrections import corrections
 from cli.deadlines import deadlines
 from cli.kpi import kpi
 from cli.serve import serve
@@ -41,6 +42,7 @@ app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
 app.command("kpi")(kpi)
 app.command("breaches")(breaches)
+app.command("corrections")(corrections)
 app.command("scheduler")(scheduler_cli.scheduler)
 app.command("sweep")(scheduler_cli.sweep)
 app.command("serve")(serve)

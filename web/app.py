@@ -90,6 +90,7 @@ def _feature_routers() -> list[Any]:
         cases.router,
         breaches.router,
         scorecard.router,
+        __import__("web.pages.corrections", fromlist=["router"]).router,
         users.router,
         api.router,
     ]

@@ -23,6 +23,7 @@ NAVIGATION = (
     ("My cases", "/", ("officer", "manager")),
     ("Breach queue", "/breaches", ("manager",)),
     ("Scorecard", "/scorecard", ("manager", "viewer")),
+    ("Corrections", "/corrections", ("manager",)),
     ("Users", "/users", ("admin",)),
 )
 
