@@ -88,6 +88,11 @@ class RevisedFigure:
     published: str
     current: str
 
+    @property
+    def month_label(self) -> str:
+        """As people read it: September 2026."""
+        return Month.parse(self.month).first.strftime("%B %Y")
+
     def text(self) -> str:
         return f"{self.name}, {self.month}: published {self.published}, now {self.current}"
 

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +41,17 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from scheduler.scorecard.compute import compute_scorecard
+from scheduler.scorecard.months import Month
+from scheduler.scorecard.publications import publish
 from tests.conftest import IN_CI, NOW, POSTGRES_URL, TODAY, postgres_admin
 from tests.wiring import projections
 from web.app import create_app
 from web.context import WebContext
 from workflow import accounts, demo, migrate
 from workflow.db import make_engine, new_session
-from workflow.service import import_events, record_event
+from workflow.law.deadlines import Settings
+from workflow.service import correct_event, import_events, record_event
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("EHC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,6 +73,10 @@ OFFICER_NAME = demo.OFFICERS[TEAM][0]
 # A North case of the officer's with a request and a decision to assess, for tests that
 # need a known open case (the cohort's cases are whatever the generator makes).
 OPEN_CASE = "E2E-OPEN-1"
+# Decided on time in September 2026; that month is published, then the decision is
+# corrected to a later day (late): the scorecard shows the figure revised.
+CORRECTED_CASE = "E2E-CORR-1"
+PUBLISHED_MONTH = Month(2026, 9)
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,7 @@ def _load_demo(engine: Engine) -> None:
                 clock=_clock,
                 case_fields=fields,
             )
+        _publish_then_correct(session)
         for person in PEOPLE.values():
             accounts.add_user(
                 session=session,
@@ -147,6 +156,38 @@ def _load_demo(engine: Engine) -> None:
                 actor="e2e",
                 clock=_clock,
             )
+
+
+def _publish_then_correct(session: Any) -> None:
+    for event in (
+        {"type": "request_received", "date": "2026-08-03", "source": "parent"},
+        {"type": "decision_to_assess", "date": "2026-09-07"},
+    ):
+        record_event(
+            projections=projections(),
+            session=session,
+            case_ref=CORRECTED_CASE,
+            event=event,
+            actor="e2e",
+            clock=_clock,
+            case_fields={"team": TEAM, "officer": OFFICER_NAME},
+        )
+    card = compute_scorecard(
+        session, first=PUBLISHED_MONTH, last=PUBLISHED_MONTH, settings=Settings()
+    )
+    at = NOW - timedelta(days=40)
+    publish(session, card, month=PUBLISHED_MONTH, as_of=at.date(), at=at, by="monthly KPI export")
+    session.commit()
+    correct_event(
+        session=session,
+        case_ref=CORRECTED_CASE,
+        sequence=2,
+        date="2026-09-21",
+        reason="The decision letter was sent on 21 September, not 7 September",
+        actor="mo.manager@example.gov.uk",
+        clock=_clock,
+        projections=projections(),
+    )
 
 
 @contextmanager

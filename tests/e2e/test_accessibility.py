@@ -147,6 +147,8 @@ SCREENS = [
     Screen("breaches-errors", "manager", go("/breaches?due_within=soon", 400), "Breach queue"),
     Screen("scorecard", "manager", go("/scorecard"), "SEND timeliness scorecard"),
     Screen("scorecard-viewer", "viewer", go("/scorecard?team=North"), "SEND timeliness scorecard"),
+    Screen("corrections", "manager", go("/corrections"), "Corrections"),
+    Screen("corrections-errors", "manager", go("/corrections?to-day=40", 400), "Corrections"),
     Screen(
         "scorecard-errors",
         "viewer",
