@@ -35,6 +35,7 @@ def test_the_account_bar_stands_clear_of_the_header(visit: Callable[..., Visit])
         ("officer", "/cases/new"),
         ("manager", "/breaches"),
         ("manager", "/scorecard"),
+        ("manager", "/corrections"),
         ("admin", "/users"),
     ],
 )
