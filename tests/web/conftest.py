@@ -26,6 +26,8 @@ from workflow import accounts
 from workflow.db import new_session
 from workflow.service import record_event
 
+Client = Callable[[str | None], TestClient]
+
 PASSWORD = "correct horse battery"
 TEAM = "North"
 OFFICER_NAME = "North officer 1"
@@ -147,3 +149,42 @@ def open_case(session: Session, clock: Callable[[], datetime]) -> str:
         clock=clock,
     )
     return ref
+
+
+@pytest.fixture
+def api(
+    app: FastAPI, engine: Engine, people: People, clock: Callable[[], datetime]
+) -> Iterator[Client]:
+    """`api(email)`: a client sending that user's API token; `api(None)` sends none."""
+    made: list[TestClient] = []
+
+    def make(email: str | None) -> TestClient:
+        headers = {}
+        if email is not None:
+            with new_session(engine) as session:
+                token = accounts.issue_token(
+                    session=session, email=email, actor="test", clock=clock
+                )
+            headers["Authorization"] = f"Bearer {token}"
+        client = TestClient(app, headers=headers)
+        client.__enter__()
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def south_case(session: Session, clock: Callable[[], datetime]) -> str:
+    record_event(
+        projections=projections(),
+        session=session,
+        case_ref="SOUTH01",
+        event={"type": "request_received", "date": "2026-10-01", "source": "school"},
+        actor="test",
+        clock=clock,
+        case_fields={"team": "South", "officer": "South officer 1"},
+    )
+    return "SOUTH01"

@@ -72,7 +72,9 @@ def _fuzz(app: FastAPI, token: str, mode: GenerationMode) -> int:
         # Random references almost never name a case: also aim at the seeded ones
         # (each team's) and at a new one, so reads succeed and events reach the engine.
         fixed: list[dict[str, Any]] = [{}]
-        if "{ref}" in operation.path:
+        if "{sequence}" in operation.path:  # a void or a correction: real events too
+            fixed += [{"ref": r, "sequence": n} for r, n in (("A", 1), ("A", 2), ("B", 1))]
+        elif "{ref}" in operation.path:
             fixed += [{"ref": ref} for ref in ("A", "B", "NEW1")]
         for path_parameters in fixed:
             ran += _fuzz_operation(operation, path_parameters, headers, mode)
@@ -122,7 +124,7 @@ def test_generated_requests_never_get_a_server_error(
     token = accounts.issue_token(session=session, email=email, actor="test", clock=clock)
     ran = _fuzz(app, token, mode)
     # Every operation ran (Hypothesis may stop one early when it has tried everything).
-    assert ran >= 6 * EXAMPLES[mode] // 2
+    assert ran >= 8 * EXAMPLES[mode] // 2
 
 
 # What issue 17 found by hand: NUL was a 500 on PostgreSQL, and the answers did not always
@@ -141,6 +143,18 @@ HOSTILE = [
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 EVENT = {"type": "request_received", "date": "2026-11-02", "source": "parent"}
 BODY_FIELDS = ["type", "date", "note", "team", "officer", "source", "expected_version"]
+# Each write's valid body, and its fields to make hostile one at a time.
+BODIES: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "/api/cases/{ref}/events": (EVENT, BODY_FIELDS),
+    "/api/cases/{ref}/events/{sequence}/void": (
+        {"reason": "Recorded on the wrong case"},
+        ["reason", "expected_version"],
+    ),
+    "/api/cases/{ref}/events/{sequence}/correct": (
+        {"source": "school", "reason": "Wrong source"},
+        ["date", "note", "source", "reason", "expected_version", "type"],
+    ),
+}
 
 
 def _requests(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -155,8 +169,9 @@ def _requests(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]
                 if "{ref}" in template:
                     out.append((method, template, "ref", {"ref": value}))
                 if method == "post":
-                    for name in BODY_FIELDS:
-                        out.append((method, template, name, {"json": EVENT | {name: value}}))
+                    body, fields = BODIES[template]
+                    for name in fields:
+                        out.append((method, template, name, {"json": body | {name: value}}))
     return out
 
 
@@ -172,8 +187,10 @@ def test_hostile_text_in_every_field_is_refused_as_documented(
     requests = _requests(doc)
     assert len(requests) > 100
     for method, template, field, kw in requests:
-        ref = quote(kw.pop("ref", "NEW1"), safe="")
-        response = client.request(method, template.replace("{ref}", ref), **kw)
+        # Voids and corrections aim at A's first event, so the text reaches the service.
+        ref = quote(kw.pop("ref", "A" if "{sequence}" in template else "NEW1"), safe="")
+        path = template.replace("{ref}", ref).replace("{sequence}", "1")
+        response = client.request(method, path, **kw)
         where = (method, template, field, response.status_code, response.text[:200])
         assert response.status_code < 500, where
         documented = doc["paths"][template][method]["responses"]
@@ -190,3 +207,5 @@ def test_hostile_text_in_every_field_is_refused_as_documented(
         # A note may have lines (LF); nothing else.
         texts += [e["note"].replace("\n", "") for e in case["events"] if e["note"]]
         assert not any(t and CONTROL.search(t) for t in texts), texts
+    reasons = [c["reason"] for c in client.get("/api/cases/A").json()["corrections"]]
+    assert not any(CONTROL.search(r.replace("\n", "")) for r in reasons), reasons

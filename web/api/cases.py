@@ -1,14 +1,16 @@
-"""`/api/cases`: case lists, a case with its deadlines and events, and recording events.
+"""`/api/cases`: case lists, a case with its deadlines, events and corrections;
+recording, voiding and correcting events.
 
-Officers see and record on their own team's cases only (any other case is 404,
-as if it did not exist); managers any team's. Every write goes through
-`workflow.service.record_event`, which owns the transaction and the version check.
+Officers see and change their own team's cases only (any other case is 404, as if it
+did not exist); managers any team's. Every write goes through `workflow.service`
+(`record_event`, `void_event`, `correct_event`), which owns the transaction and the
+version check.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -22,18 +24,31 @@ from web.api.models import (
     CaseList,
     CaseListItem,
     CaseSummary,
+    CorrectedOut,
+    CorrectIn,
+    CorrectionOut,
     DeadlineOut,
     Deadlines,
     EventIn,
     EventOut,
     Events,
     RecordedOut,
+    VoidedOut,
+    VoidIn,
 )
 from web.deps import context, db, reading, refuse_if_stale
 from workflow.caseload import find_cases
-from workflow.errors import CaseNotFound, Conflict, InvalidInput, WorkflowError
+from workflow.corrections import Correction
+from workflow.errors import CaseNotFound, Conflict, InvalidInput, NotFound, WorkflowError
 from workflow.law.events import EVENT_FIELDS, EventType
-from workflow.service import CaseView, get_case, record_event
+from workflow.service import (
+    CaseView,
+    Voided,
+    correct_event,
+    get_case,
+    record_event,
+    void_event,
+)
 
 router = APIRouter(dependencies=DOCUMENTED, tags=["cases"])
 
@@ -43,6 +58,17 @@ Reference = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^\S+$", description="The case reference")
 ]
 AsOf = Annotated[date | None, Query(description="YYYY-MM-DD; default today")]
+EventNumber = Annotated[
+    int,
+    Path(
+        ge=1,
+        le=2**31 - 1,
+        description="The event's `sequence`, as in the case's `events` (or `corrections`)",
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(description="The case version you read (instead of expected_version)")
+]
 OPENING = (EventType.REQUEST_RECEIVED, EventType.PLAN_TRANSFERRED_IN)
 READ = errors.REFUSALS | errors.NOT_FOUND
 
@@ -142,11 +168,12 @@ def read_case(
         as_of=view.evaluation.as_of,
         deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
         events=[EventOut.of(e) for e in view.events],
+        corrections=[CorrectionOut.of(c) for c in view.corrections],
         warnings=view.warnings,
     )
 
 
-def _expected_version(body: EventIn, if_match: str | None) -> int | None:
+def _expected_version(sent: int | None, if_match: str | None) -> int | None:
     """The version the caller read: `expected_version`, or the If-Match header."""
     header: int | None = None
     if if_match is not None:
@@ -157,12 +184,12 @@ def _expected_version(body: EventIn, if_match: str | None) -> int | None:
                 field="expected_version",
             )
         header = int(text)
-    if header is not None and body.expected_version not in (None, header):
+    if header is not None and sent not in (None, header):
         raise InvalidInput(
             "expected_version and If-Match disagree: send the version you read once",
             field="expected_version",
         )
-    return body.expected_version if header is None else header
+    return sent if header is None else header
 
 
 @router.post(
@@ -177,9 +204,7 @@ def record(
     who: Who,
     ref: Reference,
     body: EventIn,
-    if_match: Annotated[
-        str | None, Header(description="The case version you read (instead of expected_version)")
-    ] = None,
+    if_match: IfMatch = None,
 ) -> RecordedOut | JSONResponse:
     """Record an event; a first event on a new reference opens the case.
 
@@ -193,7 +218,7 @@ def record(
         raw["note"] = body.note
     fields = ["reference", "date", "note", "team", "officer", *EVENT_FIELDS[body.type], *extra]
     try:
-        expected = _expected_version(body, if_match)
+        expected = _expected_version(body.expected_version, if_match)
         # Reads without the write lock (SQLite), which only the save takes.
         with reading(request) as looked:
             case_fields = _opening(request, looked, who, ref, body)
@@ -265,3 +290,158 @@ def _opening(
     if who.user.role == "officer":
         return {"team": who.user.team, "officer": body.officer or who.user.name}
     return {"team": body.team, "officer": body.officer}
+
+
+# -- voiding and correcting ------------------------------------------------------------
+
+CHANGE = errors.REFUSALS | errors.NOT_FOUND_EVENT | errors.CONFLICT_CORRECTION
+
+
+@router.post(
+    "/api/cases/{ref:path}/events/{sequence}/void",
+    response_model=VoidedOut,
+    status_code=200,
+    responses=CHANGE,
+    summary="Void a recorded event",
+)
+def void(
+    request: Request,
+    session: Db,
+    who: Who,
+    ref: Reference,
+    sequence: EventNumber,
+    body: VoidIn,
+    if_match: IfMatch = None,
+) -> VoidedOut | JSONResponse:
+    """Take an event out of the case's history, giving the reason.
+
+    The event stays stored, marked voided with who, when and why (the case's
+    `corrections`); the case's state and deadlines become those of the history
+    without it, and its letters are withdrawn. Refused (422), naming them, if later
+    events depend on it. Send the version you read (`expected_version` or If-Match):
+    if someone else changed the case since, nothing is saved and the answer is 409.
+    """
+    ctx = context(request)
+    try:
+        expected = _expected_version(body.expected_version, if_match)
+        with reading(request) as looked:
+            _check_event(request, looked, who, ref, sequence)
+            refuse_if_stale(looked, ref, expected)
+        voided = void_event(
+            projections=ctx.projections,
+            session=session,
+            case_ref=ref,
+            sequence=sequence,
+            reason=body.reason,
+            actor=who.actor,
+            clock=ctx.clock,
+            expected_version=expected,
+            settings=ctx.settings,
+            working_days=ctx.working_days,
+        )
+        with reading(request) as looked:
+            view = _visible(request, looked, who, ref, None)
+    except WorkflowError as err:
+        return errors.refused(err, ["reference", "sequence", "reason", "expected_version"])
+    return VoidedOut(
+        case=CaseSummary.of(voided.case),
+        void=_void_of(voided),
+        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
+    )
+
+
+@router.post(
+    "/api/cases/{ref:path}/events/{sequence}/correct",
+    response_model=CorrectedOut,
+    status_code=201,
+    responses=CHANGE,
+    summary="Correct a recorded event's date or fields",
+)
+def correct(
+    request: Request,
+    session: Db,
+    who: Who,
+    ref: Reference,
+    sequence: EventNumber,
+    body: CorrectIn,
+    if_match: IfMatch = None,
+) -> CorrectedOut | JSONResponse:
+    """Correct an event: it is voided and the corrected event recorded in its place
+    (same type, the next sequence), in one change.
+
+    Send only what changes: `date`, `note` or the event's own fields (`null` clears an
+    optional one), with the reason. Refused (422) if it changes nothing or if the
+    corrected history is invalid (naming the later events that could then not happen);
+    409 if the event was already voided or the case changed since the version you read.
+    """
+    ctx = context(request)
+    change: dict[str, Any] = dict(body.model_extra or {})
+    if "note" in body.model_fields_set:
+        change["note"] = body.note  # null clears it
+    fields = ["reference", "sequence", "date", "note", "reason", "expected_version", *change]
+    try:
+        expected = _expected_version(body.expected_version, if_match)
+        with reading(request) as looked:
+            event_type = _check_event(request, looked, who, ref, sequence)
+            fields.extend(EVENT_FIELDS[event_type])
+            refuse_if_stale(looked, ref, expected)
+        corrected = correct_event(
+            projections=ctx.projections,
+            session=session,
+            case_ref=ref,
+            sequence=sequence,
+            date=body.date,
+            fields=change,
+            reason=body.reason,
+            actor=who.actor,
+            clock=ctx.clock,
+            expected_version=expected,
+            settings=ctx.settings,
+            working_days=ctx.working_days,
+        )
+        with reading(request) as looked:
+            view = _visible(request, looked, who, ref, None)
+    except WorkflowError as err:
+        return errors.refused(err, fields)
+    assert corrected.replacement is not None
+    return CorrectedOut(
+        case=CaseSummary.of(corrected.case),
+        void=_void_of(corrected),
+        event=EventOut.of(corrected.replacement),
+        deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
+    )
+
+
+def _check_event(
+    request: Request, session: Session, who: auth.Principal, ref: str, sequence: int
+) -> EventType:
+    """The type of the case's event `sequence`, voided or not, if the caller may see the case.
+
+    A case the caller cannot see, or a sequence the case never had, is 404 (an event
+    already voided is the service's 409). Events are never deleted, so what this read
+    finds is still there when the write looks.
+    """
+    view = _visible(request, session, who, ref, None)
+    for event in view.events:
+        if event.sequence == sequence:
+            return EventType(event.type)
+    for correction in view.corrections:
+        if correction.sequence == sequence:
+            return EventType(correction.type)
+    raise NotFound(f"Case {view.case.reference} has no event {sequence}")
+
+
+def _void_of(result: Voided) -> CorrectionOut:
+    event, void = result.voided, result.void
+    return CorrectionOut.of(
+        Correction(
+            sequence=event.sequence,
+            type=event.type,
+            date=event.date,
+            fields=dict(event.fields),
+            reason=void.reason,
+            voided_by=void.voided_by,
+            voided_at=void.voided_at,
+            replaced_by=void.replaced_by,
+        )
+    )

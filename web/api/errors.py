@@ -30,6 +30,19 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
         "description": "The case cannot take this event now, or it changed since you read it",
     },
 }
+NOT_FOUND_EVENT: dict[int | str, dict[str, Any]] = {
+    404: {
+        "model": Problem,
+        "description": "No such case, not your team's, or the case has no event with this sequence",
+    },
+}
+CONFLICT_CORRECTION: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "The event was already voided (or corrected), or the case changed "
+        "since you read it",
+    },
+}
 
 
 def refusal(status: int, detail: str, errors: Iterable[tuple[str, str]] = ()) -> JSONResponse:

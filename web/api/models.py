@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.caseload import CaseRow
+from workflow.corrections import Correction
 from workflow.law.deadlines import Deadline
 from workflow.law.events import EventType
 from workflow.models import Case, StoredEvent
@@ -152,11 +153,36 @@ class Events(BaseModel):
     events: list[EventOut] = Field(description="In processing order: by date, then type")
 
 
+class CorrectionOut(BaseModel):
+    """A void: the event it took out of the history, why, who, when, and its replacement.
+
+    Exactly an item of `corrections` in `ehc case show --json`.
+    """
+
+    sequence: int = Field(description="The voided event's sequence")
+    type: EventType
+    date: date
+    fields: dict[str, Any] = Field(description="The voided event's own fields")
+    reason: str
+    voided_by: str
+    voided_at: datetime
+    replaced_by: int | None = Field(
+        description="The corrected event's sequence; null when the event was only voided"
+    )
+
+    @classmethod
+    def of(cls, correction: Correction) -> CorrectionOut:
+        return cls.model_validate(correction.to_json())
+
+
 class CaseDetail(BaseModel):
     case: CaseSummary
     as_of: date
     deadlines: list[DeadlineOut]
-    events: list[EventOut]
+    events: list[EventOut] = Field(description="The effective events: voided ones are left out")
+    corrections: list[CorrectionOut] = Field(
+        description="The case's voids and corrections, in the order they were made"
+    )
     warnings: list[str]
 
 
@@ -199,6 +225,75 @@ class EventIn(BaseModel):
 class RecordedOut(BaseModel):
     case: CaseSummary
     event: EventOut
+    deadlines: list[DeadlineOut] = Field(description="As of today")
+
+
+Version = Field(
+    default=None,
+    ge=0,
+    le=2**31 - 1,
+    description="The case version you read. Or send it as the If-Match header",
+)
+Reason = Field(
+    min_length=1,
+    max_length=2000,
+    description="Why (required): kept with the case's history and shown in its corrections",
+)
+
+
+class VoidIn(BaseModel):
+    """Why the event is voided, and the version you read."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "Recorded on the wrong case", "expected_version": 3}]
+        },
+    )
+
+    reason: str = Reason
+    expected_version: int | None = Version
+
+
+class CorrectIn(BaseModel):
+    """What is wrong with the event: its date, its note or its own fields, and why.
+
+    Send only what changes, named as the event's own fields are (for example `source` on
+    `request_received`, `advice` on `advice_requested`); `null` clears an optional
+    field. The event keeps its type: to change the type, void the event and record
+    the right one.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {"date": "2026-10-06", "reason": "Typed the wrong day", "expected_version": 3}
+            ]
+        },
+    )
+
+    date: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        json_schema_extra={"format": "date"},
+        description="The right date, YYYY-MM-DD; not in the future",
+    )
+    note: str | None = Field(default=None, max_length=2000, description="null clears the note")
+    reason: str = Reason
+    expected_version: int | None = Version
+
+
+class VoidedOut(BaseModel):
+    case: CaseSummary
+    void: CorrectionOut
+    deadlines: list[DeadlineOut] = Field(description="As of today")
+
+
+class CorrectedOut(BaseModel):
+    case: CaseSummary
+    void: CorrectionOut
+    event: EventOut = Field(description="The corrected event, which replaced the voided one")
     deadlines: list[DeadlineOut] = Field(description="As of today")
 
 
