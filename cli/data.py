@@ -1,4 +1,4 @@
-"""`ehc import events` and `ehc export events` (JSONL, spec section 8)."""
+"""`ehc import events` and `ehc export events` (JSONL, spec section 8; docs/import-export.md)."""
 
 from __future__ import annotations
 
@@ -52,11 +52,21 @@ def import_events(
 @export_app.command("events")
 def export_events(
     output: Path | None = typer.Option(None, "--output", help="File to write (default stdout)"),
+    with_corrections: bool = typer.Option(
+        False,
+        "--with-corrections",
+        help="Also write voided events and their voids (each event with its sequence), "
+        "so an import into an empty database keeps each case's correction history",
+    ),
 ) -> None:
-    """Write every case's events, in the format `ehc import events` reads."""
+    """Write every case's events, in the format `ehc import events` reads.
+
+    By default the effective history only (no voided events); see docs/import-export.md.
+    """
     cfg = config()
     with session_scope(cfg) as session:
-        lines = [json.dumps(line) + "\n" for line in service.export_events(session=session)]
+        exported = service.export_events(session=session, with_corrections=with_corrections)
+        lines = [json.dumps(line) + "\n" for line in exported]
     if output:
         output.write_text("".join(lines), encoding="utf-8")
         typer.echo(f"Exported {len(lines)} events to {output}", err=True)

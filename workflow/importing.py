@@ -5,6 +5,11 @@ bad line raising; `write_cases` replays each case's whole history with its new e
 and writes cases, events, deadlines and people in bulk, a batch of cases at a time.
 Both work inside the caller's transaction and never commit: `service.import_events`
 owns the transaction, all or nothing.
+
+A file written by `ehc export events --with-corrections` also carries each event's
+`sequence` and, on a voided event, its void (`voided`: reason, by, at, replaced_by);
+such cases open new, with the same numbers, voids and effective history
+(docs/import-export.md). Plain files take none of these paths' extra queries.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +31,7 @@ from workflow.case_writes import (
     case_field,
     check_not_future,
     check_reference,
+    check_text,
     fields_json,
     replay,
     stored_to_event,
@@ -37,22 +43,51 @@ from workflow.errors import InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event, parse_event
-from workflow.models import Case, StoredDeadline, StoredEvent
+from workflow.models import Case, EventVoid, StoredDeadline, StoredEvent
 from workflow.projection import Projection
 
 PEOPLE = "people"  # optional import key: the people on a case (workflow.people.FIELDS)
+# Keys of a file with corrections: the event's number in its case, and its void.
+SEQUENCE = "sequence"
+VOIDED = "voided"
+VOID_KEYS = frozenset({"reason", "by", "at", "replaced_by"})
+MAX_REASON = 2000  # as `service.MAX_REASON`, the limit on a void's reason
+MAX_NAME = 100  # the `event_voids.voided_by` column
 # Cases replayed and written together by an import (bounds its memory).
 IMPORT_BATCH = 5000
 
 
+@dataclass(frozen=True)
+class ImportVoid:
+    """A void read from a file with corrections, on the line of the event it voids."""
+
+    line: int
+    reason: str
+    by: str
+    at: datetime
+    replaced_by: int | None
+
+
 @dataclass
 class ImportCase:
-    """One case's lines: its events with their line numbers, its case fields and people."""
+    """One case's lines: its events with their line numbers, its case fields and people.
+
+    From a file with corrections (`numbered`), `voids` holds each voided event's void by
+    the event's sequence; the case's effective history is its events without those.
+    """
 
     ref: str
     events: list[tuple[int, Event]] = field(default_factory=list)  # (line number, event)
     fields: dict[str, Any] = field(default_factory=dict)
     people: dict[str, Any] = field(default_factory=dict)
+    numbered: bool = False  # its lines carry their `sequence`
+    voids: dict[int, ImportVoid] = field(default_factory=dict)
+
+    def effective(self, events: list[Event]) -> list[Event]:
+        """`events` (this case's, in line order) without the voided ones."""
+        if not self.voids:
+            return events
+        return [e for e in events if e.index not in self.voids]
 
 
 def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, ImportCase]:
@@ -73,22 +108,144 @@ def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, Import
             ref = check_reference(raw.get("case"), new=False)
         except InvalidInput as e:
             raise InvalidInput(f"{where}: {e}", field=e.field) from None
-        entry = cases.get(ref) or cases.setdefault(ref, ImportCase(ref))
+        entry = cases.get(ref)
+        if entry is None:
+            entry = cases[ref] = ImportCase(ref, numbered=SEQUENCE in raw)
         # Numbered as the case's next event: what a new case stores (see `_import_batch`).
+        index = len(entry.events) + 1
+        if entry.numbered or SEQUENCE in raw or VOIDED in raw:
+            _check_sequence(entry, raw, index, f"{where} (case {ref})")
         event = parse_event(
             raw,
-            index=len(entry.events) + 1,
+            index=index,
             where=where,
-            extra_fields=("case", *CASE_FIELDS, PEOPLE),
+            extra_fields=("case", *CASE_FIELDS, PEOPLE, SEQUENCE, VOIDED),
         )
         check_not_future(event, today=today, where=where)
         entry.events.append((number, event))
+        if VOIDED in raw:
+            entry.voids[index] = _parse_void(raw[VOIDED], number, today, f"{where} (case {ref})")
         for name in CASE_FIELDS:
             if name in raw:  # the last value seen wins
                 entry.fields[name] = case_field(name, raw[name], where=where)
         if PEOPLE in raw:
             _parse_people(entry, raw[PEOPLE], today, f"{where} (case {ref})")
+    for entry in cases.values():
+        if entry.voids:
+            _check_replacements(entry)
     return cases
+
+
+def _check_sequence(entry: ImportCase, raw: dict[str, Any], index: int, where: str) -> None:
+    """A file with corrections numbers every event of a case 1, 2, 3 ... in line order."""
+    if VOIDED in raw and SEQUENCE not in raw:
+        raise InvalidInput(f"{where}: a voided event must have its sequence", field=SEQUENCE)
+    if SEQUENCE not in raw or not entry.numbered:
+        raise InvalidInput(
+            f"{where}: either every line of a case has its sequence or none does "
+            "(an export with corrections numbers them all)",
+            field=SEQUENCE,
+        )
+    sequence = raw[SEQUENCE]
+    if isinstance(sequence, bool) or not isinstance(sequence, int):
+        raise InvalidInput(f"{where}: sequence must be a whole number", field=SEQUENCE)
+    if sequence != index:
+        raise InvalidInput(
+            f"{where}: sequence {sequence} is out of order: the case's events must be "
+            f"numbered 1, 2, 3 ... in the order of their lines, so this one is {index}",
+            field=SEQUENCE,
+        )
+
+
+def _parse_void(details: Any, line: int, today: date, where: str) -> ImportVoid:
+    """The `voided` object of a line: why, who, when, and the replacement's sequence."""
+    if not isinstance(details, dict):
+        raise InvalidInput(
+            f"{where}: voided must be a JSON object with the reason, by, at and replaced_by",
+            field=VOIDED,
+        )
+    unknown = sorted(str(k) for k in details if k not in VOID_KEYS)
+    if unknown:
+        raise InvalidInput(
+            f"{where}: voided has an unknown field {', '.join(unknown)}; it takes reason, "
+            "by, at and replaced_by",
+            field=VOIDED,
+        )
+    reason, by, at = details.get("reason"), details.get("by"), details.get("at")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput(f"{where}: enter the reason the event was voided", field="reason")
+    reason = check_text(reason, label="Reason", field="reason", where=where, lines=True).strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(
+            f"{where}: the reason must be {MAX_REASON} characters or fewer", field="reason"
+        )
+    if not isinstance(by, str) or not by.strip():
+        raise InvalidInput(f"{where}: enter who voided the event (by)", field="by")
+    by = check_text(by, label="By", field="by", where=where).strip()
+    if len(by) > MAX_NAME:
+        raise InvalidInput(f"{where}: by must be {MAX_NAME} characters or fewer", field="by")
+    when = _parse_moment(at, where)
+    if when.date() > today:
+        raise InvalidInput(f"{where}: the void's time ({at}) is in the future", field="at")
+    replaced_by = details.get("replaced_by")
+    if replaced_by is not None and (
+        isinstance(replaced_by, bool) or not isinstance(replaced_by, int) or replaced_by < 1
+    ):
+        raise InvalidInput(
+            f"{where}: replaced_by must be the sequence of the corrected event, or null",
+            field="replaced_by",
+        )
+    return ImportVoid(line=line, reason=reason, by=by, at=when, replaced_by=replaced_by)
+
+
+def _parse_moment(value: Any, where: str) -> datetime:
+    """An ISO 8601 time with its offset (`2026-11-20T09:00:00+00:00`), in UTC."""
+    message = f"{where}: at must be the time the event was voided, in ISO 8601 with its offset"
+    if not isinstance(value, str) or not value.isascii():
+        raise InvalidInput(message, field="at")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(message, field="at") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{message} (for example +00:00)", field="at")
+    return moment.astimezone(UTC)
+
+
+def _check_replacements(entry: ImportCase) -> None:
+    """Each correction's replacement: a later event of the case, of the same type, once."""
+    events = {event.index: event for _line, event in entry.events}
+    claimed: dict[int, int] = {}
+    for sequence, void in entry.voids.items():
+        if void.replaced_by is None:
+            continue
+        where = f"Line {void.line} (case {entry.ref})"
+        voided, replacement = events[sequence], events.get(void.replaced_by)
+        if replacement is None:
+            raise InvalidInput(
+                f"{where}: event {sequence} is replaced by event {void.replaced_by}, "
+                "which is not in the file",
+                field="replaced_by",
+            )
+        if void.replaced_by <= sequence:
+            raise InvalidInput(
+                f"{where}: event {sequence} cannot be replaced by event {void.replaced_by}: "
+                "a corrected event is recorded after the one it corrects",
+                field="replaced_by",
+            )
+        if replacement.type is not voided.type:
+            raise InvalidInput(
+                f"{where}: event {sequence} ({voided.type}) cannot be replaced by event "
+                f"{void.replaced_by} ({replacement.type}): a correction keeps the type",
+                field="replaced_by",
+            )
+        if void.replaced_by in claimed:
+            raise InvalidInput(
+                f"{where}: event {void.replaced_by} already replaces event "
+                f"{claimed[void.replaced_by]}; a corrected event replaces one event",
+                field="replaced_by",
+            )
+        claimed[void.replaced_by] = sequence
 
 
 def _parse_people(entry: ImportCase, details: Any, today: date, where: str) -> None:
@@ -155,6 +312,13 @@ def _import_batch(
                 check_reference(entry.ref)
             except InvalidInput as e:
                 raise InvalidInput(f"Line {entry.events[0][0]}: {e}", field=e.field) from None
+        elif entry.numbered:
+            # Its numbers and voids are the case's whole history: they cannot follow others.
+            raise InvalidInput(
+                f"Line {entry.events[0][0]}: case {entry.ref} is already in the database. "
+                "Events with their sequence (an export with corrections) only open new cases",
+                field=SEQUENCE,
+            )
         stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
         next_sequence = (last[case.id] if case and case.id is not None else 0) + 1
         new_events = [e for _line, e in entry.events]
@@ -163,10 +327,11 @@ def _import_batch(
                 Event(e.type, e.date, e.fields, e.note, e.actor, index=next_sequence + i)
                 for i, e in enumerate(new_events)
             ]
-        history = [stored_to_event(row) for row in stored] + new_events
+        effective = entry.effective(new_events)  # a voided event takes no part
+        history = [stored_to_event(row) for row in stored] + effective
         try:
             evaluation = replay(
-                entry.ref, history, new=new_events, settings=settings, working_days=working_days
+                entry.ref, history, new=effective, settings=settings, working_days=working_days
             )
         except WorkflowError as err:
             raise _name_line(err, entry, new_events) from None
@@ -220,6 +385,7 @@ def _import_batch(
         )
         deadline_rows_all.extend(deadline_rows(case_id, evaluation))
     bulk.insert_rows(session, StoredEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    _import_voids(session, [entry for entry, *_ in plans if entry.voids], ids)
     touched = [ids[entry.ref] for entry, case, *_ in plans if case is not None]
     for chunk in bulk.chunks(touched, 500):
         session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
@@ -250,6 +416,45 @@ def _import_people(
                 projection.details_changed(session=session, case=case, clock=clock)
 
 
+def _import_voids(session: Session, entries: list[ImportCase], ids: dict[str, int]) -> None:
+    """The voids of a file with corrections, on the events just inserted.
+
+    In the order they were made (their time, then the voided event's number), so the
+    case's corrections list in the same order as where it was exported from.
+    """
+    if not entries:
+        return
+    case_ids = [ids[entry.ref] for entry in entries]
+    event_ids: dict[tuple[int, int], int] = {}
+    for chunk in bulk.chunks(case_ids, 500):
+        rows = session.execute(
+            sa.select(
+                col(StoredEvent.case_id), col(StoredEvent.sequence), col(StoredEvent.id)
+            ).where(col(StoredEvent.case_id).in_(chunk))
+        )
+        event_ids.update({(case_id, sequence): id_ for case_id, sequence, id_ in rows.all()})
+    voids = sorted(
+        (
+            (void.at, sequence, ids[entry.ref], void)
+            for entry in entries
+            for sequence, void in entry.voids.items()
+        ),
+        key=lambda item: (item[0], item[2], item[1]),
+    )
+    rows_out = [
+        {
+            "case_id": case_id,
+            "event_id": event_ids[(case_id, sequence)],
+            "reason": void.reason,
+            "voided_at": void.at,
+            "voided_by": void.by,
+            "replaced_by": void.replaced_by,
+        }
+        for _at, sequence, case_id, void in voids
+    ]
+    bulk.insert_rows(session, EventVoid.__table__, rows_out)  # type: ignore[attr-defined]
+
+
 def _project_imported(
     session: Session,
     plans: list[_Plan],
@@ -262,6 +467,9 @@ def _project_imported(
     for entry, _case, new_events, evaluation in plans:
         case = session.get(Case, ids[entry.ref])
         assert case is not None
+        new_events = entry.effective(new_events)  # voided events make no letters
+        if not new_events:
+            continue
         first = new_events[0].index
         rows = {
             r.sequence: r

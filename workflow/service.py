@@ -685,11 +685,14 @@ def find_case(*, session: Session, case_ref: str) -> Case | None:
     return case
 
 
-def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
+def export_events(*, session: Session, with_corrections: bool = False) -> Iterator[dict[str, Any]]:
     """Every case's effective events as import lines (spec section 8), in recording order.
 
-    Voided events and the record of their voids are not exported (yet): re-importing
-    the file gives each case the history its corrections made.
+    Re-importing the file gives each case the history its corrections made. With
+    `with_corrections`, every event is written, voided ones too, each with its
+    `sequence`, and a voided one with its void (`voided`: reason, by, at, replaced_by):
+    importing that file into an empty database gives each case its correction history
+    as well (docs/import-export.md).
 
     Case fields (team, officer, date_of_birth) and the people ride on each case's first line.
     """
@@ -703,18 +706,16 @@ def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
         for row in session.exec(select(CasePeople))
     }
     order = {case_id: i for i, case_id in enumerate(cases)}
-    rows = sorted(
-        session.exec(select(StoredEvent).where(effective())),
-        key=lambda r: (order[r.case_id], r.sequence),
-    )
+    events = select(StoredEvent) if with_corrections else select(StoredEvent).where(effective())
+    rows = sorted(session.exec(events), key=lambda r: (order[r.case_id], r.sequence))
+    voids = {v.event_id: v for v in session.exec(select(EventVoid))} if with_corrections else {}
     seen: set[int] = set()
     for row in rows:
         case = cases[row.case_id]
-        line: dict[str, Any] = {
-            "case": case.reference,
-            "type": row.type,
-            "date": row.date.isoformat(),
-        }
+        line: dict[str, Any] = {"case": case.reference}
+        if with_corrections:
+            line[importing.SEQUENCE] = row.sequence
+        line.update(type=row.type, date=row.date.isoformat())
         line.update(row.fields)
         if row.note is not None:
             line["note"] = row.note
@@ -728,6 +729,14 @@ def export_events(*, session: Session) -> Iterator[dict[str, Any]]:
                     line[name] = value.isoformat() if isinstance(value, date) else value
             if people.get(row.case_id):
                 line[importing.PEOPLE] = people[row.case_id]
+        void = voids.get(row.id) if row.id is not None else None
+        if void is not None:
+            line[importing.VOIDED] = {
+                "reason": void.reason,
+                "by": void.voided_by,
+                "at": void.voided_at.isoformat(),
+                "replaced_by": void.replaced_by,
+            }
         yield line
     _end_read(session)
 
