@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from letters.models import Letter
 from tests.cli.test_cli import run
 from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, ev, import_all, record_all
@@ -424,3 +425,22 @@ def test_a_plain_import_asks_the_database_no_more_for_more_events(
     everything = statements(gen)
     assert len(everything) == len(statements(first_two))
     assert not any("event_voids" in statement for statement in everything)
+
+
+def test_with_letters_only_the_effective_events_of_a_file_make_letters(
+    session: Session, other_session: Session, ticking: Clock, clock: Clock
+) -> None:
+    _corrected_cases(session, ticking)
+    exported = _export(session, with_corrections=True)
+    service.import_events(
+        session=other_session,
+        lines=exported,
+        actor="loader",
+        clock=clock,
+        projections=projections(),
+        project_events=True,
+    )
+    voided = set(other_session.exec(select(EventVoid.event_id)).all())
+    made = set(other_session.exec(select(Letter.event_id)).all())
+    assert made, "the effective events make letters"
+    assert not made & voided
