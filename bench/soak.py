@@ -15,10 +15,14 @@ Each officer is in the team of some of the HOT cases (assessing or draft issued,
 advice request is always acceptable) and runs a closed loop, no pause, on a random one:
 - read:       GET /cases/<ref> (the case page)
 - web_event:  GET the record-event form for an advice request (its version and CSRF
-              token), then POST it; 303 saved, 409 refused as stale
+              token), POST it to the "Check your answers" page, then POST it to record
+              it; 303 saved, 409 refused as stale
 - api_event:  GET /api/cases/<ref> (its version), then POST /api/cases/<ref>/events
               with expected_version; 201 saved, 409 refused
 - details:    GET the details form, then POST a new child's name; 303 or 409
+- api_correct: GET /api/cases/<ref>, then POST /api/cases/<ref>/events/<n>/correct to
+              change the reference of an advice request this officer saved through the
+              API (the event is voided and recorded again); 201 or 409
 Beside them, a process runs the scheduler's sweep (`scheduler.jobs.sweep_from_config`,
 no SMTP) in a loop for the whole run: back to back, or `--sweep-pause` seconds apart
 (the real sweep runs once a day; back to back, its process takes SQLite's write lock
@@ -28,8 +32,7 @@ Every advice request carries a unique `ref` (the soak's tag), so afterwards the 
 events are checked against the answers: each 303/201 tag is stored exactly once, no 409
 tag is stored, and each case's version grew by exactly its accepted writes.
 Errors: any 5xx, a failed connection, "database is locked" in an answer or the server's
-log, a write slower than WRITE_LIMIT seconds. Correcting events is not in the mix: it
-does not exist yet (issue 18).
+log, a write slower than WRITE_LIMIT seconds.
 
 The result goes to bench/results/<date>-soak-<db>[-<label>].json.
 """
@@ -63,9 +66,9 @@ PASSWORD = "soak-password-not-secret"
 WRITE_LIMIT = 2.0  # seconds: a write answered later than this is an error
 TIMEOUT = 60.0  # seconds: a request not answered by then is an error (status -1)
 SEED = 17
-KINDS = ("read", "web_event", "api_event", "details")
-WEIGHTS = (4, 2, 2, 2)
-WRITES = ("web_event_post", "api_event_post", "details_post")
+KINDS = ("read", "web_event", "api_event", "details", "api_correct")
+WEIGHTS = (4, 2, 2, 2, 1)
+WRITES = ("web_event_post", "api_event_post", "details_post", "api_correct_post")
 
 
 # -- the scratch database ---------------------------------------------------------------
@@ -156,7 +159,7 @@ def _prepare(url: str, cases: int, officers: int, hot: int) -> dict[str, Any]:
 
 
 def _stored(url: str, refs: list[str]) -> dict[str, dict[str, Any]]:
-    """Per case: version, number of events, and the soak tags of its advice requests."""
+    """Per case: version, number of effective events, and the soak tags of its advice requests."""
     from workflow.db import make_engine
 
     engine = make_engine(url)
@@ -166,8 +169,12 @@ def _stored(url: str, refs: list[str]) -> dict[str, dict[str, Any]]:
             case_id, version = conn.execute(
                 sa.text("SELECT id, version FROM cases WHERE reference = :r"), {"r": ref}
             ).one()
-            events = conn.execute(
-                sa.text("SELECT type, fields FROM events WHERE case_id = :c"), {"c": case_id}
+            events = conn.execute(  # the effective events: voided ones no longer count
+                sa.text(
+                    "SELECT type, fields FROM events e WHERE case_id = :c AND NOT EXISTS "
+                    "(SELECT 1 FROM event_voids v WHERE v.event_id = e.id)"
+                ),
+                {"c": case_id},
             ).all()
             tags: list[str] = []
             for kind, fields in events:
@@ -221,6 +228,7 @@ class Officer:
         self.token: str = spec["token"]
         self.refs: list[str] = spec["refs"]
         self.writes = 0
+        self.saved: list[tuple[str, int, str]] = []  # (case, sequence, tag) it may correct
 
     def tag(self) -> str:
         self.writes += 1
@@ -286,6 +294,7 @@ class Soak:
         self.refused: dict[str, list[str]] = {}  # case -> tags refused (409)
         self.unknown: dict[str, list[str]] = {}  # case -> tags with no answer
         self.details_saved: Counter[str] = Counter()
+        self.corrected: dict[str, list[tuple[str, str]]] = {}  # case -> (old tag, new tag)
         self.longest_write = 0.0
 
     def note(self, kind: str, answer: Answer, measuring: bool) -> None:
@@ -339,6 +348,12 @@ class Soak:
                     "ref": tag,
                 }
             ).encode()
+            # As an officer does: the "Check your answers" page, then "Record this event".
+            checked = await who.request("POST", f"/cases/{ref}/events/check", body)
+            self.note("web_event_check", checked, measuring)
+            if checked.status != 200:
+                self.outcome(ref, tag, 409 if checked.status == 409 else -1, 303)
+                return
             saved = await who.request("POST", f"/cases/{ref}/events", body)
             self.note("web_event_post", saved, measuring)
             self.outcome(ref, tag, saved.status, 303)
@@ -361,6 +376,10 @@ class Soak:
             )
             self.note("api_event_post", saved, measuring)
             self.outcome(ref, tag, saved.status, 201)
+            if saved.status == 201:
+                who.saved.append((ref, json.loads(saved.body)["event"]["sequence"], tag))
+        elif kind == "api_correct":
+            await self.correct(who, pick, measuring)
         else:
             form = await who.request("GET", f"/cases/{ref}/details")
             self.note("details_form", form, measuring)
@@ -381,6 +400,36 @@ class Soak:
                 self.details_saved[ref] += 1
             elif saved.status != 409:
                 self.unknown.setdefault(ref, []).append("details")
+
+    async def correct(self, who: Officer, pick: random.Random, measuring: bool) -> None:
+        """Correct the reference of an advice request this officer saved through the API."""
+        if not who.saved:
+            return
+        ref, sequence, tag = who.saved.pop(pick.randrange(len(who.saved)))
+        read = await who.request("GET", f"/api/cases/{ref}", api=True)
+        self.note("api_read", read, measuring)
+        if read.status != 200:
+            return
+        new_tag = f"{tag}-corrected"
+        body = {
+            "ref": new_tag,
+            "reason": "Soak: the adviser's reference was mistyped",
+            "expected_version": json.loads(read.body)["case"]["version"],
+        }
+        saved = await who.request(
+            "POST",
+            f"/api/cases/{ref}/events/{sequence}/correct",
+            json.dumps(body).encode(),
+            "json",
+            api=True,
+        )
+        self.note("api_correct_post", saved, measuring)
+        if saved.status == 201:
+            self.corrected.setdefault(ref, []).append((tag, new_tag))
+        elif saved.status == 409:
+            who.saved.append((ref, sequence, tag))  # stale: it may try again later
+        else:
+            self.unknown.setdefault(ref, []).append(new_tag)
 
     async def loop(self, who: Officer, until: float, today: str, warm_up: int) -> None:
         pick = random.Random(SEED * 1000 + who.n)
@@ -413,18 +462,21 @@ def _check(
     accepted_total = stored_total = 0
     for ref, was in before.items():
         now = after[ref]
-        accepted = soak.accepted.get(ref, [])
+        corrected = soak.corrected.get(ref, [])
+        # A correction voids the tagged event and records it again under a new tag.
+        accepted = [t for t in soak.accepted.get(ref, []) if t not in {o for o, _ in corrected}]
+        accepted += [new for _, new in corrected]
         refused = set(soak.refused.get(ref, []))
         unknown = soak.unknown.get(ref, [])
         stored = Counter(now["tags"]) - Counter(was["tags"])
-        accepted_total += len(accepted)
+        accepted_total += len(soak.accepted.get(ref, []))
         stored_total += sum(stored.values())
         lost = sorted(set(accepted) - set(stored))
         saved_409 = sorted(refused & set(stored))
         twice = sorted(t for t, k in stored.items() if k > 1)
         strays = sorted(set(stored) - set(accepted) - refused - set(unknown))
         new_events = now["events"] - was["events"]
-        writes = len(accepted) + soak.details_saved[ref]
+        writes = len(soak.accepted.get(ref, [])) + len(corrected) + soak.details_saved[ref]
         grew = now["version"] - was["version"]
         if lost:
             problems.append(f"{ref}: {len(lost)} accepted events not stored, e.g. {lost[:3]}")
@@ -435,13 +487,14 @@ def _check(
         if strays:
             problems.append(f"{ref}: events stored that no answer accepted: {strays[:3]}")
         if new_events != len(accepted) and not unknown:
-            problems.append(f"{ref}: {new_events} new events, {len(accepted)} accepted")
+            problems.append(f"{ref}: {new_events} new effective events, {len(accepted)} accepted")
         if grew != writes and not unknown:
             problems.append(f"{ref}: version grew by {grew}, {writes} writes accepted")
     return {
         "accepted_events": accepted_total,
         "stored_new_events": stored_total,
         "accepted_details": sum(soak.details_saved.values()),
+        "accepted_corrections": sum(len(v) for v in soak.corrected.values()),
         "writes_without_answer": sum(len(v) for v in soak.unknown.values()),
         "problems": problems,
         "lost_updates": sum(1 for p in problems if "not stored" in p),
@@ -576,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
         f"longest write {m['longest_write_seconds']:.2f} s; sweeps {m['sweeps']} "
         f"(failures {len(m['sweep_failures'] or [])}); accepted events "
         f"{m['accepted_events']}, stored {m['stored_new_events']}; details saved "
-        f"{m['accepted_details']}; lost updates {m['lost_updates']}; problems {m['problems']}"
+        f"{m['accepted_details']}; corrections saved {m['accepted_corrections']}; lost updates {m['lost_updates']}; problems {m['problems']}"
     )
     for kind, t in result["timings"].items():
         print(
