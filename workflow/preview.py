@@ -1,10 +1,11 @@
-"""What recording an event would do, worked out without saving it (the web app's
-"Check your answers" page).
+"""What recording, voiding or correcting an event would do, worked out without saving it
+(the web app's "Check your answers" pages).
 
 It reads the case through `service.get_case` (the effective events only), replays the
-history with the new event exactly as `service.record_event` does, and compares the two
-evaluations (`workflow.law.changes.compare`). It writes nothing, takes no lock and
-raises what the save would raise: `ConcurrentUpdate` for a stale version, the same
+history with the new event exactly as `service.record_event` does (or without the voided
+event, and with its correction, as `service.void_event` and `service.correct_event` do),
+and compares the two evaluations (`workflow.law.changes.compare`). It writes nothing,
+takes no lock and raises what the save would raise: `ConcurrentUpdate` for a stale version, the same
 `WorkflowError` for an event the case or the law refuses.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -25,12 +27,17 @@ from workflow.case_writes import (
     stored_to_event,
 )
 from workflow.clock import Clock, today_in_england
+from workflow.corrections import last_sequences, refused_without
 from workflow.errors import ConcurrentUpdate
 from workflow.law.calendar import WorkingDays
 from workflow.law.changes import Changes, compare
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event, parse_event
-from workflow.models import Case
+from workflow.models import Case, StoredEvent
+
+# The save's own steps, so a preview refuses what the save refuses in the same words
+# (private to the service, which this module mirrors; they write nothing).
+from workflow.service import _corrected, _depended_on, _event_to_void
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,132 @@ def preview_event(
     return Preview(
         case=view.case,
         event=new,
+        before=view.evaluation,
+        after=after,
+        changes=compare(view.evaluation, after),
+    )
+
+
+# -- voiding and correcting ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrectionPreview:
+    """What voiding an event, or correcting it, would change."""
+
+    case: Case
+    original: StoredEvent  # the event as recorded, which the change voids
+    replacement: Event | None  # the corrected event as it would be stored; None: a void
+    before: Evaluation
+    after: Evaluation
+    changes: Changes
+
+
+def preview_void(
+    *,
+    session: Session,
+    case_ref: str,
+    sequence: int,
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> CorrectionPreview:
+    """What `service.void_event` would change, saving nothing (and raising what it raises,
+    the refusal naming every later event that depends on this one included)."""
+    return _preview_change(
+        session=session,
+        case_ref=case_ref,
+        sequence=sequence,
+        change=None,
+        today=None,
+        expected_version=expected_version,
+        settings=settings,
+        working_days=working_days,
+    )
+
+
+def preview_correction(
+    *,
+    session: Session,
+    case_ref: str,
+    sequence: int,
+    clock: Clock,
+    date: date | str | None = None,
+    fields: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> CorrectionPreview:
+    """What `service.correct_event` with the same arguments would change, saving nothing."""
+    change = {**(fields or {})}
+    if date is not None:
+        change["date"] = date
+    return _preview_change(
+        session=session,
+        case_ref=case_ref,
+        sequence=sequence,
+        change=change,
+        today=today_in_england(clock),
+        expected_version=expected_version,
+        settings=settings,
+        working_days=working_days,
+    )
+
+
+def _preview_change(
+    *,
+    session: Session,
+    case_ref: str,
+    sequence: int,
+    change: dict[str, Any] | None,
+    today: date | None,
+    expected_version: int | None,
+    settings: Settings | None,
+    working_days: WorkingDays | None,
+) -> CorrectionPreview:
+    """The save's steps (`service._void_or_correct`) up to its first write.
+
+    The event to void, the corrected event and the refusal naming the dependent events
+    come from the service's own helpers, so the preview refuses exactly what the save
+    refuses, in the same words.
+    """
+    case_ref = check_reference(case_ref, new=False)
+    settings = settings or Settings()
+    view = service.get_case(
+        session=session,
+        case_ref=case_ref,
+        as_of=END_OF_TIME,  # as the save replays: every effective event, whatever its date
+        settings=settings,
+        working_days=working_days,
+    )
+    if expected_version is not None and expected_version != view.case.version:
+        raise ConcurrentUpdate(case_ref)
+    case = view.case
+    assert case.id is not None
+    try:
+        target = _event_to_void(session, case, sequence)
+        replacement = None
+        if change is not None:
+            assert today is not None
+            index = last_sequences(session, [case.id])[case.id] + 1
+            replacement = _corrected(
+                stored_to_event(target), change, index=index, case_ref=case_ref, today=today
+            )
+    finally:
+        session.commit()  # end the read: the preview holds no transaction open
+    history = [stored_to_event(row) for row in view.events if row.id != target.id]
+    if replacement is not None:
+        history.append(replacement)
+    after, refused = refused_without(
+        case_ref, history, replacement=replacement, settings=settings, working_days=working_days
+    )
+    if after is None:
+        original = stored_to_event(target)
+        raise _depended_on(case_ref, original, refused, voiding=change is None)
+    return CorrectionPreview(
+        case=case,
+        original=target,
+        replacement=replacement,
         before=view.evaluation,
         after=after,
         changes=compare(view.evaluation, after),
