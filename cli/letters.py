@@ -63,8 +63,12 @@ def show(
     letter_id: int = typer.Argument(..., help="The letter's id (from `ehc letters list`)"),
     fmt: str = typer.Option("text", "--format", help="html, pdf or text"),
     output: Path | None = typer.Option(None, "--output", help="File to write"),
+    actor: str | None = typer.Option(None, "--actor", help="Who takes the copy (recorded)"),
 ) -> None:
-    """Write a stored letter as HTML, PDF or plain text (the email body)."""
+    """Write a stored letter as HTML, PDF or plain text (the email body).
+
+    Each copy is recorded (who, when): if the letter is later withdrawn, the case page
+    says it may have reached its reader."""
     cfg = config()
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
@@ -82,7 +86,14 @@ def show(
             content = letter_service.letter_pdf(session=session, letter_id=letter_id)
         else:
             content = {"html": letter.html, "text": letter.text}[fmt]
-    assert content is not None
+        assert content is not None
+        letter_service.record_download(
+            session=session,
+            letter_id=letter_id,
+            actor=actor or default_actor(cfg),
+            how="cli",
+            clock=system_clock,
+        )
     _write(content, output, fmt)
 
 

@@ -16,6 +16,7 @@
 | decision_not_to_amend | decision_not_to_amend | family | reg 22(4); s.51 |
 | plan_ceased | plan_ceased | family | s.45; reg 31 |
 | transfer_notice_sent | transfer_in_notice | family | reg 15(4) |
+| (an officer, after a void) | correction | family | none: putting a mistake right |
 
 "family" is the parent, or the young person from the 31 August ending the
 academic year they turn 16 in (`letters.recipients`). Bump a letter's `version`
@@ -175,10 +176,18 @@ _SPECS = [
         E.TRANSFER_NOTICE_SENT,
         letter_fields=("will_assess",),
     ),
+    LetterSpec(
+        "correction",
+        "A correction to our letter",
+        "family",
+        c.CorrectionContext,
+        "",  # no statute: it puts right a letter withdrawn after its event was corrected
+    ),
 ]
 
 CATALOGUE: dict[str, LetterSpec] = {spec.type: spec for spec in _SPECS}
 CHASERS = ("advice_reminder", "advice_overdue")
+CORRECTION = "correction"  # made by an officer for a withdrawn letter that may have gone out
 
 
 def spec(letter_type: str) -> LetterSpec:

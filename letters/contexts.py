@@ -189,3 +189,11 @@ class TransferInContext(LetterContext):
     notice_date: date
     will_assess: bool
     review_due: date
+
+
+class CorrectionContext(LetterContext):
+    """A correction to a letter withdrawn after its event was voided or corrected."""
+
+    withdrawn_title: str  # the withdrawn letter's heading, as the reader saw it
+    withdrawn_date: date  # the date on the withdrawn letter
+    corrected: bool  # the event was corrected (a corrected letter follows), not voided

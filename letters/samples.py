@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from letters.catalogue import CATALOGUE, CHASERS
+from letters.catalogue import CATALOGUE, CHASERS, CORRECTION
 from letters.contexts import Council, LetterContext
 from letters.facts import facts_for
 from letters.store import build_context
@@ -101,8 +101,19 @@ SAMPLES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
 CHASE_DAYS = {"advice_reminder": date(2024, 3, 19), "advice_overdue": date(2024, 4, 2)}
 
 
+# The correction: the sample decision to assess was withdrawn (its date was corrected).
+CORRECTION_DAY = date(2024, 2, 19)
+CORRECTION_FACTS = {
+    "withdrawn_title": CATALOGUE["decision_to_assess"].title,
+    "withdrawn_date": "2024-02-12",
+    "corrected": True,
+}
+
+
 def sample_facts(letter_type: str, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or Settings()
+    if letter_type == CORRECTION:
+        return dict(CORRECTION_FACTS)
     if letter_type in CHASERS:
         facts = sample_facts("request_for_advice", settings)
         chased = CHASE_DAYS[letter_type]
@@ -133,6 +144,8 @@ def sample_context(
     people = {**SAMPLE_PEOPLE, **(people or {})}
     if letter_type in CHASERS:
         day = date.fromisoformat(facts["chased_on"])
+    elif letter_type == CORRECTION:
+        day = CORRECTION_DAY
     else:
         day = date.fromisoformat(SAMPLES[letter_type][0][-1]["date"])
     role = "adviser" if spec.audience == "adviser" else "parent"

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from letters.catalogue import CATALOGUE, parse_letter_field
+from letters.catalogue import CATALOGUE, CORRECTION, parse_letter_field
 from letters.contexts import Council
-from letters.models import AWAITING, READY, WITHDRAWN, Letter, LetterWithdrawal
+from letters.models import AWAITING, READY, WITHDRAWN, Letter, LetterDownload, LetterWithdrawal
 from letters.render import render_pdf, sha256
-from letters.store import complete, people_of
+from letters.store import complete, new_letter, people_of
 from workflow.clock import Clock
 from workflow.errors import (
     EXIT_FAULT,
@@ -31,7 +31,7 @@ from workflow.errors import (
     NotFound,
     WorkflowError,
 )
-from workflow.models import Case
+from workflow.models import Case, EventVoid
 
 
 class LetterNotFound(NotFound):
@@ -80,20 +80,19 @@ class WithdrawnLetter:
 
     letter: Letter
     withdrawal: LetterWithdrawal
+    downloads: tuple[LetterDownload, ...] = ()  # copies taken before it was withdrawn
 
     @property
     def may_have_gone_out(self) -> bool:
-        """Ready before it was withdrawn, so it could have been downloaded and sent.
-
-        Nothing records a letter being sent or downloaded: every letter that was ready
-        counts, and the family or adviser may need a correction letter.
-        """
-        rendered = self.letter.rendered_at
-        return rendered is not None and rendered <= self.withdrawal.withdrawn_at
+        """A copy was downloaded or printed before the withdrawal, so it may have reached
+        its reader, who may need a correction letter. (Nothing sends letters yet: once
+        delivery is recorded, a sent letter will count too.)"""
+        return bool(self.downloads)
 
 
 def withdrawn_letters(*, session: Session, case_ref: str) -> list[WithdrawnLetter]:
-    """A case's withdrawn letters, oldest first, without their content."""
+    """A case's withdrawn letters, oldest first, without their content, with the copies
+    taken of each before it was withdrawn."""
     reference = case_ref.strip()
     case_id = session.exec(select(Case.id).where(Case.reference == reference)).first()
     if case_id is None:
@@ -101,10 +100,75 @@ def withdrawn_letters(*, session: Session, case_ref: str) -> list[WithdrawnLette
     withdrawals = {w.letter_id: w for w in _withdrawals(session, case_id)}
     found: list[WithdrawnLetter] = []
     if withdrawals:
-        rows = session.exec(_LETTERS_OF_CASE, params={"reference": reference})
-        found = [WithdrawnLetter(r, withdrawals[r.id]) for r in rows if r.id in withdrawals]
+        rows = list(session.exec(_LETTERS_OF_CASE, params={"reference": reference}))
+        copies = _downloads(session, [r.id for r in rows if r.id in withdrawals])
+        for r in rows:
+            if r.id not in withdrawals:
+                continue
+            w = withdrawals[r.id]
+            before = tuple(d for d in copies.get(r.id, []) if d.downloaded_at <= w.withdrawn_at)
+            found.append(WithdrawnLetter(r, w, before))
     session.commit()
     return found
+
+
+# -- copies taken: downloads and prints ------------------------------------------------
+
+HOW = ("web", "cli", "api")
+
+
+def record_download(
+    *, session: Session, letter_id: int, actor: str, how: str, clock: Clock
+) -> LetterDownload:
+    """Record that `actor` took a copy of a ready letter (downloaded or printed it), in its
+    own small transaction: if the letter is later withdrawn, the case page can say it may
+    have reached its reader."""
+    if how not in HOW:
+        raise ValueError(f"how must be one of {', '.join(HOW)}")
+    try:
+        found = session.exec(
+            select(Letter.case_id, Letter.status).where(Letter.id == letter_id)
+        ).first()
+        if found is None:
+            raise LetterNotFound(letter_id)
+        case_id, status = found
+        if status != READY:
+            raise InvalidInput(f"Letter {letter_id} is {status}: it has no copy to take")
+        row = LetterDownload(
+            case_id=case_id,
+            letter_id=letter_id,
+            downloaded_at=clock(),
+            downloaded_by=actor[:100],
+            how=how,
+        )
+        session.add(row)
+        session.flush()
+    except WorkflowError:
+        session.rollback()
+        raise
+    session.commit()
+    return row
+
+
+def download_counts(*, session: Session, letter_ids: list[int]) -> dict[int, int]:
+    """How many copies were taken of each letter (letters with none are left out)."""
+    counts = {k: len(v) for k, v in _downloads(session, letter_ids).items()}
+    session.commit()
+    return counts
+
+
+def _downloads(session: Session, letter_ids: list[int]) -> dict[int, list[LetterDownload]]:
+    out: dict[int, list[LetterDownload]] = {}
+    if not letter_ids:
+        return out
+    rows = session.exec(
+        select(LetterDownload)
+        .where(col(LetterDownload.letter_id).in_(letter_ids))
+        .order_by(col(LetterDownload.id))
+    )
+    for row in rows:
+        out.setdefault(row.letter_id, []).append(row)
+    return out
 
 
 def _withdrawals(session: Session, case_id: int) -> list[LetterWithdrawal]:
@@ -243,3 +307,104 @@ def complete_letter(
         session.rollback()
         raise ConcurrentUpdate(f"letter {letter_id}") from e
     return letter
+
+
+# -- correction letters ------------------------------------------------------------------
+
+
+def correction_key(letter_id: int) -> str:
+    """The dedupe key of the correction letter of a withdrawn letter: one each."""
+    return f"{CORRECTION}:{letter_id}"
+
+
+def correction_letters(*, session: Session, case_ref: str) -> dict[int, Letter]:
+    """The correction letters made on a case, by the withdrawn letter each corrects."""
+    rows = session.exec(
+        select(Letter)
+        .join(Case, col(Case.id) == col(Letter.case_id))
+        .where(
+            col(Case.reference) == case_ref.strip(),
+            col(Letter.type) == CORRECTION,
+            col(Letter.is_copy).is_(False),
+        )
+        .options(*(defer(getattr(Letter, content)) for content in ("html", "text", "pdf")))
+    )
+    found = {int(row.dedupe_key.split(":", 1)[1]): row for row in rows}
+    session.commit()
+    return found
+
+
+def needs_correction_letter(withdrawn: WithdrawnLetter) -> bool:
+    """A withdrawn letter to the family (not a copy) that may have reached them."""
+    spec = CATALOGUE.get(withdrawn.letter.type)
+    return (
+        spec is not None
+        and spec.audience == "family"
+        and spec.type != CORRECTION
+        and not withdrawn.letter.is_copy
+        and withdrawn.may_have_gone_out
+    )
+
+
+def make_correction_letter(
+    *,
+    session: Session,
+    case_ref: str,
+    letter_id: int,
+    actor: str,
+    clock: Clock,
+    council: Council,
+) -> list[Letter]:
+    """Make the correction letter for a withdrawn letter that may have reached the family:
+    we wrote on DATE about X, that letter was wrong and is withdrawn, and either the
+    corrected letter follows or what it said did not happen. Made like any letter (it
+    waits for missing details); one per withdrawn letter. Returns the letters made (a
+    young person's parent may get a copy)."""
+    reference = case_ref.strip()
+    where = f"Case {reference}: letter {letter_id}"
+    try:
+        case = session.exec(select(Case).where(Case.reference == reference)).first()
+        if case is None:
+            raise CaseNotFound(case_ref)
+        found = next(
+            (
+                w
+                for w in withdrawn_letters(session=session, case_ref=reference)
+                if w.letter.id == letter_id
+            ),
+            None,
+        )
+        if found is None:
+            raise InvalidInput(f"{where} is not a withdrawn letter of this case")
+        if not needs_correction_letter(found):
+            raise InvalidInput(
+                f"{where} needs no correction letter: it was not to the family, or no copy "
+                "of it was downloaded or printed before it was withdrawn"
+            )
+        if letter_id in correction_letters(session=session, case_ref=reference):
+            raise InvalidInput(f"{where} already has its correction letter")
+        void = session.get(EventVoid, found.withdrawal.void_id)
+        assert void is not None and found.letter.letter_date is not None
+        made = new_letter(
+            session=session,
+            case=case,
+            spec=CATALOGUE[CORRECTION],
+            facts={
+                "withdrawn_title": CATALOGUE[found.letter.type].title,
+                "withdrawn_date": found.letter.letter_date,
+                "corrected": void.replaced_by is not None,
+            },
+            dedupe_key=correction_key(letter_id),
+            clock=clock,
+            actor=actor,
+            council=council,
+        )
+    except WorkflowError:
+        session.rollback()
+        raise
+    try:
+        session.commit()
+    except IntegrityError as e:  # made at the same moment in another session
+        session.rollback()
+        raise InvalidInput(f"{where} already has its correction letter") from e
+    return made

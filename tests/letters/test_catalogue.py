@@ -260,6 +260,32 @@ def test_transfer_in_notice() -> None:
     )
 
 
+def test_correction() -> None:
+    ctx, text = letter("correction")
+    assert ctx.letter_date == date(2024, 2, 19)
+    assert (
+        "We wrote to you on 12 February 2024 about Sam's Education, Health and Care (EHC) "
+        "needs. That letter was called “We will carry out an EHC needs assessment”." in text
+    )
+    assert "That letter was wrong, and we have withdrawn it." in text
+    assert "We are sending you a corrected letter with this one" in text
+    assert "the dates in the corrected letter are the right ones" in text
+    assert "did not happen" not in text
+    assert_sendiass(text)
+
+    voided = sample_context("correction", council=COUNCIL, overrides={"corrected": False})
+    text = html_to_text(render_html(CATALOGUE["correction"], voided))
+    assert "What that letter told you about did not happen. Please ignore that letter." in text
+    assert "corrected letter" not in text
+    young = sample_context(
+        "correction",
+        council=COUNCIL,
+        people={"child_name": "Alex Sample", "young_person_address": "1 Road"},
+    )
+    text = html_to_text(render_html(CATALOGUE["correction"], young))
+    assert "Dear Alex Sample," in text and "about your Education" in text
+
+
 def test_young_person_letters_speak_to_them() -> None:
     _ctx, text = letter(
         "decision_to_assess", child_name="Alex Sample", young_person_address="1 Road\nTown"
