@@ -71,6 +71,7 @@ def _feature_routers() -> list[Any]:
     from web import api
     from web.pages import (
         breaches,
+        case_corrections,
         case_details,
         case_events,
         case_letters,
@@ -85,6 +86,7 @@ def _feature_routers() -> list[Any]:
     return [
         home.router,
         case_events.router,
+        case_corrections.router,
         case_letters.router,
         case_details.router,
         cases.router,

@@ -237,7 +237,7 @@ def check_answers(
         changes=changes,
         window_labels=WINDOW_LABELS,
         party_labels=PARTY_LABELS,
-        letters=_letters(preview.event, people, today),
+        letters=letters_to_come(preview.event, people, today),
         today=today,
     )
 
@@ -251,7 +251,7 @@ class LetterToCome:
     waits_for: list[str]  # details it needs before it can be written (as the case page says)
 
 
-def _letters(event: Event, people: Mapping[str, Any], today: date) -> list[LetterToCome]:
+def letters_to_come(event: Event, people: Mapping[str, Any], today: date) -> list[LetterToCome]:
     """The letters of `event` (`letters.catalogue`), whom each is to and what it waits for."""
     out = []
     for spec in letters_for_event(event):

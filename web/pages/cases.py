@@ -29,6 +29,7 @@ from workflow import service
 from workflow.assignments import reassign_case
 from workflow.case_writes import check_reference, check_text
 from workflow.clock import LONDON
+from workflow.corrections import Correction
 from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.calendar import govuk_date
 from workflow.law.events import REQUEST_SOURCES
@@ -111,11 +112,36 @@ def _banner(request: Request, view: CaseView) -> str | None:
             if row.sequence == int(recorded):
                 label = EVENT_LABELS.get(row.type, row.type)
                 return f"{label} recorded on {govuk_date(row.date)}"
+    corrected = request.query_params.get("corrected", "")
+    if corrected.isdigit():
+        for row in view.events:
+            if row.sequence == int(corrected):
+                label = EVENT_LABELS.get(row.type, row.type)
+                return f"{label} corrected: it now happened on {govuk_date(row.date)}"
+    voided = request.query_params.get("voided", "")
+    if voided.isdigit():
+        for c in view.corrections:
+            if c.sequence == int(voided):
+                label = EVENT_LABELS.get(c.type, c.type)
+                return f"{label} on {govuk_date(c.date)} voided"
+    made = request.query_params.get("correction_letter", "")
+    if made.isdigit():
+        return f"Correction letter {made} made"
     if request.query_params.get("details") == "1":
         return "Details updated"
     if request.query_params.get("reassigned") == "1":
         who = view.case.officer or "no officer"
         return f"Case moved to the {view.case.team} team ({who})"
+    return None
+
+
+def _banner_note(request: Request) -> str | None:
+    """What the success banner of a correction adds (else the page's own words)."""
+    query = request.query_params
+    if query.get("corrected") or query.get("voided"):
+        return "The deadlines, windows and letters below follow the corrected history."
+    if query.get("correction_letter"):
+        return "It is in the letters below."
     return None
 
 
@@ -133,6 +159,28 @@ def _letter_subject(letter: Letter) -> str | None:
     return f"{subject}, {ref}" if ref else subject
 
 
+@dataclass(frozen=True)
+class CorrectionEntry:
+    """One void on the case as the Corrections section shows it."""
+
+    label: str
+    correction: Correction
+    replacement: StoredEvent | None  # the corrected event, if it still stands
+
+
+def _corrections(view: CaseView) -> list[CorrectionEntry]:
+    """Newest first, as the timeline."""
+    by_sequence = {row.sequence: row for row in view.events}
+    return [
+        CorrectionEntry(
+            EVENT_LABELS.get(c.type, c.type),
+            c,
+            by_sequence.get(c.replaced_by) if c.replaced_by else None,
+        )
+        for c in reversed(view.corrections)
+    ]
+
+
 def case_page(
     request: Request,
     session: Session,
@@ -147,6 +195,11 @@ def case_page(
     today = ctx.today()
     people = letter_store.people_of(session, view.case)
     letters = letter_service.list_letters(session=session, case_ref=view.case.reference)
+    withdrawn = {
+        w.letter.id: w
+        for w in letter_service.withdrawn_letters(session=session, case_ref=view.case.reference)
+    }
+    corrected_by = letter_service.correction_letters(session=session, case_ref=view.case.reference)
     windows = [
         (
             WINDOW_LABELS.get(w.kind, w.kind),
@@ -169,8 +222,14 @@ def case_page(
         letters=letters,
         letter_subjects={letter.id: _letter_subject(letter) for letter in letters},
         letter_titles={t: spec.title for t, spec in CATALOGUE.items()},
+        withdrawn=withdrawn,
+        gone_out=[w for w in withdrawn.values() if letter_service.needs_correction_letter(w)],
+        corrected_by=corrected_by,
+        corrections=_corrections(view),
+        replacements={c.replaced_by for c in view.corrections if c.replaced_by},
         can_record=bool(accepts(view.case.state)),
         banner=_banner(request, view),
+        banner_note=_banner_note(request),
         details_saved=request.query_params.get("details") == "1",
         today=today,
         **extra,
