@@ -40,7 +40,9 @@ from argon2 import PasswordHasher
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
+from letters import service as letter_service
 from scheduler.scorecard.compute import compute_scorecard
 from scheduler.scorecard.months import Month
 from scheduler.scorecard.publications import publish
@@ -51,7 +53,7 @@ from web.context import WebContext
 from workflow import accounts, demo, migrate
 from workflow.db import make_engine, new_session
 from workflow.law.deadlines import Settings
-from workflow.service import correct_event, import_events, record_event
+from workflow.service import correct_event, import_events, record_event, update_case
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("EHC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -75,8 +77,17 @@ OFFICER_NAME = demo.OFFICERS[TEAM][0]
 OPEN_CASE = "E2E-OPEN-1"
 # Decided on time in September 2026; that month is published, then the decision is
 # corrected to a later day (late): the scorecard shows the figure revised.
-CORRECTED_CASE = "E2E-CORR-1"
+REVISED_CASE = "E2E-CORR-1"
 PUBLISHED_MONTH = Month(2026, 9)
+# A case whose decision letter was downloaded, then withdrawn by a correction of the
+# decision's date: its page has the Corrections section and offers a correction letter.
+CORRECTED_CASE = "E2E-CORRECTED-1"
+FAMILY = {
+    "child_name": "Robin Example",
+    "date_of_birth": "2016-05-04",
+    "parent_name": "Sam Example",
+    "parent_address": "1 Test Street\nExampletown\nEX1 1AA",
+}
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ def _load_demo(engine: Engine) -> None:
                 case_fields=fields,
             )
         _publish_then_correct(session)
+        _load_corrected_case(session)
         for person in PEOPLE.values():
             accounts.add_user(
                 session=session,
@@ -166,7 +178,7 @@ def _publish_then_correct(session: Any) -> None:
         record_event(
             projections=projections(),
             session=session,
-            case_ref=CORRECTED_CASE,
+            case_ref=REVISED_CASE,
             event=event,
             actor="e2e",
             clock=_clock,
@@ -180,13 +192,38 @@ def _publish_then_correct(session: Any) -> None:
     session.commit()
     correct_event(
         session=session,
-        case_ref=CORRECTED_CASE,
+        case_ref=REVISED_CASE,
         sequence=2,
         date="2026-09-21",
         reason="The decision letter was sent on 21 September, not 7 September",
         actor="mo.manager@example.gov.uk",
         clock=_clock,
         projections=projections(),
+    )
+
+
+def _load_corrected_case(session: Session) -> None:
+    common: dict[str, Any] = {"projections": projections(), "session": session, "clock": _clock}
+    update_case(case_ref=CORRECTED_CASE, details=FAMILY, actor="e2e", **common)
+    for event, fields in (
+        ({"type": "request_received", "date": "2026-09-01", "source": "parent"}, {"team": TEAM}),
+        ({"type": "decision_to_assess", "date": "2026-10-06"}, None),
+    ):
+        record_event(
+            case_ref=CORRECTED_CASE, event=event, actor="e2e", case_fields=fields, **common
+        )
+    decision = letter_service.list_letters(session=session, case_ref=CORRECTED_CASE)[-1]
+    assert decision.id is not None and decision.type == "decision_to_assess"
+    letter_service.record_download(
+        session=session, letter_id=decision.id, actor="e2e", how="web", clock=_clock
+    )
+    correct_event(
+        case_ref=CORRECTED_CASE,
+        sequence=2,
+        date="2026-10-05",
+        reason="The panel met on the 5th",
+        actor=PEOPLE["officer"].email,
+        **common,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import OPEN_CASE, PEOPLE, ROOT, Visit
+from tests.e2e.conftest import CORRECTED_CASE, OPEN_CASE, PEOPLE, ROOT, Visit
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -83,6 +83,25 @@ def event_check(page: Page) -> None:
     expect(page.get_by_role("button", name="Record this event")).to_be_visible()
 
 
+def correction_check(page: Page) -> None:
+    """The correction's check page: the open case's decision to assess a day later."""
+    page.goto(f"/cases/{OPEN_CASE}/events/2/correct")
+    page.locator("#date-day").fill("6")
+    page.get_by_label("Reason for the correction").fill("Typed the 5th for the 6th")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Save the correction")).to_be_visible()
+
+
+def void_check(page: Page) -> None:
+    """The void's check page: the open case's decision to assess."""
+    page.goto(f"/cases/{OPEN_CASE}/events/2/void")
+    page.get_by_label("Reason for voiding the event").fill("Recorded on the wrong case")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Void the event")).to_be_visible()
+
+
 def case_details_with_mistakes(page: Page) -> None:
     """The details form sent with an email address and a date of birth that are wrong."""
     page.goto(f"/cases/{OPEN_CASE}/details")
@@ -127,6 +146,33 @@ SCREENS = [
     Screen("event-fields", "officer", first_event_form, re.compile(".")),
     Screen("event-fields-errors", "officer", first_event_form_sent_empty, re.compile(".")),
     Screen("event-check", "officer", event_check, "Check your answers before recording the event"),
+    Screen("case-corrected", "officer", go(f"/cases/{CORRECTED_CASE}"), re.compile(CORRECTED_CASE)),
+    Screen(
+        "correct-form",
+        "officer",
+        go(f"/cases/{OPEN_CASE}/events/2/correct"),
+        "Correct the event: decision to assess",
+    ),
+    Screen(
+        "correct-form-errors",
+        "officer",
+        submit_empty(f"/cases/{OPEN_CASE}/events/2/correct", "Continue"),
+        "Correct the event: decision to assess",
+    ),
+    Screen("correct-check", "officer", correction_check, "Check your correction before saving it"),
+    Screen(
+        "void-form",
+        "manager",
+        go(f"/cases/{OPEN_CASE}/events/2/void"),
+        "Void the event: decision to assess",
+    ),
+    Screen(
+        "void-form-errors",
+        "officer",
+        submit_empty(f"/cases/{OPEN_CASE}/events/2/void", "Continue"),
+        "Void the event: decision to assess",
+    ),
+    Screen("void-check", "officer", void_check, "Check before you void the event"),
     Screen("new-case", "officer", go("/cases/new"), "Record a new request for an assessment"),
     Screen(
         "new-case-manager", "manager", go("/cases/new"), "Record a new request for an assessment"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CORRECTED_CASE, Visit
+from tests.e2e.conftest import REVISED_CASE, Visit
 
 
 def test_the_scorecard_shows_the_revised_figure(visit: Callable[..., Visit]) -> None:
@@ -18,7 +18,7 @@ def test_the_scorecard_shows_the_revised_figure(visit: Callable[..., Visit]) -> 
     section = page.locator("#revised-figures ~ table").first
     row = section.locator("tr", has_text="decisions whether to assess made within 6 weeks, Sep-26")
     expect(row).to_contain_text("published")
-    expect(row).to_contain_text(CORRECTED_CASE)
+    expect(row).to_contain_text(REVISED_CASE)
     expect(row).to_contain_text("The decision letter was sent on 21 September")
     expect(page.locator("table.app-scorecard-table .govuk-tag", has_text="Revised")).to_have_count(
         1
@@ -31,7 +31,7 @@ def test_the_corrections_report_lists_the_correction(visit: Callable[..., Visit]
     v = visit("manager")
     page = v.page()
     page.goto("/corrections")
-    row = page.locator("tbody tr", has_text=CORRECTED_CASE)
+    row = page.locator("tbody tr", has_text=REVISED_CASE)
     expect(row).to_contain_text("Corrected")
     expect(row).to_contain_text("Breach changed")
     expect(row).to_contain_text("Published figures revised")

@@ -552,7 +552,7 @@ class LetterWithdrawn:
 
     title: str
     to: str
-    made_on: str  # its date, or "not yet made" (still waiting for details)
+    made_on: str  # "dated 20 November 2026", or "still waiting for details"
     downloads: int  # copies taken of it (downloads and prints): it may have gone out
 
 
@@ -572,5 +572,9 @@ def _letters_withdrawn(session: Session, view: CaseView, row: StoredEvent) -> li
 def _withdrawn(letter: Letter, downloads: int) -> LetterWithdrawn:
     spec = CATALOGUE.get(letter.type)
     to = letter.recipient.replace("_", " ") + (" (copy)" if letter.is_copy else "")
-    made = govuk_date(letter.letter_date) if letter.letter_date else "not yet made"
+    made = (
+        f"dated {govuk_date(letter.letter_date)}"
+        if letter.letter_date
+        else "still waiting for details"
+    )
     return LetterWithdrawn(spec.title if spec else letter.type, to, made, downloads)
