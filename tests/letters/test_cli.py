@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 EHC = str(Path(sys.executable).parent / "ehc")
@@ -61,6 +62,19 @@ def test_record_a_case_to_its_final_plan_and_read_its_letters(
     assert "You must appeal by Monday 22 July 2024" in " ".join(text.split())
     email = run("letters", "show", str(listed[1]["id"]), "--format", "text", db=sqlite_url)
     assert "Monday 27 May 2024" in email.stdout
+
+    # Each copy taken is recorded, by whom and how (the refused show of a waiting letter
+    # took none): a letter later withdrawn may have reached the family.
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as conn:
+        copies = conn.execute(
+            sa.text("SELECT letter_id, downloaded_by, how FROM letter_downloads ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(c) for c in copies] == [
+        (listed[3]["id"], "cli.tester", "cli"),
+        (listed[1]["id"], "cli.tester", "cli"),
+    ]
 
 
 def test_preview_every_letter(tmp_path: Path) -> None:
