@@ -200,6 +200,9 @@ def test_saving_the_correction_makes_the_case_what_the_corrected_history_makes(
     timeline = page.split('id="timeline"', 1)[1].split('id="corrections"', 1)[0]
     assert "10 November 2026" in timeline and "20 November 2026</p>" not in timeline
     assert f"/cases/{ref}/events/3/correct" in timeline  # the corrected event, now event 3
+    again = client.submit(f"/cases/{ref}/events/2/correct", hidden_fields(check.text))
+    assert again.status_code == 409  # Save clicked twice: the event is already corrected
+    assert "this event was already corrected by officer@council.example" in again.text
 
     view = service.get_case(session=session, case_ref=ref, as_of=clock().date())
     decision = next(d for d in view.evaluation.deadlines if d.kind == "decision_to_assess")

@@ -47,6 +47,7 @@ from web.pages.cases import read_case
 from web.templating import case_path, render
 from workflow import service
 from workflow.case_writes import check_text
+from workflow.clock import LONDON
 from workflow.errors import ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.calendar import govuk_date
 from workflow.models import StoredEvent
@@ -65,10 +66,20 @@ VOID_REASON_LABEL = "Reason for voiding the event"
 
 
 def _event_of(view: CaseView, sequence: int) -> StoredEvent:
-    """The case's effective event with this sequence; 404 for a voided or unknown one."""
+    """The case's effective event with this sequence: 409 for one already voided (a second
+    click of Save, or someone else first), 404 for an unknown one."""
     for row in view.events:
         if row.sequence == sequence:
             return row
+    for c in view.corrections:
+        if c.sequence == sequence:
+            done = "corrected" if c.replaced_by else "voided"
+            on = govuk_date(c.voided_at.astimezone(LONDON).date())
+            raise HTTPException(
+                status_code=409,
+                detail=f"Case {view.case.reference}: this event was already {done} by "
+                f"{c.voided_by} on {on}. Nothing was saved. Look at the case again.",
+            )
     raise HTTPException(status_code=404)
 
 
