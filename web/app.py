@@ -76,6 +76,7 @@ def _feature_routers() -> list[Any]:
         case_events,
         case_letters,
         cases,
+        corrections,
         home,
         scorecard,
         users,
@@ -92,7 +93,7 @@ def _feature_routers() -> list[Any]:
         cases.router,
         breaches.router,
         scorecard.router,
-        __import__("web.pages.corrections", fromlist=["router"]).router,
+        corrections.router,
         users.router,
         api.router,
     ]

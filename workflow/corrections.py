@@ -12,22 +12,22 @@ event that could then not happen: the service refuses such a void and names them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from workflow import bulk
-from workflow.case_writes import END_OF_TIME
-from workflow.errors import WorkflowError
+from workflow.case_writes import END_OF_TIME, check_not_future, check_text
+from workflow.errors import Conflict, InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings, evaluate
-from workflow.law.events import Event
-from workflow.models import EventVoid, StoredEvent
+from workflow.law.events import Event, parse_event
+from workflow.models import Case, EventVoid, StoredEvent
 
 EVENTS: sa.Table = StoredEvent.__table__  # type: ignore[attr-defined]
 VOIDS: sa.Table = EventVoid.__table__  # type: ignore[attr-defined]
@@ -135,3 +135,96 @@ def refused_without(
             remaining = [e for e in remaining if e is not event]
             continue
         return (None if refused else evaluation), sorted(refused, key=lambda e: e.sort_key)
+
+
+# -- checks a void or correction must pass, shared by the service and the preview --------
+
+# The longest reason a void or correction may give.
+MAX_REASON = 2000
+
+
+def check_reason(reason: Any, case_ref: str, verb: str) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput(f"Enter the reason for {verb} the event", field="reason")
+    checked = check_text(
+        reason, label="Reason", field="reason", where=f"Case {case_ref}", lines=True
+    ).strip()
+    if len(checked) > MAX_REASON:
+        raise InvalidInput(
+            f"Case {case_ref}: the reason must be {MAX_REASON} characters or fewer",
+            field="reason",
+        )
+    return checked
+
+
+def event_to_void(session: Session, case: Case, sequence: int) -> StoredEvent:
+    """The case's event with this sequence, refusing an unknown or already voided one."""
+    found = session.exec(
+        select(StoredEvent, EventVoid)
+        .outerjoin(EventVoid, col(EventVoid.event_id) == col(StoredEvent.id))
+        .where(StoredEvent.case_id == case.id, StoredEvent.sequence == sequence)
+    ).first()
+    if found is None:
+        raise InvalidInput(f"Case {case.reference} has no event {sequence}", field="sequence")
+    row, void = found
+    if void is not None:
+        replaced = f", replaced by event {void.replaced_by}" if void.replaced_by else ""
+        raise Conflict(
+            f"Case {case.reference}: event {sequence} ({row.type} on {row.date.isoformat()}) "
+            f"was already voided by {void.voided_by} on {void.voided_at.date().isoformat()}"
+            f"{replaced}; it cannot be voided or corrected again"
+        )
+    return row
+
+
+def corrected_event(
+    original: Event, change: Mapping[str, Any], *, index: int, case_ref: str, today: date
+) -> Event:
+    """The corrected event: the original with `change` applied, checked as a new event."""
+    where = f"Case {case_ref}: event {original.index}"
+    if "type" in change:
+        raise InvalidEvent(
+            f"{where} ({original.type}): a correction cannot change the event's type; "
+            "void the event and record the right one instead",
+            field="type",
+        )
+    raw: dict[str, Any] = original.to_json()
+    if original.note is not None:
+        raw["note"] = original.note
+    if original.actor is not None:
+        raw["actor"] = original.actor
+    for name, value in change.items():
+        if value is None or value == "":
+            raw.pop(name, None)
+        elif isinstance(value, date):
+            raw[name] = value.isoformat()
+        else:
+            raw[name] = value
+    corrected = parse_event(raw, index=index, where=where)
+    check_not_future(corrected, today=today, where=where)
+    same = (
+        corrected.date == original.date
+        and dict(corrected.fields) == dict(original.fields)
+        and corrected.note == original.note
+        and corrected.actor == original.actor
+    )
+    if same:
+        raise InvalidInput(
+            f"{where} ({original.type} on {original.date.isoformat()}): the correction "
+            "changes nothing; enter the date or a field that is wrong",
+        )
+    return corrected
+
+
+def depended_on(
+    case_ref: str, original: Event, refused: list[Event], *, voiding: bool
+) -> WorkflowError:
+    later = ", ".join(f"event {e.index} ({e.describe()})" for e in refused)
+    what = "voided" if voiding else "corrected like this"
+    error = InvalidEvent(
+        f"Case {case_ref}: event {original.index} ({original.describe()}) cannot be {what}, "
+        f"because these recorded events could then not happen: {later}. "
+        "Void or correct those first"
+    )
+    error.event = original
+    return error

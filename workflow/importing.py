@@ -37,7 +37,7 @@ from workflow.case_writes import (
     stored_to_event,
 )
 from workflow.clock import Clock
-from workflow.corrections import effective, last_sequences
+from workflow.corrections import MAX_REASON, effective, last_sequences
 from workflow.deadline_store import deadline_rows
 from workflow.errors import InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays
@@ -51,7 +51,7 @@ PEOPLE = "people"  # optional import key: the people on a case (workflow.people.
 SEQUENCE = "sequence"
 VOIDED = "voided"
 VOID_KEYS = frozenset({"reason", "by", "at", "replaced_by"})
-MAX_REASON = 2000  # as `service.MAX_REASON`, the limit on a void's reason
+
 MAX_NAME = 100  # the `event_voids.voided_by` column
 # Cases replayed and written together by an import (bounds its memory).
 IMPORT_BATCH = 5000

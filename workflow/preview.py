@@ -27,7 +27,13 @@ from workflow.case_writes import (
     stored_to_event,
 )
 from workflow.clock import Clock, today_in_england
-from workflow.corrections import last_sequences, refused_without
+from workflow.corrections import (
+    corrected_event,
+    depended_on,
+    event_to_void,
+    last_sequences,
+    refused_without,
+)
 from workflow.errors import ConcurrentUpdate
 from workflow.law.calendar import WorkingDays
 from workflow.law.changes import Changes, compare
@@ -37,7 +43,6 @@ from workflow.models import Case, StoredEvent
 
 # The save's own steps, so a preview refuses what the save refuses in the same words
 # (private to the service, which this module mirrors; they write nothing).
-from workflow.service import _corrected, _depended_on, _event_to_void
 
 
 @dataclass(frozen=True)
@@ -193,12 +198,12 @@ def _preview_change(
     case = view.case
     assert case.id is not None
     try:
-        target = _event_to_void(session, case, sequence)
+        target = event_to_void(session, case, sequence)
         replacement = None
         if change is not None:
             assert today is not None
             index = last_sequences(session, [case.id])[case.id] + 1
-            replacement = _corrected(
+            replacement = corrected_event(
                 stored_to_event(target), change, index=index, case_ref=case_ref, today=today
             )
     finally:
@@ -211,7 +216,7 @@ def _preview_change(
     )
     if after is None:
         original = stored_to_event(target)
-        raise _depended_on(case_ref, original, refused, voiding=change is None)
+        raise depended_on(case_ref, original, refused, voiding=change is None)
     return CorrectionPreview(
         case=case,
         original=target,

@@ -30,7 +30,6 @@ from workflow.case_writes import (
     case_field,
     check_not_future,
     check_reference,
-    check_text,
     commit,
     fields_json,
     lock_case,
@@ -40,8 +39,12 @@ from workflow.case_writes import (
 from workflow.clock import Clock, today_in_england
 from workflow.corrections import (
     Correction,
+    check_reason,
+    corrected_event,
     corrections_of,
+    depended_on,
     effective,
+    event_to_void,
     last_sequences,
     refused_without,
 )
@@ -49,8 +52,6 @@ from workflow.deadline_store import deadline_rows, write_deadlines
 from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
-    Conflict,
-    InvalidEvent,
     InvalidInput,
     WorkflowError,
 )
@@ -367,8 +368,6 @@ def update_case(
 
 # -- voiding and correcting ------------------------------------------------------
 
-MAX_REASON = 2000
-
 
 def void_event(
     *,
@@ -460,7 +459,7 @@ def _void_or_correct(
 ) -> Voided:
     case_ref = check_reference(case_ref, new=False)
     verb = "voiding" if change is None else "correcting"
-    reason = _check_reason(reason, case_ref, verb)
+    reason = check_reason(reason, case_ref, verb)
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
         raise InvalidInput(
             f"Case {case_ref}: the event to correct must be given by its number (1, 2, ...)",
@@ -476,13 +475,13 @@ def _void_or_correct(
             raise ConcurrentUpdate(case_ref)
         seen = case.version
         assert case.id is not None
-        target = _event_to_void(session, case, sequence)
+        target = event_to_void(session, case, sequence)
         assert target.id is not None
         stored = _events_of(session, case.id)
         original = stored_to_event(target)
         replacement = None
         if change is not None:
-            replacement = _corrected(
+            replacement = corrected_event(
                 original,
                 change,
                 index=_next_sequence(session, case.id),
@@ -500,7 +499,7 @@ def _void_or_correct(
             working_days=working_days,
         )
         if evaluation is None:
-            raise _depended_on(case_ref, original, refused, voiding=change is None)
+            raise depended_on(case_ref, original, refused, voiding=change is None)
         row = None
         if replacement is not None:
             row = StoredEvent(
@@ -549,93 +548,6 @@ def _void_or_correct(
         raise ConcurrentUpdate(case_ref) from e
     commit(session, case_ref=case_ref)
     return Voided(case=case, void=void, voided=target, replacement=row, evaluation=evaluation)
-
-
-def _check_reason(reason: Any, case_ref: str, verb: str) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput(f"Enter the reason for {verb} the event", field="reason")
-    checked = check_text(
-        reason, label="Reason", field="reason", where=f"Case {case_ref}", lines=True
-    ).strip()
-    if len(checked) > MAX_REASON:
-        raise InvalidInput(
-            f"Case {case_ref}: the reason must be {MAX_REASON} characters or fewer",
-            field="reason",
-        )
-    return checked
-
-
-def _event_to_void(session: Session, case: Case, sequence: int) -> StoredEvent:
-    """The case's event with this sequence, refusing an unknown or already voided one."""
-    found = session.exec(
-        select(StoredEvent, EventVoid)
-        .outerjoin(EventVoid, col(EventVoid.event_id) == col(StoredEvent.id))
-        .where(StoredEvent.case_id == case.id, StoredEvent.sequence == sequence)
-    ).first()
-    if found is None:
-        raise InvalidInput(f"Case {case.reference} has no event {sequence}", field="sequence")
-    row, void = found
-    if void is not None:
-        replaced = f", replaced by event {void.replaced_by}" if void.replaced_by else ""
-        raise Conflict(
-            f"Case {case.reference}: event {sequence} ({row.type} on {row.date.isoformat()}) "
-            f"was already voided by {void.voided_by} on {void.voided_at.date().isoformat()}"
-            f"{replaced}; it cannot be voided or corrected again"
-        )
-    return row
-
-
-def _corrected(
-    original: Event, change: Mapping[str, Any], *, index: int, case_ref: str, today: date
-) -> Event:
-    """The corrected event: the original with `change` applied, checked as a new event."""
-    where = f"Case {case_ref}: event {original.index}"
-    if "type" in change:
-        raise InvalidEvent(
-            f"{where} ({original.type}): a correction cannot change the event's type; "
-            "void the event and record the right one instead",
-            field="type",
-        )
-    raw: dict[str, Any] = original.to_json()
-    if original.note is not None:
-        raw["note"] = original.note
-    if original.actor is not None:
-        raw["actor"] = original.actor
-    for name, value in change.items():
-        if value is None or value == "":
-            raw.pop(name, None)
-        elif isinstance(value, date):
-            raw[name] = value.isoformat()
-        else:
-            raw[name] = value
-    corrected = parse_event(raw, index=index, where=where)
-    check_not_future(corrected, today=today, where=where)
-    same = (
-        corrected.date == original.date
-        and dict(corrected.fields) == dict(original.fields)
-        and corrected.note == original.note
-        and corrected.actor == original.actor
-    )
-    if same:
-        raise InvalidInput(
-            f"{where} ({original.type} on {original.date.isoformat()}): the correction "
-            "changes nothing; enter the date or a field that is wrong",
-        )
-    return corrected
-
-
-def _depended_on(
-    case_ref: str, original: Event, refused: list[Event], *, voiding: bool
-) -> WorkflowError:
-    later = ", ".join(f"event {e.index} ({e.describe()})" for e in refused)
-    what = "voided" if voiding else "corrected like this"
-    error = InvalidEvent(
-        f"Case {case_ref}: event {original.index} ({original.describe()}) cannot be {what}, "
-        f"because these recorded events could then not happen: {later}. "
-        "Void or correct those first"
-    )
-    error.event = original
-    return error
 
 
 # -- reading ---------------------------------------------------------------------

@@ -190,7 +190,6 @@ def test_the_export_with_corrections_numbers_every_event_and_carries_the_voids(
 def test_no_event_type_has_a_field_the_corrections_format_uses() -> None:
     for fields in EVENT_FIELDS.values():
         assert not {importing.SEQUENCE, importing.VOIDED} & set(fields)
-    assert importing.MAX_REASON == service.MAX_REASON
 
 
 # -- the round trip -----------------------------------------------------------------------

@@ -48,11 +48,12 @@ from web.templating import case_path, render
 from workflow import service
 from workflow.case_writes import check_text
 from workflow.clock import LONDON
+from workflow.corrections import MAX_REASON
 from workflow.errors import ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.calendar import govuk_date
 from workflow.models import StoredEvent
 from workflow.preview import CorrectionPreview, preview_correction, preview_void
-from workflow.service import MAX_REASON, CaseView
+from workflow.service import CaseView
 
 router = APIRouter(include_in_schema=False)
 
