@@ -629,7 +629,8 @@ def main(argv: list[str] | None = None) -> int:
         f"longest write {m['longest_write_seconds']:.2f} s; sweeps {m['sweeps']} "
         f"(failures {len(m['sweep_failures'] or [])}); accepted events "
         f"{m['accepted_events']}, stored {m['stored_new_events']}; details saved "
-        f"{m['accepted_details']}; corrections saved {m['accepted_corrections']}; lost updates {m['lost_updates']}; problems {m['problems']}"
+        f"{m['accepted_details']}; corrections saved {m['accepted_corrections']}; "
+        f"lost updates {m['lost_updates']}; problems {m['problems']}"
     )
     for kind, t in result["timings"].items():
         print(
