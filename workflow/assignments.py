@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from workflow.account_models import AuditEntry
-from workflow.case_writes import bump, case_field, check_reference, commit, lock_case
+from workflow.case_writes import (
+    bump,
+    case_field,
+    check_reference,
+    commit,
+    lock_case,
+    refusals_roll_back,
+)
 from workflow.clock import Clock
-from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput
 from workflow.models import Case
 
 
@@ -37,7 +43,7 @@ def reassign_case(
     if values["team"] is None:
         raise InvalidInput(f"{where}: enter the team the case belongs to")
     now = clock()
-    try:
+    with refusals_roll_back(session, case_ref=case_ref):
         case = lock_case(session, case_ref)
         if case is None:
             raise CaseNotFound(case_ref)
@@ -55,11 +61,5 @@ def reassign_case(
                 detail={"from": before, "to": values},
             )
         )
-    except WorkflowError:
-        session.rollback()
-        raise
-    except IntegrityError as e:
-        session.rollback()
-        raise ConcurrentUpdate(case_ref) from e
     commit(session, case_ref=case_ref)
     return case

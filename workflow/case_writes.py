@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -131,6 +132,21 @@ def stored_to_event(row: StoredEvent) -> Event:
     )
 
 
+def event_row(case_id: int, event: Event, *, now: datetime, actor: str) -> StoredEvent:
+    """The stored row of a new event (numbered by its `index`), recorded now by `actor`."""
+    return StoredEvent(
+        case_id=case_id,
+        sequence=event.index,
+        type=event.type.value,
+        date=event.date,
+        fields=fields_json(event),
+        note=event.note,
+        actor=event.actor,
+        recorded_at=now,
+        recorded_by=actor,
+    )
+
+
 def fields_json(event: Event) -> dict[str, Any]:
     """The event's own fields as stored (dates as YYYY-MM-DD), as `Event.to_json` writes them."""
     return {
@@ -193,6 +209,21 @@ def bump(session: Session, case: Case, *, seen_version: int, now: datetime, **va
     case.updated_at = now
     for name, value in values.items():
         setattr(case, name, value)
+
+
+@contextmanager
+def refusals_roll_back(session: Session, *, case_ref: str) -> Iterator[None]:
+    """Around a change's writes: a refusal rolls everything back; a unique key that
+    another session took first (the same case opened, the same event voided, at the
+    same moment) is `ConcurrentUpdate`."""
+    try:
+        yield
+    except WorkflowError:
+        session.rollback()
+        raise
+    except IntegrityError as e:
+        session.rollback()
+        raise ConcurrentUpdate(case_ref) from e
 
 
 def commit(session: Session, *, case_ref: str) -> None:

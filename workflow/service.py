@@ -18,7 +18,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflow import bulk, importing
@@ -31,8 +30,9 @@ from workflow.case_writes import (
     check_not_future,
     check_reference,
     commit,
-    fields_json,
+    event_row,
     lock_case,
+    refusals_roll_back,
     replay,
     stored_to_event,
 )
@@ -53,7 +53,6 @@ from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
     InvalidInput,
-    WorkflowError,
 )
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings, evaluate
@@ -171,7 +170,7 @@ def record_event(
         for name, value in (case_fields or {}).items()
         if name in CASE_FIELDS
     }
-    try:
+    with refusals_roll_back(session, case_ref=case_ref):
         case, seen = _case_for_change(session, case_ref, expected_version, now)
         assert case.id is not None
         stored = _events_of(session, case.id)
@@ -188,17 +187,7 @@ def record_event(
         evaluation = replay(
             case_ref, history, new=[new], settings=settings, working_days=working_days
         )
-        row = StoredEvent(
-            case_id=case.id,
-            sequence=sequence,
-            type=new.type.value,
-            date=new.date,
-            fields=fields_json(new),
-            note=new.note,
-            actor=new.actor,
-            recorded_at=now,
-            recorded_by=actor,
-        )
+        row = event_row(case.id, new, now=now, actor=actor)
         session.add(row)
         bump(session, case, seen_version=seen, now=now, state=evaluation.state, **extra)
         write_deadlines(session, case_id=case.id, evaluation=evaluation)
@@ -214,12 +203,6 @@ def record_event(
                 clock=clock,
                 actor=actor,
             )
-    except WorkflowError:
-        session.rollback()
-        raise
-    except IntegrityError as e:  # another session opened the same case at the same moment
-        session.rollback()
-        raise ConcurrentUpdate(case_ref) from e
     commit(session, case_ref=case_ref)
     return Recorded(case=case, event=row, evaluation=evaluation)
 
@@ -249,7 +232,7 @@ def import_events(
     incoming = importing.parse_import_lines(lines, today=today_in_england(clock))
     if not incoming:
         return ImportSummary(0, 0, 0)
-    try:
+    with refusals_roll_back(session, case_ref=", ".join(sorted(incoming))[:200]):
         created = importing.write_cases(
             session=session,
             cases=list(incoming.values()),
@@ -260,12 +243,6 @@ def import_events(
             projections=projections,
             project_events=project_events,
         )
-    except WorkflowError:
-        session.rollback()
-        raise
-    except IntegrityError as e:
-        session.rollback()
-        raise ConcurrentUpdate(", ".join(sorted(incoming))[:200]) from e
     commit(session, case_ref="in the import")
     return ImportSummary(
         events=sum(len(e.events) for e in incoming.values()),
@@ -347,7 +324,7 @@ def update_case(
     case_ref = check_reference(case_ref, new=False)
     now = clock()
     parsed = letter_people.parse_details(details, today_in_england(clock), f"Case {case_ref}")
-    try:
+    with refusals_roll_back(session, case_ref=case_ref):
         case, seen = _case_for_change(session, case_ref, expected_version, now)
         assert case.id is not None
         on_case = {"date_of_birth": parsed["date_of_birth"]} if "date_of_birth" in parsed else {}
@@ -356,12 +333,6 @@ def update_case(
         session.flush()
         for projection in projections:
             projection.details_changed(session=session, case=case, clock=clock)
-    except WorkflowError:
-        session.rollback()
-        raise
-    except IntegrityError as e:  # another session opened the same case at the same moment
-        session.rollback()
-        raise ConcurrentUpdate(case_ref) from e
     commit(session, case_ref=case_ref)
     return case
 
@@ -467,7 +438,7 @@ def _void_or_correct(
         )
     settings = settings or Settings()
     now = clock()
-    try:
+    with refusals_roll_back(session, case_ref=case_ref):
         case = lock_case(session, case_ref)
         if case is None:
             raise CaseNotFound(case_ref)
@@ -502,17 +473,7 @@ def _void_or_correct(
             raise depended_on(case_ref, original, refused, voiding=change is None)
         row = None
         if replacement is not None:
-            row = StoredEvent(
-                case_id=case.id,
-                sequence=replacement.index,
-                type=replacement.type.value,
-                date=replacement.date,
-                fields=fields_json(replacement),
-                note=replacement.note,
-                actor=replacement.actor,
-                recorded_at=now,
-                recorded_by=actor,
-            )
+            row = event_row(case.id, replacement, now=now, actor=actor)
             session.add(row)
         void = EventVoid(
             case_id=case.id,
@@ -540,12 +501,6 @@ def _void_or_correct(
                     clock=clock,
                     actor=actor,
                 )
-    except WorkflowError:
-        session.rollback()
-        raise
-    except IntegrityError as e:  # another session voided the same event at the same moment
-        session.rollback()
-        raise ConcurrentUpdate(case_ref) from e
     commit(session, case_ref=case_ref)
     return Voided(case=case, void=void, voided=target, replacement=row, evaluation=evaluation)
 
