@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -45,9 +45,11 @@ from web.event_forms import (
 from web.pages.cases import read_case, read_case_read_only
 from web.templating import case_path, render
 from workflow import service
+from workflow.case_writes import fields_json
 from workflow.errors import ConcurrentUpdate, WorkflowError
-from workflow.law.events import Event
+from workflow.law.events import Event, parse_event
 from workflow.law.machine import accepts
+from workflow.models import StoredEvent
 from workflow.preview import preview_event
 from workflow.service import CaseView
 
@@ -91,6 +93,7 @@ def _fields_page(
     view: CaseView,
     event_type: str,
     version: str,
+    opened: str,
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
@@ -103,6 +106,7 @@ def _fields_page(
         event_label=EVENT_LABELS[event_type],
         fields=fields_for(event_type),
         version=version,
+        opened=opened,
         today=context(request).today(),
         shown=extra.pop("shown", {}),
         **extra,
@@ -126,7 +130,8 @@ def new_event(
     if event_type not in accepts(view.case.state):
         errors = {"type": "Select the event to record"}
         return _choose_page(request, view, 400, errors=errors)
-    return _fields_page(request, view, event_type, str(view.case.version))
+    opened = context(request).clock().replace(microsecond=0).isoformat()
+    return _fields_page(request, view, event_type, str(view.case.version), opened)
 
 
 @dataclass(frozen=True)
@@ -135,20 +140,26 @@ class _Checked:
 
     event_type: str
     version: str
+    opened: str
     answers: EventAnswers
 
 
-def _check_form(request: Request, view: CaseView, form: FormData) -> _Checked | Response:
+def _check_form(
+    request: Request, view: CaseView, form: FormData, who: auth.Principal
+) -> _Checked | Response:
     """The form's checks, the same for the check step and the save: the page to answer
-    with (400, or 409 when the case moved on), or the answers."""
+    with (400, 409 when the case moved on, or "already recorded" when it moved on by
+    this very event), or the answers."""
     event_type = str(form.get("type") or "")
     version = str(form.get("version") or "")
+    opened = str(form.get("opened") or "")
     stale = version != str(view.case.version)
     if event_type not in EVENT_LABELS:
         return _choose_page(request, view, 400, errors={"type": "Select the event to record"})
     if event_type not in accepts(view.case.state):
-        if stale:  # the case moved on since the form was read
-            return _fields_page(request, view, event_type, version, 409, conflict=True)
+        if stale:  # the case moved on since the form was read: by this event, perhaps
+            answers = read_event_form(form, event_type, context(request).today())
+            return _stale_page(request, view, who, event_type, version, opened, answers)
         return _choose_page(request, view, 400, errors={"type": "Select the event to record"})
     answers = read_event_form(form, event_type, context(request).today())
     if not version.isdigit():
@@ -159,12 +170,68 @@ def _check_form(request: Request, view: CaseView, form: FormData) -> _Checked | 
             view,
             event_type,
             version,
+            opened,
             400,
             shown=answers.shown,
             errors=answers.errors,
             anchors=answers.anchors,
         )
-    return _Checked(event_type, version, answers)
+    return _Checked(event_type, version, opened, answers)
+
+
+def _stale_page(
+    request: Request,
+    view: CaseView,
+    who: auth.Principal,
+    event_type: str,
+    version: str,
+    opened: str,
+    answers: EventAnswers,
+) -> Response:
+    """The answer to a form read at an older version of the case: "already recorded"
+    when the officer's own earlier post of this form recorded it (a double click, or
+    back and submit again), else the 409 page (someone else changed the case)."""
+    stored = None if answers.errors else recorded_already(view, answers.raw, who.actor, opened)
+    if stored is not None:
+        return render(
+            request,
+            "case_event.html",
+            case=view.case,
+            event_type=event_type,
+            event_label=EVENT_LABELS[event_type],
+            already=stored,
+        )
+    return _fields_page(
+        request, view, event_type, version, opened, 409, shown=answers.shown, conflict=True
+    )
+
+
+def recorded_already(
+    view: CaseView, raw: Mapping[str, Any], actor: str, opened: str
+) -> StoredEvent | None:
+    """The event of the case's effective history that an earlier post of this same form
+    recorded: the same type, date, fields and note, recorded by `actor` at or after the
+    form was opened (`opened`, carried in the form). None when there is none, or the
+    form does not say when it was opened. Nothing new is stored to know it."""
+    try:
+        since = datetime.fromisoformat(opened)
+        event = parse_event(raw)
+    except (ValueError, WorkflowError):
+        return None
+    if since.tzinfo is None:
+        return None
+    fields = fields_json(event)
+    for stored in reversed(view.events):
+        if (
+            stored.recorded_by == actor
+            and stored.recorded_at >= since
+            and stored.type == event.type.value
+            and stored.date == event.date
+            and stored.fields == fields
+            and stored.note == event.note
+        ):
+            return stored
+    return None
 
 
 @router.post("/cases/{ref:path}/events/change", dependencies=[Depends(auth.check_csrf)])
@@ -176,11 +243,16 @@ def change_answers(
 ) -> Response:
     """A Change button of the check page: the form again, with the answers as entered."""
     view = read_case_read_only(request, who, ref)
-    checked = _check_form(request, view, form)
+    checked = _check_form(request, view, form, who)
     if isinstance(checked, Response):
         return checked
     return _fields_page(
-        request, view, checked.event_type, checked.version, shown=checked.answers.shown
+        request,
+        view,
+        checked.event_type,
+        checked.version,
+        checked.opened,
+        shown=checked.answers.shown,
     )
 
 
@@ -199,10 +271,11 @@ def check_answers(
     ctx = context(request)
     with reading(request) as session:
         view = read_case(request, session, who, ref)
-        checked = _check_form(request, view, form)
+        checked = _check_form(request, view, form, who)
         if isinstance(checked, Response):
             return checked
         event_type, version, answers = checked.event_type, checked.version, checked.answers
+        opened = checked.opened
         try:
             preview = preview_event(
                 session=session,
@@ -214,13 +287,11 @@ def check_answers(
                 working_days=ctx.working_days,
             )
         except ConcurrentUpdate:
-            return _fields_page(
-                request, view, event_type, version, 409, shown=answers.shown, conflict=True
-            )
+            return _stale_page(request, view, who, event_type, version, opened, answers)
         except WorkflowError as e:
             errors = {"event": str(e)}
             return _fields_page(
-                request, view, event_type, version, 400, shown=answers.shown, errors=errors
+                request, view, event_type, version, opened, 400, shown=answers.shown, errors=errors
             )
         people = people_of(session, preview.case)
     today = ctx.today()
@@ -232,6 +303,7 @@ def check_answers(
         event_type=event_type,
         event_label=EVENT_LABELS[event_type],
         version=version,
+        opened=opened,
         rows=answer_rows(answers, event_type),
         hidden=form_values(answers),
         changes=changes,
@@ -279,14 +351,13 @@ def record(
     """Save the event (from the check page, or posted directly: the same checks)."""
     ctx = context(request)
     view = read_case_read_only(request, who, ref)
-    checked = _check_form(request, view, form)
+    checked = _check_form(request, view, form, who)
     if isinstance(checked, Response):
         return checked
     event_type, version, answers = checked.event_type, checked.version, checked.answers
+    opened = checked.opened
     if int(version) != view.case.version:  # refused without queueing for the write lock
-        return _fields_page(
-            request, view, event_type, version, 409, shown=answers.shown, conflict=True
-        )
+        return _stale_page(request, view, who, event_type, version, opened, answers)
     try:
         recorded = service.record_event(
             projections=context(request).projections,
@@ -303,13 +374,11 @@ def record(
         # The save was rolled back: draw the page from a fresh read-only read, so drawing
         # it takes no write lock for the other savers to wait on.
         view = read_case_read_only(request, who, ref)
-        return _fields_page(
-            request, view, event_type, version, 409, shown=answers.shown, conflict=True
-        )
+        return _stale_page(request, view, who, event_type, version, opened, answers)
     except WorkflowError as e:
         errors = {"event": str(e)}
         return _fields_page(
-            request, view, event_type, version, 400, shown=answers.shown, errors=errors
+            request, view, event_type, version, opened, 400, shown=answers.shown, errors=errors
         )
     return RedirectResponse(
         f"{case_path(view.case.reference)}?recorded={recorded.event.sequence}", status_code=303
