@@ -56,18 +56,23 @@ class InvalidException(WorkflowError):
 
 
 class EventNotAllowed(Conflict):
-    """The state machine refuses an event in the case's state."""
+    """The state machine refuses an event in the case's state.
+
+    The machine (`workflow.law.machine.refusal`) words the message: the case, the event
+    and the state in plain English, and what the case can take instead.
+    """
 
     def __init__(
-        self, case_ref: str, event: str, state: str, accepts: Iterable[str], why: str = ""
+        self,
+        case_ref: str,
+        event: str,
+        state: str,
+        accepts: Iterable[str],
+        message: str = "",
     ) -> None:
         self.case_ref, self.event, self.state = case_ref, event, state
         self.accepts = list(accepts)
-        reason = f" ({why})" if why else ""
-        super().__init__(
-            f"Case {case_ref} is {state}: it cannot take {event}{reason}. "
-            f"It can take: {', '.join(self.accepts) or 'nothing (the case is closed)'}"
-        )
+        super().__init__(message or f"Case {case_ref} cannot take this event now")
 
 
 class CaseNotFound(NotFound):

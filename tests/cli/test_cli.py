@@ -36,7 +36,10 @@ def test_record_show_and_refuse(sqlite_url: str) -> None:
     assert refused.returncode == 2
     assert refused.stdout == ""
     assert refused.stderr.strip().count("\n") == 0
-    assert "Case CLI1 is requested: it cannot take final_plan_issued" in refused.stderr
+    assert (
+        "Case CLI1 is waiting for the decision whether to assess, so it cannot take "
+        "\u201cFinal plan issued\u201d on 1 February 2024"
+    ) in refused.stderr
 
     shown = run("case", "show", "CLI1", "--json", "--as-of", "2024-03-01", db=sqlite_url)
     doc = json.loads(shown.stdout)

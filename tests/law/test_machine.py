@@ -8,8 +8,18 @@ import pytest
 
 from workflow.errors import EventNotAllowed
 from workflow.law.deadlines import evaluate
-from workflow.law.events import EventType, parse_event
-from workflow.law.machine import MACHINE, STATE_AFTER, CaseFlow, State, accepts
+from workflow.law.events import Event, EventType, parse_event
+from workflow.law.machine import (
+    MACHINE,
+    STAGES,
+    STATE_AFTER,
+    STATE_NAMES,
+    CaseFlow,
+    State,
+    accepts,
+    quoted,
+    refusal,
+)
 
 # Written out by hand from the spec's table, not derived from the machine's own table.
 ANYWHERE = {
@@ -134,6 +144,12 @@ ASSESS = ("decision_to_assess", "2024-02-12", {})
 DRAFT = ("draft_plan_issued", "2024-04-22", {})
 FINAL = ("final_plan_issued", "2024-05-20", {})
 PLAN_IN_FORCE = (REQUEST, ASSESS, DRAFT, FINAL)
+ORDER_WORDS = {
+    "assess": "assess",
+    "issue_plan": "issue a plan",
+    "amend": "amend the plan",
+    "name_school": "name a school",
+}
 
 
 def _refusal(*events: tuple[str, str, dict[str, object]]) -> str:
@@ -147,11 +163,68 @@ def _accepted(*events: tuple[str, str, dict[str, object]]) -> str:
 
 
 def test_refusal_names_case_event_state_and_what_it_accepts() -> None:
-    message = _refusal(REQUEST, ASSESS, FINAL)
-    assert message.startswith(
-        "Case G1 is assessing: it cannot take final_plan_issued on 2024-05-20"
+    """What the case can take, the case's own next steps first, the disputes last."""
+    assert _refusal(REQUEST, ASSESS, FINAL) == (
+        "Case G1 is being assessed, so it cannot take \u201cFinal plan issued\u201d on "
+        "20 May 2024. It can take instead: \u201cAdvice requested\u201d, "
+        "\u201cAdvice received\u201d, \u201cStatutory exception recorded\u201d, "
+        "\u201cDraft plan issued\u201d, \u201cDecision not to issue a plan\u201d, "
+        "\u201cMediation requested\u201d, \u201cMediation held\u201d, "
+        "\u201cMediation withdrawn\u201d, \u201cMediation certificate issued\u201d, "
+        "\u201cAgreement reached at mediation\u201d, "
+        "\u201cAppeal registered with the tribunal\u201d, \u201cAppeal conceded\u201d, "
+        "\u201cTribunal order\u201d or \u201cRequest withdrawn\u201d."
     )
-    assert "draft_plan_issued" in message and "decision_not_to_issue" in message
+
+
+def test_every_event_type_is_in_one_stage() -> None:
+    staged = [t for _, types in STAGES for t in types]
+    assert sorted(staged) == sorted(EventType) and len(staged) == len(set(staged))
+
+
+def test_a_refusal_by_a_guard_says_why_in_plain_words() -> None:
+    message = _refusal(
+        REQUEST, ASSESS, ("advice_received", "2024-03-01", {"advice": "social_care"})
+    )
+    assert message.startswith(
+        "Case G1 is being assessed, so it cannot take \u201cAdvice received\u201d on "
+        "1 March 2024 (there is no unanswered request for social care advice). "
+        "It can take instead: "
+    )
+
+
+def test_a_closed_case_says_it_takes_nothing_more() -> None:
+    withdrawn = ("request_withdrawn", "2024-02-01", {})
+    assert _refusal(REQUEST, withdrawn, ASSESS) == (
+        "Case G1 is closed: the request was withdrawn, so it cannot take "
+        "\u201cDecision to assess\u201d on 12 February 2024. It cannot take any more events."
+    )
+
+
+def test_an_order_the_state_does_not_take_names_whom_it_is_for() -> None:
+    order = ("tribunal_order", "2024-03-01", {"order": "issue_plan"})
+    assert (
+        "(an order to issue a plan applies only to a case the council decided not to "
+        "issue a plan for or a case being assessed)" in _refusal(REQUEST, order)
+    )
+
+
+def test_every_state_has_a_plain_name() -> None:
+    assert set(STATE_NAMES) == set(State)
+    assert all("_" not in name and name == name.strip() for name in STATE_NAMES.values())
+
+
+@pytest.mark.parametrize("state, event", TABLE)
+def test_every_refusal_is_in_plain_words(state: str, event: str) -> None:
+    """No internal identifier: the state, the event and the alternatives by their names."""
+    if event in accepts(state):
+        return
+    message = refusal("G1", Event(EventType(event), date(2024, 5, 20)), state)
+    assert f"Case G1 is {STATE_NAMES[State(state)]}, so it cannot take " in message
+    assert quoted(event) in message and " on 20 May 2024." in message
+    for other in accepts(state):
+        assert quoted(other) in message.split("It can take instead: ", 1)[1]
+    assert "_" not in message and "2024-05-20" not in message
 
 
 def test_advice_received_needs_a_request_of_that_kind_and_ref() -> None:
@@ -239,7 +312,7 @@ def test_orders_only_in_their_states(order: str, history: tuple, allowed: bool) 
         if allowed:
             _accepted(*events)
         else:
-            assert f"an order to {order} applies only" in _refusal(*events)
+            assert f"an order to {ORDER_WORDS[order]} applies only" in _refusal(*events)
 
 
 def test_dates_served_or_received_before_sending_are_refused() -> None:
@@ -255,4 +328,4 @@ def test_dates_served_or_received_before_sending_are_refused() -> None:
 
 def test_final_states_take_nothing() -> None:
     message = _refusal(REQUEST, ("request_withdrawn", "2024-01-20", {}), ASSESS)
-    assert "nothing (the case is closed)" in message
+    assert message.endswith("It cannot take any more events.")

@@ -261,7 +261,12 @@ def test_an_event_the_case_cannot_take_is_a_conflict(
     body = {"type": "request_received", "date": "2026-10-06", "source": "parent"}
     response = api(people.officer).post(f"/api/cases/{open_case}/events", json=body)
     assert response.status_code == 409
-    assert response.json()["detail"].startswith(f"Case {open_case} is assessing: it cannot take")
+    detail = response.json()["detail"]
+    assert detail.startswith(
+        f"Case {open_case} is being assessed, so it cannot take "
+        "\u201cRequest for an assessment received\u201d on 6 October 2026. It can take instead: "
+    )
+    assert "\u201cDraft plan issued\u201d" in detail and "_" not in detail
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,9 @@ def test_a_full_assessment_moves_through_the_states(session: Session, clock) -> 
 
 def test_refused_event_saves_nothing(session: Session, engine: Engine, clock) -> None:
     record_all(session=session, case_ref="C1", events=ASSESSMENT[:2], clock=clock)
-    with pytest.raises(EventNotAllowed, match="Case C1 is assessing: it cannot take final"):
+    with pytest.raises(
+        EventNotAllowed, match="Case C1 is being assessed, so it cannot take \u201cFinal plan"
+    ):
         service.record_event(
             projections=projections(),
             session=session,

@@ -15,7 +15,9 @@ from enum import StrEnum
 from transitions import Machine
 
 from workflow.errors import EventNotAllowed
+from workflow.law.calendar import govuk_date
 from workflow.law.events import ORDER_EVENTS, Event, EventType
+from workflow.law.names import EVENT_NAMES
 
 
 class State(StrEnum):
@@ -29,6 +31,37 @@ class State(StrEnum):
     WITHDRAWN = "withdrawn"
     CEASED = "ceased"
 
+
+# Each state in people's words, to follow "Case NC/2026/001 is ...".
+STATE_NAMES: dict[State, str] = {
+    State.NEW: "new: nothing has been recorded on it yet",
+    State.REQUESTED: "waiting for the decision whether to assess",
+    State.ASSESSING: "being assessed",
+    State.DRAFT_ISSUED: "at the draft plan",
+    State.NOT_ASSESSED: "not being assessed: the council decided not to assess",
+    State.NOT_ISSUED: "not getting a plan: the council decided not to issue one",
+    State.PLAN_IN_FORCE: "under a plan in force",
+    State.WITHDRAWN: "closed: the request was withdrawn",
+    State.CEASED: "closed: the plan has ceased",
+}
+
+# The kinds of advice whose stored names are not already words.
+_ADVICE_NAMES = {"social_care": "social care", "adulthood": "preparing for adulthood"}
+
+_ORDER_NAMES = {
+    "assess": "assess",
+    "issue_plan": "issue a plan",
+    "amend": "amend the plan",
+    "name_school": "name a school",
+}
+
+# Who an order is for, in the words of the refusal of an order the state does not take.
+_ORDER_CASES = {
+    State.NOT_ASSESSED: "a case the council decided not to assess",
+    State.NOT_ISSUED: "a case the council decided not to issue a plan for",
+    State.ASSESSING: "a case being assessed",
+    State.PLAN_IN_FORCE: "a case with a plan in force",
+}
 
 FINAL_STATES = frozenset({State.WITHDRAWN, State.CEASED})
 OPEN_STATES = tuple(s for s in State if s not in FINAL_STATES and s is not State.NEW)
@@ -150,6 +183,75 @@ def accepts(state: str) -> list[str]:
     return [t.value for t in EventType if t.value in _ACCEPTS[str(state)]]
 
 
+# The stages of a case, as officers think of them: the record-event page groups the event
+# types by these, and a refusal lists what a case can take in this order (the spec's
+# order puts the disputes first).
+STAGES: tuple[tuple[str, tuple[EventType, ...]], ...] = (
+    (
+        "Request and decision",
+        (E.REQUEST_RECEIVED, E.PLAN_TRANSFERRED_IN, E.DECISION_TO_ASSESS, E.DECISION_NOT_TO_ASSESS),
+    ),
+    ("Assessment and advice", (E.ADVICE_REQUESTED, E.ADVICE_RECEIVED, E.EXCEPTION_RECORDED)),
+    ("Plan", (E.DRAFT_PLAN_ISSUED, E.FINAL_PLAN_ISSUED, E.DECISION_NOT_TO_ISSUE)),
+    (
+        "Review and amendment",
+        (
+            E.REVIEW_MEETING_HELD,
+            E.REVIEW_REPORT_SENT,
+            E.REVIEW_DECISION,
+            E.AMENDMENT_NOTICE_SENT,
+            E.AMENDED_PLAN_ISSUED,
+            E.DECISION_NOT_TO_AMEND,
+            E.PHASE_TRANSFER_SCHEDULED,
+            E.TRANSFER_NOTICE_SENT,
+        ),
+    ),
+    (
+        "Mediation and appeal",
+        (
+            E.MEDIATION_REQUESTED,
+            E.MEDIATION_HELD,
+            E.MEDIATION_WITHDRAWN,
+            E.MEDIATION_CERTIFICATE_ISSUED,
+            E.MEDIATION_AGREEMENT,
+            E.APPEAL_REGISTERED,
+            E.APPEAL_CONCEDED,
+            E.TRIBUNAL_ORDER,
+        ),
+    ),
+    ("Ending", (E.REQUEST_WITHDRAWN, E.PLAN_CEASED)),
+)
+_BY_STAGE = [t.value for _, types in STAGES for t in types]
+if sorted(_BY_STAGE) != sorted(t.value for t in EventType):  # pragma: no cover
+    raise RuntimeError("every event type belongs to exactly one stage")
+
+
+def by_stage(event_types: list[str]) -> list[str]:
+    """`event_types` in the order of the stages."""
+    return sorted(event_types, key=_BY_STAGE.index)
+
+
+def quoted(event_type: str) -> str:
+    """An event type's plain name, quoted to stand in a sentence: “Decision to assess”."""
+    return f"\u201c{EVENT_NAMES[EventType(event_type)]}\u201d"
+
+
+def refusal(case_ref: str, event: Event, state: str, why: str = "") -> str:
+    """Why a case cannot take `event`, and what it can take instead, in plain English."""
+    reason = f" ({why})" if why else ""
+    taken = by_stage(accepts(state))
+    if taken:
+        names = [quoted(t) for t in taken]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        instead = f"It can take instead: {listed}"
+    else:
+        instead = "It cannot take any more events"
+    return (
+        f"Case {case_ref} is {STATE_NAMES[State(state)]}, so it cannot take "
+        f"{quoted(event.type.value)} on {govuk_date(event.date)}{reason}. {instead}."
+    )
+
+
 class CaseFlow:
     """A case's place in the machine plus what its guards need to remember.
 
@@ -172,7 +274,11 @@ class CaseFlow:
 
     def refuse(self, event: Event, why: str = "") -> EventNotAllowed:
         return EventNotAllowed(
-            self.case_ref, event.describe(), self.state, accepts(self.state), why
+            self.case_ref,
+            event.describe(),
+            self.state,
+            accepts(self.state),
+            refusal(self.case_ref, event, self.state, why),
         )
 
     def guard(self, event: Event) -> str | None:
@@ -186,7 +292,8 @@ class CaseFlow:
             key = (event.get("advice"), event.get("ref"))
             if not self.unanswered_advice[key]:
                 ref = f" with ref {key[1]}" if key[1] else ""
-                return f"there is no unanswered request for {key[0]} advice{ref}"
+                kind = _ADVICE_NAMES.get(str(key[0]), str(key[0]))
+                return f"there is no unanswered request for {kind} advice{ref}"
         elif t in (E.DRAFT_PLAN_ISSUED, E.AMENDMENT_NOTICE_SENT):
             served_on = event.get("served_on")
             if served_on is not None and served_on < event.date:
@@ -210,8 +317,8 @@ class CaseFlow:
             allowed = ORDER_STATES[event.get("order")]
             if self.state not in allowed:
                 return (
-                    f"an order to {event.get('order')} applies only to a case that is "
-                    f"{' or '.join(allowed)}"
+                    f"an order to {_ORDER_NAMES[event.get('order')]} applies only to "
+                    f"{' or '.join(_ORDER_CASES[state] for state in allowed)}"
                 )
         return None
 
