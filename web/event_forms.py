@@ -8,7 +8,7 @@ with a GOV.UK message per field. The service still checks everything again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +17,7 @@ from web.date_input import PARTS, read_date
 from workflow.case_writes import check_text
 from workflow.errors import InvalidInput
 from workflow.law.calendar import govuk_date
+from workflow.law.deadlines import Deadline
 from workflow.law.events import (
     ADVICE_KINDS,
     CEASE_REASONS,
@@ -28,38 +29,107 @@ from workflow.law.events import (
     REVIEW_OUTCOMES,
     EventType,
 )
+from workflow.law.machine import STAGES
+from workflow.law.names import EVENT_NAMES
 
-EVENT_LABELS: dict[str, str] = {
-    "request_received": "Request for an assessment received",
-    "plan_transferred_in": "Plan transferred in from another council",
-    "mediation_requested": "Mediation requested",
-    "mediation_held": "Mediation held",
-    "mediation_withdrawn": "Mediation withdrawn",
-    "mediation_certificate_issued": "Mediation certificate issued",
-    "mediation_agreement": "Agreement reached at mediation",
-    "appeal_registered": "Appeal registered with the tribunal",
-    "appeal_conceded": "Appeal conceded",
-    "tribunal_order": "Tribunal order",
-    "decision_to_assess": "Decision to assess",
-    "decision_not_to_assess": "Decision not to assess",
-    "advice_requested": "Advice requested",
-    "advice_received": "Advice received",
-    "exception_recorded": "Statutory exception recorded",
-    "decision_not_to_issue": "Decision not to issue a plan",
-    "draft_plan_issued": "Draft plan issued",
-    "final_plan_issued": "Final plan issued",
-    "review_meeting_held": "Annual review meeting held",
-    "review_report_sent": "Review report sent",
-    "review_decision": "Review decision made",
-    "amendment_notice_sent": "Amendment notice sent",
-    "amended_plan_issued": "Amended plan issued",
-    "decision_not_to_amend": "Decision not to amend the plan",
-    "phase_transfer_scheduled": "Phase transfer scheduled",
-    "transfer_notice_sent": "Transfer notice sent",
-    "request_withdrawn": "Request withdrawn",
-    "plan_ceased": "Plan ceased",
+# One source for every event type's name (workflow.law.names), keyed by the type's value.
+EVENT_LABELS: dict[str, str] = {t.value: name for t, name in EVENT_NAMES.items()}
+
+# What each event is, in a line under its name on the record-event page.
+EVENT_HINTS: dict[str, str] = {
+    "request_received": "A parent, young person, school or other body asked for an assessment",
+    "plan_transferred_in": "The family moved here with a plan from another council",
+    "decision_to_assess": "The council decided to carry out an assessment",
+    "decision_not_to_assess": "The council decided not to carry out an assessment",
+    "advice_requested": "The council asked an adviser for advice for the assessment",
+    "advice_received": "An adviser sent the advice the council asked for",
+    "exception_recorded": "A reason in law excuses a deadline, for example the school holidays",
+    "draft_plan_issued": "The draft plan was sent to the family",
+    "final_plan_issued": "The final plan was sent to the family",
+    "decision_not_to_issue": "After the assessment, the council decided not to issue a plan",
+    "review_meeting_held": "The annual review meeting of the plan took place",
+    "review_report_sent": "The school or college sent the report of the review meeting",
+    "review_decision": "The council decided to keep, amend or cease the plan after a review",
+    "amendment_notice_sent": "The family was sent the proposed amendments to the plan",
+    "amended_plan_issued": "The amended plan was sent to the family",
+    "decision_not_to_amend": "The council decided not to amend the plan after all",
+    "phase_transfer_scheduled": "A move to a new school phase is coming up",
+    "transfer_notice_sent": "The family was told the council now maintains the plan",
+    "mediation_requested": "The family asked for mediation",
+    "mediation_held": "The mediation took place",
+    "mediation_withdrawn": "The family no longer wants mediation",
+    "mediation_certificate_issued": "The mediation adviser issued a certificate",
+    "mediation_agreement": "The council agreed at mediation to do something",
+    "appeal_registered": "The family appealed to the tribunal",
+    "appeal_conceded": "The council conceded an appeal and must act on it",
+    "tribunal_order": "The tribunal ordered the council to do something",
+    "request_withdrawn": "The request for an assessment was withdrawn",
+    "plan_ceased": "The council stopped maintaining the plan",
 }
-assert set(EVENT_LABELS) == {t.value for t in EventType}, "every event type needs a label"
+assert set(EVENT_HINTS) == set(EVENT_LABELS), "every event type needs a hint"
+
+# The events that meet each kind of deadline (workflow.law.effects), the ones that
+# usually do first; an order's deadlines by the step (`ref`) they are for.
+MEETS: dict[str, tuple[str, ...]] = {
+    "decision_to_assess": ("decision_to_assess", "decision_not_to_assess"),
+    "advice": ("advice_received",),
+    "decision_not_to_issue": ("draft_plan_issued", "decision_not_to_issue"),
+    "final_plan": ("final_plan_issued",),
+    "annual_review": ("review_meeting_held",),
+    "review_report": ("review_report_sent",),
+    "review_decision": ("review_decision",),
+    "amended_plan": ("amended_plan_issued", "decision_not_to_amend"),
+    "phase_transfer": ("amended_plan_issued",),
+    "transfer_notice": ("transfer_notice_sent",),
+    "mediation": ("mediation_held",),
+}
+ORDER_STEPS: dict[str, tuple[str, ...]] = {
+    "assess": ("decision_to_assess",),
+    "issue_plan_draft": ("draft_plan_issued",),
+    "issue_plan_final": ("final_plan_issued",),
+    "amend": ("amended_plan_issued",),
+    "name_school": ("amended_plan_issued",),
+}
+
+
+def likely_next(deadlines: Iterable[Deadline], accepted: Iterable[str]) -> list[str]:
+    """The events that would meet the case's open deadlines, soonest due first, of
+    those the case's state accepts."""
+    taken = set(accepted)
+    out: list[str] = []
+    for d in sorted((d for d in deadlines if d.open), key=lambda d: (d.due, d.position)):
+        meets = ORDER_STEPS.get(d.ref or "", ()) if d.kind == "order_compliance" else None
+        for event_type in MEETS.get(d.kind, ()) if meets is None else meets:
+            if event_type in taken and event_type not in out:
+                out.append(event_type)
+    return out
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    hint: str
+
+
+def event_choices(
+    accepted: Iterable[str], deadlines: Iterable[Deadline]
+) -> tuple[list[Choice], list[tuple[str, list[Choice]]]]:
+    """The record-event page's choices: the likely next events, then the rest of those
+    the case accepts, by stage (`workflow.law.machine.STAGES`)."""
+    taken = list(accepted)
+    first = likely_next(deadlines, taken)
+    groups = []
+    for stage, types in STAGES:
+        rest = [t.value for t in types if t.value in taken and t.value not in first]
+        if rest:
+            groups.append((stage, [_choice(t) for t in rest]))
+    return [_choice(t) for t in first], groups
+
+
+def _choice(event_type: str) -> Choice:
+    return Choice(event_type, EVENT_LABELS[event_type], EVENT_HINTS[event_type])
+
 
 WINDOW_LABELS = {
     "representations": "Representations on the draft plan",

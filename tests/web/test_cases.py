@@ -140,7 +140,8 @@ def test_the_first_step_offers_exactly_the_events_the_state_accepts(
     browser: Make, people: People, open_case: str
 ) -> None:
     html = browser(people.officer).page(f"/cases/{open_case}/events/new")
-    assert RADIO.findall(html) == accepts("assessing")
+    offered = RADIO.findall(html)
+    assert sorted(offered) == sorted(accepts("assessing")) and len(set(offered)) == len(offered)
     assert "Advice requested" in html
 
 
@@ -625,3 +626,57 @@ def test_a_search_with_a_control_character_is_refused_not_a_fault(
     assert response.status_code == 422
     assert "Search must not contain control characters" in response.text
     assert client.get(f"/cases/{open_case}%00").status_code == 404
+
+
+# -- choosing the event -----------------------------------------------------------------
+
+
+def _sections(html: str) -> list[tuple[str, list[str]]]:
+    """The chooser's headings, each with the radio values under it."""
+    out: list[tuple[str, list[str]]] = []
+    for part in re.split(r"<h[23] class=\"govuk-heading-[ms][^\"]*\">", html)[1:]:
+        heading, _, rest = part.partition("</h")
+        out.append((heading.strip(), RADIO.findall(rest)))
+    return out
+
+
+def test_the_chooser_offers_the_next_steps_first_then_the_rest_by_stage(
+    browser: Make, people: People, open_case: str
+) -> None:
+    """Assessing, the decision to assess met: the reg 10(1) limit (a draft or a decision
+    not to issue) is the open deadline a step meets; the final plan needs a draft first."""
+    html = browser(people.officer).page(f"/cases/{open_case}/events/new")
+    sections = _sections(html)
+    assert sections[0] == (
+        "Next steps for this case",
+        ["draft_plan_issued", "decision_not_to_issue"],
+    )
+    assert [heading for heading, _ in sections[1:]] == [
+        "Everything else the case can take",
+        "Assessment and advice",
+        "Mediation and appeal",
+        "Ending",
+    ]
+    assert dict(sections)["Assessment and advice"] == [
+        "advice_requested",
+        "advice_received",
+        "exception_recorded",
+    ]
+    assert "The draft plan was sent to the family" in html  # a hint under each
+    ids = re.findall(r'class="govuk-radios__input" id="([^"]+)"', html)
+    assert ids[0] == "type" and len(set(ids)) == len(ids) == len(RADIO.findall(html))
+    # Names, never identifiers, on screen.
+    shown = re.sub(r"<[^>]+>", " ", html)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown)
+
+
+def test_a_requested_case_offers_the_decision_first(
+    browser: Make, people: People, session: Session, clock: Clock
+) -> None:
+    ref = requested_case(session, clock)
+    html = browser(people.officer).page(f"/cases/{ref}/events/new")
+    assert _sections(html)[0] == (
+        "Next steps for this case",
+        ["decision_to_assess", "decision_not_to_assess"],
+    )
+    assert "Request and decision" not in html  # both of its events are the next steps

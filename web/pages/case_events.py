@@ -38,6 +38,7 @@ from web.event_forms import (
     EventAnswers,
     answer_rows,
     choice_label,
+    event_choices,
     fields_for,
     form_values,
     read_event_form,
@@ -75,14 +76,15 @@ def _choose_page(
     chosen: str | None = None,
     **extra: Any,
 ) -> Response:
-    choices = [(t, EVENT_LABELS[t]) for t in accepts(view.case.state)]
+    likely, groups = event_choices(accepts(view.case.state), view.evaluation.deadlines)
     return render(
         request,
         "case_event.html",
         status_code=status_code,
         case=view.case,
         event_type=None,
-        choices=choices,
+        likely=likely,
+        groups=groups,
         chosen=chosen,
         **extra,
     )
