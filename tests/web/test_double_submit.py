@@ -9,7 +9,9 @@ recorded by the same officer since then. Anything else at an older version stays
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from pytest import MonkeyPatch
 from sqlmodel import Session
 
 from tests.conftest import NOW
@@ -24,7 +26,9 @@ from tests.web.test_cases import (
 )
 from tests.web.test_event_check import check, hidden_fields
 from tests.wiring import projections
+from web.pages import case_events
 from workflow import service
+from workflow.errors import ConcurrentUpdate
 
 ALREADY = "You have already recorded this event"
 
@@ -156,3 +160,27 @@ def test_a_form_without_its_opening_time_is_a_conflict_not_a_guess(
         response = client.submit(f"/cases/{open_case}/events", {**answers, "opened": opened})
         assert response.status_code == 409, opened
     assert version_of(session, open_case) == int(answers["version"]) + 1
+
+
+def test_a_post_that_loses_the_race_to_its_own_twin_is_already_recorded(
+    browser: Make, people: People, session: Session, open_case: str, monkeypatch: MonkeyPatch
+) -> None:
+    """Both clicks read the same version; the first saves while the second waits for the
+    lock, then the second's save finds the case moved on (the service's ConcurrentUpdate):
+    it is told the event is recorded, not that someone else changed the case."""
+    client = browser(people.officer)
+    answers = _checked(
+        client, open_case, "advice_requested", advice="health", **date_parts("6", "10", "2026")
+    )
+    before = len(events_of(session, open_case))
+    real = service.record_event
+
+    def first_click_wins(**kw: Any) -> Any:
+        real(**kw)  # the twin, saved first
+        raise ConcurrentUpdate(kw["case_ref"])
+
+    monkeypatch.setattr(case_events.service, "record_event", first_click_wins)
+    response = client.submit(f"/cases/{open_case}/events", answers, follow_redirects=False)
+    assert response.status_code == 200, response.text[:800]
+    assert ALREADY in response.text
+    assert len(events_of(session, open_case)) == before + 1
