@@ -20,12 +20,17 @@ SERVICE_NAME = "EHC casework"
 
 # Navigation: (label, path, roles that see it).
 NAVIGATION = (
-    ("My cases", "/", ("officer", "manager")),
-    ("Breach queue", "/breaches", ("manager",)),
+    ("My cases", "/", ("officer",)),
+    ("Dashboard", "/", ("manager",)),
+    ("Breach queue", "/breaches", ("officer", "manager")),
     ("Scorecard", "/scorecard", ("manager", "viewer")),
     ("Corrections", "/corrections", ("manager",)),
     ("Users", "/users", ("admin",)),
 )
+
+# Where each role's home is: the service name's link ("/") sends viewers and admins here,
+# and error pages link to it, so neither leads to a page the role may not open.
+HOME_PATHS = {"officer": "/", "manager": "/", "viewer": "/scorecard", "admin": "/users"}
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -91,6 +96,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "who": who,
             "csrf_token": who.csrf_token if who else context.pop("csrf_token", None),
             "navigation": nav,
+            "home_path": HOME_PATHS.get(role or "", "/"),
             "current_path": request.url.path,
             **context,
         },

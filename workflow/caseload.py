@@ -1,4 +1,4 @@
-"""Lists of cases for people to work from: an officer's caseload and case search.
+"""Lists of cases for people to work from: an officer's work queue, caseload and case search.
 
 Two set-based queries: a page of cases (newest activity first), then the open
 deadlines of just those cases as of the day, so a page costs the same with
@@ -8,7 +8,7 @@ deadlines of just those cases as of the day, so a page costs the same with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -142,3 +142,111 @@ def _open_deadlines(
             summary["overdue"] += 1
             summary["breaches"] += 1 if row.breach else 0
     return out
+
+
+# The officer's work queue (issue 19): their cases, most urgent first.
+WORK_VIEWS = ("all", "overdue", "week", "chase")
+WEEK_DAYS = 7  # "due this week": today and the six days after it
+CHASE_DAYS = 7  # advice is chased from a week before its 6-week limit (issue 19)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A case in an officer's queue, with its most urgent open deadline (if any)."""
+
+    reference: str
+    state: str
+    child_name: str | None
+    kind: str | None = None
+    advice: str | None = None
+    due: date | None = None
+    days_left: int | None = None  # negative when overdue
+    chase_due: date | None = None  # the soonest advice limit that needs chasing
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
+    def due_this_week(self) -> bool:
+        return self.days_left is not None and 0 <= self.days_left < WEEK_DAYS
+
+    @property
+    def needs_chasing(self) -> bool:
+        return self.chase_due is not None
+
+    def shown_in(self, view: str) -> bool:
+        return {
+            "all": True,
+            "overdue": self.overdue,
+            "week": self.due_this_week,
+            "chase": self.needs_chasing,
+        }[view]
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    rows: list[WorkItem]  # the view's cases, most urgent first
+    counts: dict[str, int]  # cases in each view, for the filter links
+    view: str
+
+
+def _urgency(item: WorkItem) -> tuple[int, date, str]:
+    # Overdue have the earliest due dates, so due date ascending is "most days overdue
+    # first, then due soonest"; cases with nothing open come last.
+    return (item.due is None, item.due or date.max, item.reference)
+
+
+def work_queue(
+    session: Session, *, as_of: date, team: str | None, officer: str, view: str = "all"
+) -> WorkQueue:
+    """An officer's cases ordered by urgency, with the count of each view (WORK_VIEWS).
+
+    Each case shows its most urgent open deadline: the one due first. A case needs
+    chasing when an advice request of it is within CHASE_DAYS of its limit or past it.
+    """
+    if view not in WORK_VIEWS:
+        raise ValueError(f"unknown view {view!r}")
+    check_text(officer, label="Officer", field="officer")
+    c, p = CASES.c, PEOPLE.c
+    where: list[Any] = [c.officer == officer]
+    if team is not None:
+        check_text(team, label="Team", field="team")
+        where.append(c.team == team)
+    cases = session.execute(
+        sa.select(c.id, c.reference, c.state, p.child_name)
+        .select_from(CASES.outerjoin(PEOPLE, p.case_id == c.id))
+        .where(*where)
+    ).all()
+    dialect = session.get_bind().dialect.name
+    deadlines = session.execute(
+        deadlines_as_of(as_of, dialect).where(*where).order_by(D.case_id, D.due, D.position)
+    ).all()
+    session.commit()
+    first: dict[int, Any] = {}
+    chase: dict[int, date] = {}
+    chase_by = as_of + timedelta(days=CHASE_DAYS)
+    for row in deadlines:
+        if row.status not in ("pending", "overdue"):
+            continue
+        first.setdefault(row.case_id, row)
+        if row.kind == "advice" and row.due <= chase_by:
+            chase.setdefault(row.case_id, row.due)
+    items = []
+    for case in cases:
+        d = first.get(case.id)
+        items.append(
+            WorkItem(
+                reference=case.reference,
+                state=case.state,
+                child_name=case.child_name,
+                kind=d.kind if d else None,
+                advice=d.advice if d else None,
+                due=d.due if d else None,
+                days_left=(d.due - as_of).days if d else None,
+                chase_due=chase.get(case.id),
+            )
+        )
+    items.sort(key=_urgency)
+    counts = {v: sum(1 for i in items if i.shown_in(v)) for v in WORK_VIEWS}
+    return WorkQueue(rows=[i for i in items if i.shown_in(view)], counts=counts, view=view)

@@ -55,7 +55,7 @@ def test_officer_signs_in_sees_their_cases_searches_and_signs_out(
 def test_each_role_lands_on_its_own_start_page(visit: Callable[..., Visit]) -> None:
     starts = {
         "officer": ("/", "My cases"),
-        "manager": ("/", "My cases"),
+        "manager": ("/", "Dashboard"),
         "viewer": ("/scorecard", "SEND timeliness scorecard"),
         "admin": ("/users", "Users"),
     }

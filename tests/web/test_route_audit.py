@@ -105,6 +105,6 @@ def test_people_without_casework_roles_cannot_see_cases(
     browser: Callable[[str | None], Browser], people, role_email: str
 ) -> None:  # type: ignore[no-untyped-def]
     client = browser(getattr(people, role_email))
-    response = client.get("/", follow_redirects=False)
+    response = client.get("/cases/new", follow_redirects=False)
     assert response.status_code == 403
     assert "You do not have access to this page" in response.text

@@ -1,5 +1,6 @@
-"""The breach queue for managers: overdue deadlines (and those due soon), filtered,
-sorted, counted, a page at a time, and as CSV.
+"""The breach queue: overdue deadlines (and those due soon), filtered, sorted,
+counted, a page at a time, and as CSV. Managers see every team's; officers only
+their own team's (the team filter is fixed to it, whatever the address asks).
 
 The rows come from `scheduler.breaches.breach_queue`, the query `ehc breaches`
 runs (kept between views until the database changes: web/queue_cache.py), and the
@@ -149,8 +150,17 @@ def shown(items: list[QueueItem], query: QueueQuery) -> list[QueueItem]:
     return sorted(items, key=keys[query.sort], reverse=query.order == "desc")
 
 
-def _queue(request: Request, session: Session) -> tuple[QueueQuery, dict[str, str], Queue]:
+READERS = ("officer", "manager")
+
+
+def _queue(
+    request: Request, session: Session, who: auth.Principal
+) -> tuple[QueueQuery, dict[str, str], Queue]:
     query, errors = read_query(request.query_params, context(request).today())
+    if who.user.role != "manager":
+        query = replace(query, team=who.user.team or "")
+        if not who.user.team:  # an officer with no team sees no one's deadlines
+            return query, errors, Queue([])
     if errors:
         return query, errors, Queue([])
     queue = breach_queue_kept(
@@ -186,9 +196,9 @@ def _page(request: Request, query: QueueQuery, errors: dict[str, str], queue: Qu
 def breaches_page(
     request: Request,
     session: Annotated[Session, Depends(db)],
-    who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
+    who: Annotated[auth.Principal, Depends(auth.allow(*READERS))],
 ) -> Response:
-    query, errors, queue = _queue(request, session)
+    query, errors, queue = _queue(request, session, who)
     return _page(request, query, errors, queue)
 
 
@@ -196,10 +206,10 @@ def breaches_page(
 def breaches_csv(
     request: Request,
     session: Annotated[Session, Depends(db)],
-    who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
+    who: Annotated[auth.Principal, Depends(auth.allow(*READERS))],
 ) -> Response:
     """What `ehc breaches --csv` prints for the same filters (overdue only, if asked)."""
-    query, errors, queue = _queue(request, session)
+    query, errors, queue = _queue(request, session, who)
     if errors:
         return _page(request, query, errors, queue)
     return Response(
