@@ -118,6 +118,10 @@ SCREENS = [
     Screen("sign-in-errors", None, submit_empty("/sign-in", "Sign in"), "Sign in to EHC casework"),
     Screen("signed-out", None, go("/sign-in?signed_out=1"), "Sign in to EHC casework"),
     Screen("home-officer", "officer", go("/"), "My cases"),
+    Screen("home-officer-overdue", "officer", go("/?view=overdue"), "My cases"),
+    Screen("home-officer-chase", "officer", go("/?view=chase"), "My cases"),
+    Screen("dashboard", "manager", go("/"), "Dashboard"),
+    Screen("breaches-officer", "officer", go("/breaches"), "North team's breach queue"),
     Screen("home-team", "officer", go("/?show=team"), "North team's cases"),
     Screen("home-manager", "manager", go("/?show=team"), "All cases"),
     Screen("search", "officer", go("/?q=EHC0001"), "Cases matching “EHC0001”"),
@@ -210,9 +214,12 @@ SCREENS = [
         go(f"/users/{PEOPLE['officer'].email}/edit"),
         re.compile(re.escape(PEOPLE["officer"].email)),
     ),
-    Screen("forbidden", "viewer", go("/", 403), "You do not have access to this page"),
+    Screen("forbidden", "viewer", go("/breaches", 403), "You do not have access to this page"),
     Screen(
-        "forbidden-officer", "officer", go("/breaches", 403), "You do not have access to this page"
+        "forbidden-officer",
+        "officer",
+        go("/corrections", 403),
+        "You do not have access to this page",
     ),
     Screen(
         "forbidden-admin", "admin", go("/cases/new", 403), "You do not have access to this page"
