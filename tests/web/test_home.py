@@ -12,9 +12,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from scheduler.scorecard.compute import compute_scorecard
+from scheduler.scorecard.months import Month
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from tests.wiring import projections
+from web.pages.home import trend
 from workflow.caseload import work_queue
+from workflow.law.deadlines import Settings
 from workflow.service import record_event
 
 AS_OF = date(2026, 11, 20)  # the test clock's day
@@ -191,6 +195,23 @@ def test_dashboard_chart_has_12_months_and_a_table(
     september = table[table.index("Sep-26") :].split("</tr>")[0]
     assert re.search(r"100(\.0+)?% \(1 of 1\)", september), september
     assert "Decisions whether to assess made within 6 weeks, Sep-26: 100%" in svg
+
+
+def test_the_trend_is_the_scorecards_figures(session: Session, caseload: list[str]) -> None:
+    chart = trend(session, AS_OF)
+    card = compute_scorecard(
+        session, first=Month(2025, 11), last=Month(2026, 10), settings=Settings()
+    )
+    assert chart.months == [m.label() for m in card.months]
+    plans, decisions = (figures for _, figures in chart.series)
+    assert plans == card.figures["plans_within_20_weeks_incl_exceptions"]
+    assert decisions == card.figures["decisions_within_6_weeks"]
+    assert any(f.value is not None for f in decisions)  # HQ003's decision, in September
+    bars = chart.bars(1)
+    september = chart.months.index("Sep-26")
+    assert bars[september] is not None and bars[september].label == "100%"
+    assert bars[september].height == chart.plot_height  # 100% is the full height
+    assert bars[0] is None  # no decision in November 2025: no bar, not a bar of 0
 
 
 @pytest.mark.parametrize(
