@@ -12,6 +12,7 @@ from cli.common import fail, parse_day, today, user_errors
 from cli.context import config, default_actor, session_scope
 from workflow import service
 from workflow.clock import system_clock
+from workflow.law.next_steps import NextStep, next_steps
 from workflow.service import CaseView
 
 app = typer.Typer(help="Record events on a case and look at it.", no_args_is_help=True)
@@ -208,10 +209,28 @@ def case_json(view: CaseView) -> dict[str, Any]:
             for e in view.events
         ],
         "corrections": [c.to_json() for c in view.corrections],
+        "next_steps": [s.to_json() for s in steps_of(view)],
         "deadlines": [d.to_json() for d in view.evaluation.deadlines],
         "windows": [w.to_json() for w in view.evaluation.windows],
         "warnings": view.warnings,
     }
+
+
+def steps_of(view: CaseView) -> list[NextStep]:
+    return next_steps(view.evaluation, view.evaluation.as_of)
+
+
+def step_line(step: NextStep) -> str:
+    """One step as `ehc case show` prints it: due, days left or overdue, who, what."""
+    days = abs(step.days_left)
+    when = (
+        f"{days} day{'s' if days != 1 else ''} overdue"
+        if step.overdue
+        else f"{days} day{'s' if days != 1 else ''} left"
+    )
+    chase = f"; chase on {step.chase_on.isoformat()}" if step.chase_on else ""
+    record = f" [{step.event.value}]" if step.event else ""
+    return f"  by {step.due.isoformat()}  {when:18} {step.who}: {step.label}{record}{chase}"
 
 
 @app.command("show")
@@ -237,6 +256,12 @@ def show(
         return
     typer.echo(f"Case {doc['case']}: {doc['state']} (version {doc['version']})")
     typer.echo(f"  Team: {doc['team'] or '-'}    Case officer: {doc['officer'] or '-'}")
+    steps = steps_of(view)
+    typer.echo(f"\nWhat happens next (as of {doc['as_of']}):")
+    for step in steps:
+        typer.echo(step_line(step))
+    if not steps:
+        typer.echo("  Nothing is due: the case has no open statutory step.")
     typer.echo(f"\nEvents ({len(doc['events'])}):")
     for e in view.events:
         details = ", ".join(f"{k}={v}" for k, v in e.fields.items())

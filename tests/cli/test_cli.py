@@ -47,9 +47,23 @@ def test_record_show_and_refuse(sqlite_url: str) -> None:
     assert doc["events"][0]["recorded_by"] == "cli.tester"
     assert doc["deadlines"][0]["kind"] == "decision_to_assess"
     assert doc["deadlines"][0]["status"] == "overdue"
+    assert doc["next_steps"] == [
+        {
+            "event": "decision_to_assess",
+            "label": "Decide whether to assess",
+            "due": "2024-02-19",
+            "days_left": -11,
+            "who": "The council",
+        }
+    ]
 
     text = run("case", "show", "CLI1", "--as-of", "2024-03-01", db=sqlite_url).stdout
     assert "decision_to_assess" in text and "overdue, 11 days late" in text
+    next_block = text.split("What happens next (as of 2024-03-01):\n")[1].split("\n\n")[0]
+    assert next_block == (
+        "  by 2024-02-19  11 days overdue    The council: Decide whether to assess"
+        " [decision_to_assess]"
+    )
 
 
 @pytest.mark.parametrize(
@@ -149,3 +163,26 @@ def test_references_and_dates_follow_the_one_syntax(
     )  # fmt: skip
     assert refused.returncode == 2, refused.stderr
     assert message in refused.stderr
+
+
+def test_show_says_what_happens_next_with_a_chase_date(db_url: str) -> None:
+    """Issue 19: the open steps soonest first; an adviser is chased a week before reg 8(1)."""
+    for args in (
+        ["request_received", "--date", "2024-01-08", "--set", "source=parent"],
+        ["decision_to_assess", "--date", "2024-02-01"],
+        ["advice_requested", "--date", "2024-02-01", "--set", "advice=health"],
+    ):
+        done = run("case", "record", "CLI7", *args, db=db_url)
+        assert done.returncode == 0, done.stderr
+    doc = json.loads(run("case", "show", "CLI7", "--json", "--as-of", "2024-02-10",
+                         db=db_url).stdout)  # fmt: skip
+    assert [(s["event"], s["due"], s.get("chase_on")) for s in doc["next_steps"]] == [
+        ("advice_received", "2024-03-14", "2024-03-07"),
+        ("draft_plan_issued", "2024-04-29", None),
+        ("final_plan_issued", "2024-05-27", None),
+    ]
+    text = run("case", "show", "CLI7", "--as-of", "2024-02-10", db=db_url).stdout
+    assert (
+        "  by 2024-03-14  33 days left       The health adviser: Receive the health advice"
+        " [advice_received]; chase on 2024-03-07"
+    ) in text

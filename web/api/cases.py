@@ -32,6 +32,7 @@ from web.api.models import (
     EventIn,
     EventOut,
     Events,
+    NextStepOut,
     RecordedOut,
     VoidedOut,
     VoidIn,
@@ -41,6 +42,7 @@ from workflow.caseload import find_cases
 from workflow.corrections import Correction
 from workflow.errors import CaseNotFound, Conflict, InvalidInput, NotFound, WorkflowError
 from workflow.law.events import EVENT_FIELDS, EventType
+from workflow.law.next_steps import next_steps
 from workflow.service import (
     CaseView,
     Voided,
@@ -158,7 +160,7 @@ def read_events(request: Request, session: Db, who: Who, ref: Reference) -> Even
 def read_case(
     request: Request, session: Db, who: Who, ref: Reference, as_of: AsOf = None
 ) -> CaseDetail | JSONResponse:
-    """The case, its deadlines as of a day and its events."""
+    """The case, what happens next, its deadlines as of a day and its events."""
     try:
         view = _visible(request, session, who, ref, as_of)
     except WorkflowError as err:
@@ -166,6 +168,7 @@ def read_case(
     return CaseDetail(
         case=CaseSummary.of(view.case),
         as_of=view.evaluation.as_of,
+        next_steps=[NextStepOut.of(s) for s in next_steps(view.evaluation, view.evaluation.as_of)],
         deadlines=[DeadlineOut.of(d) for d in view.evaluation.deadlines],
         events=[EventOut.of(e) for e in view.events],
         corrections=[CorrectionOut.of(c) for c in view.corrections],

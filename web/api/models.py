@@ -15,6 +15,7 @@ from workflow.caseload import CaseRow
 from workflow.corrections import Correction
 from workflow.law.deadlines import Deadline
 from workflow.law.events import EventType
+from workflow.law.next_steps import NextStep
 from workflow.models import Case, StoredEvent
 
 Status = Literal["pending", "overdue", "met", "late", "cancelled", "lapsed"]
@@ -117,6 +118,26 @@ class DeadlineOut(BaseModel):
         return cls.model_validate(deadline.to_json())
 
 
+class NextStepOut(BaseModel):
+    """An open statutory step: exactly an item of `next_steps` in `ehc case show --json`."""
+
+    event: EventType | None = Field(
+        description="The event type that completes the step; null for a family window "
+        "(representations) that no event closes"
+    )
+    label: str = Field(description="What must happen, in plain English")
+    due: date
+    days_left: int = Field(description="Days from as_of to due; negative when overdue")
+    who: str = Field(description="Who must act: the council, which adviser, or the family")
+    chase_on: date | None = Field(
+        default=None, description="Advice only: when to chase the adviser (a week before due)"
+    )
+
+    @classmethod
+    def of(cls, step: NextStep) -> NextStepOut:
+        return cls.model_validate(step.to_json())
+
+
 class Deadlines(BaseModel):
     case: str
     as_of: date
@@ -178,6 +199,9 @@ class CorrectionOut(BaseModel):
 class CaseDetail(BaseModel):
     case: CaseSummary
     as_of: date
+    next_steps: list[NextStepOut] = Field(
+        description="What happens next: the open statutory steps as of as_of, soonest due first"
+    )
     deadlines: list[DeadlineOut]
     events: list[EventOut] = Field(description="The effective events: voided ones are left out")
     corrections: list[CorrectionOut] = Field(

@@ -34,6 +34,8 @@ from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, Workfl
 from workflow.law.calendar import govuk_date
 from workflow.law.events import REQUEST_SOURCES
 from workflow.law.machine import accepts
+from workflow.law.names import EVENT_NAMES
+from workflow.law.next_steps import NextStep, next_steps
 from workflow.models import StoredEvent
 from workflow.service import CaseView
 
@@ -160,6 +162,30 @@ def _letter_subject(letter: Letter) -> str | None:
 
 
 @dataclass(frozen=True)
+class StepRow:
+    """A step of "What happens next" and the link that records it, when the case can."""
+
+    step: NextStep
+    record_label: str | None  # the event's plain name
+    record_href: str | None
+
+
+def _next_steps(view: CaseView) -> list[StepRow]:
+    """The open steps soonest first; a step links to its event's form only when the case
+    can take that event now (else the form would refuse it)."""
+    can_take = set(accepts(view.case.state))
+    rows = []
+    for step in next_steps(view.evaluation, view.evaluation.as_of):
+        event = step.event
+        if event is not None and event.value in can_take:
+            href = f"{case_path(view.case.reference)}/events/new?type={event.value}"
+            rows.append(StepRow(step, EVENT_NAMES[event], href))
+        else:
+            rows.append(StepRow(step, None, None))
+    return rows
+
+
+@dataclass(frozen=True)
 class CorrectionEntry:
     """One void on the case as the Corrections section shows it."""
 
@@ -216,6 +242,7 @@ def case_page(
         case=view.case,
         child_name=people.get("child_name"),
         setting=people.get("setting"),
+        next_steps=_next_steps(view),
         deadlines=view.evaluation.deadlines,
         windows=windows,
         timeline=_timeline(view.events),
