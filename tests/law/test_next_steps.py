@@ -101,9 +101,8 @@ def rows(raws: list[dict[str, Any]], as_of: str) -> list[tuple[str | None, str, 
             [
                 ("review_decision", "2025-04-30", 5, "The council"),
                 ("review_report_sent", "2025-05-04", 9, "The council"),
-                ("review_decision", "2025-05-18", 23, "The council"),
             ],
-            id="after the meeting: s.44(1) ends with the decision; reg 20(7), 20(10)",
+            id="after the meeting: one decision, by the sooner of s.44(1) and reg 20(10)",
         ),
     ],
 )
@@ -170,3 +169,18 @@ def test_an_order_names_the_step_it_requires() -> None:
 
 def test_every_deadline_kind_is_completed_by_an_event() -> None:
     assert all(event is not None for event, _label in STEPS.values())
+
+
+def test_after_the_meeting_one_decision_meets_the_review_and_reg_20_10() -> None:
+    meeting = ev("review_meeting_held", "2025-03-03")  # early: reg 20(10) comes first
+    decisions = [
+        s
+        for s in steps([REQUEST, ASSESS, DRAFT, FINAL, meeting], "2025-03-04")
+        if s.event is not None and s.event.value == "review_decision"
+    ]
+    assert [(s.due, s.label) for s in decisions] == [
+        (d("2025-03-31"), "Decide whether to keep, amend or cease the plan")
+    ]
+    assert decisions[0].regulation == (
+        "Children and Families Act 2014 s.44(1); SEND Regulations 2014 reg 20(10)"
+    )

@@ -8,7 +8,7 @@ order the law takes them (the spec's order of deadline kinds, then the family's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -109,6 +109,7 @@ def next_steps(evaluation: Evaluation, as_of: date) -> list[NextStep]:
         if d.open and not _limit_passed(d, as_of)
     ]
     steps += [_window_step(w, as_of) for w in evaluation.windows if w.opens <= as_of <= w.closes]
+    steps = _one_review_decision(steps)
     return sorted(steps, key=lambda s: (s.due, LAW_ORDER[s.kind], s.who, s.label))
 
 
@@ -140,6 +141,24 @@ def _deadline_step(deadline: Deadline, evaluation: Evaluation, as_of: date) -> N
         regulation=deadline.regulation,
         chase_on=chase_on,
     )
+
+
+def _one_review_decision(steps: list[NextStep]) -> list[NextStep]:
+    """After the meeting one decision meets both the s.44(1) review and reg 20(10): one
+    step, due by the sooner of the two, rather than two rows recording the same event."""
+    review = next(
+        (s for s in steps if s.kind == "annual_review" and s.event is E.REVIEW_DECISION), None
+    )
+    decision = next((s for s in steps if s.kind == "review_decision"), None)
+    if review is None or decision is None:
+        return steps
+    sooner = min(review, decision, key=lambda s: (s.due, LAW_ORDER[s.kind]))
+    merged = replace(
+        sooner,
+        label=STEPS["review_decision"][1],
+        regulation=f"{review.regulation}; {decision.regulation}",
+    )
+    return [s for s in steps if s is not review and s is not decision] + [merged]
 
 
 def _meeting_held(review: Deadline, evaluation: Evaluation) -> bool:
