@@ -226,12 +226,13 @@ class Sender(Protocol):
 
 
 class LogSender:
-    """No SMTP configured: each notification is written to the log, once."""
+    """No SMTP configured: each notification is written to the log, once, at DEBUG (the
+    sweep's one summary line counts them; a line each would bury the log)."""
 
     def send(
         self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
     ) -> str:
-        log.info(
+        log.debug(
             "Notification %s for the %s (%s), logged as no SMTP is configured: %s",
             message_id,
             ROLE_NAMES.get(role, role),
@@ -280,7 +281,7 @@ class SmtpSender:
         self, *, message_id: int, role: str, recipient: str | None, subject: str, body: str
     ) -> str:
         if not recipient:
-            log.warning(
+            log.debug(
                 "Notification %s for the %s has no address (set %s), logged instead: %s",
                 message_id,
                 ROLE_NAMES.get(role, role),
@@ -294,7 +295,7 @@ class SmtpSender:
         msg["Subject"] = subject
         msg.set_content(body)
         self._connect().send_message(msg)
-        log.info("Notification %s emailed to %s: %s", message_id, recipient, subject)
+        log.debug("Notification %s emailed to %s: %s", message_id, recipient, subject)
         return "email"
 
     def alert(self, *, recipients: Sequence[str], subject: str, body: str) -> str:

@@ -213,15 +213,30 @@ def test_unknown_addresses_and_no_smtp_go_to_the_log(
     session: Session, clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     load_cases(session, clock)
-    caplog.set_level("INFO", logger="ehc")
+    caplog.set_level("DEBUG", logger="ehc")
     sweep(session, clock, LogSender(), staff=Staff())
     channels = {(r[1], r[2], r[3], r[4]) for r in outbox(session)}
     assert ("breached", "manager", None, "log") in channels
     logged = [r.getMessage() for r in caplog.records if r.name == "ehc.notify"]
     assert len(logged) == 4
+    assert {r.levelname for r in caplog.records if r.name == "ehc.notify"} == {"DEBUG"}
     assert any(
         "for the team manager (no address known)" in m and "case BREACH" in m for m in logged
     )
+
+
+def test_a_sweep_logs_one_summary_line_not_a_line_per_notification(
+    session: Session, clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At INFO (as `ehc serve` and `make run` log), a sweep that sends several
+    notifications writes one line: its summary, with the counts."""
+    load_cases(session, clock)
+    caplog.set_level("INFO", logger="ehc")
+    report = sweep(session, clock, LogSender(), staff=Staff())
+    assert report.notifications_sent >= 2
+    [line] = [r.getMessage() for r in caplog.records if r.name.startswith("ehc")]
+    assert line.startswith(f"Sweep as of {AS_OF.isoformat()}: ")
+    assert f"{report.notifications_sent} sent" in line
 
 
 class FakeSMTP:
