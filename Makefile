@@ -4,9 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export EHC_DATABASE_URL ?= sqlite:///./ehc.db
 
-# The 12 full months before this one, for the scorecard hint after `make run`.
-KPI_TO := $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
-KPI_FROM := $(shell date -d "$$(date +%Y-%m-01) -12 months" +%Y-%m)
 
 .DEFAULT_GOAL := help
 .PHONY: help install assets run serve scheduler test pytest lint format golden bench clean

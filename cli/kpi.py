@@ -4,8 +4,8 @@ Figures of a month the monthly job has published are compared with the publicati
 that has changed since carries its published value and the corrections behind it (JSON
 `revised`/`revision`, the CSV's columns after `national`, the XLSX's "Revised figures").
 
-ehc kpi --from 2024-01 --to 2024-12 [--format json|csv|xlsx|html] [--output FILE]
-        [--team T] [--officer O]
+ehc kpi [--from 2024-01 --to 2024-12] [--format json|csv|xlsx|html] [--output FILE]
+        [--team T] [--officer O]             # default: the last 12 complete months
 ehc kpi --calendar-year 2024                 # the scorecard for Jan to Dec 2024
 ehc kpi --calendar-year 2024 --dfe [--as-of YYYY-MM-DD] [--format json|csv]
 """
@@ -42,8 +42,14 @@ def _write(data: bytes, output: Path | None, binary: bool) -> None:
 
 
 def kpi(
-    from_month: str | None = typer.Option(None, "--from", help="First month, YYYY-MM"),
-    to_month: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM (default --from)"),
+    from_month: str | None = typer.Option(
+        None, "--from", help="First month, YYYY-MM [default: the first of the 12 months up to --to]"
+    ),
+    to_month: str | None = typer.Option(
+        None,
+        "--to",
+        help="Last month, YYYY-MM [default: --from, or without either the last complete month]",
+    ),
     calendar_year: int | None = typer.Option(
         None, "--calendar-year", help="A calendar year: January to December"
     ),
@@ -98,10 +104,15 @@ def kpi(
         first, last = Month(calendar_year, 1), Month(calendar_year, 12)
         with user_errors():
             check_scorecard_period(first, last, now)
-    elif from_month is None:
-        fail("Enter --from YYYY-MM (and --to YYYY-MM), or --calendar-year YYYY")
     else:
         with user_errors():
+            if from_month is None:
+                # The scorecard page's default: the 12 months up to --to, or up to the
+                # last month that has ended.
+                end = Month.of(now).previous()
+                if to_month:
+                    end = scorecard_months(to_month, None, now, ("--to", "--to"))[1]
+                from_month, to_month = str(Month(end.year - 1, end.month).next()), str(end)
             first, last = scorecard_months(from_month, to_month, now)
     with user_errors(), session_scope(cfg) as session:
         card = compute_scorecard(

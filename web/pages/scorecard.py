@@ -54,7 +54,7 @@ class Period:
 
 
 def default_months(this_month: Month) -> tuple[Month, Month]:
-    """The 12 full months before this one, as the Makefile's KPI_FROM and KPI_TO."""
+    """The 12 full months before this one: the scorecard's default (as `ehc kpi`'s)."""
     last = this_month.previous()
     first = last
     for _ in range(11):
