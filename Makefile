@@ -33,20 +33,20 @@ $(STATIC)/app.css: node_modules/.package-lock.json web/assets/app.scss web/asset
 
 assets: $(STATIC)/app.css ## Build the web app's CSS and JavaScript (needs Node.js and npm)
 
-run: install assets ## Demo: migrate SQLite, load demo cases and users, serve on :8000
+# The port of `make run` and `make serve`: make run PORT=8010
+PORT ?= 8000
+
+run: install assets ## Demo: migrate SQLite, load demo cases and users, serve on :8000 (PORT=8010 for another)
 	$(BIN)/ehc db upgrade
 	$(BIN)/ehc demo load
 	$(BIN)/ehc summary
 	@echo
-	$(BIN)/ehc users demo
-	@echo
-	@echo "Open http://127.0.0.1:8000 and sign in with one of the users above."
-	@echo "Database: $(EHC_DATABASE_URL). The CLI works beside it, e.g. $(BIN)/ehc breaches"
-	$(BIN)/ehc serve --host 127.0.0.1 --port 8000
+	@# The demo users' sign-ins are printed last, once the server answers.
+	$(BIN)/ehc serve --host 127.0.0.1 --port $(PORT) --demo-users
 
-serve: install assets ## Serve the web app and scheduler on the configured database
+serve: install assets ## Serve the web app and scheduler on the configured database (PORT=8000)
 	$(BIN)/ehc db upgrade
-	$(BIN)/ehc serve
+	$(BIN)/ehc serve --port $(PORT)
 
 scheduler: install ## Run the scheduler process in the foreground
 	$(BIN)/ehc db upgrade

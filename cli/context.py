@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
-from cli.common import user_errors
-from workflow.config import Config, load_config
+from cli.common import fail, user_errors
+from workflow.config import DEFAULT_DATABASE_URL, Config, load_config, unmade_default_database
 from workflow.db import make_engine, new_session
 
 
@@ -22,9 +22,25 @@ def config() -> Config:
         return load_config()
 
 
+def database_url(cfg: Config) -> str:
+    """The database a command opens. With none configured and no `ehc.db` here, say so
+    and exit 2 rather than leave an empty database behind (only `ehc db upgrade`
+    creates one)."""
+    path = unmade_default_database(cfg)
+    if path is not None:
+        fail(
+            f"No database here: EHC_DATABASE_URL is not set, so ehc would use "
+            f"{DEFAULT_DATABASE_URL} ({path}), which does not exist. Run ehc in the "
+            "directory that holds your ehc.db, or set EHC_DATABASE_URL (or put it in .env), "
+            "for example EHC_DATABASE_URL=postgresql+psycopg://user@host/ehc. "
+            "To start a new database here, run `ehc db upgrade`."
+        )
+    return cfg.database_url
+
+
 @contextmanager
 def session_scope(cfg: Config | None = None) -> Iterator[Session]:
-    eng = make_engine((cfg or config()).database_url)
+    eng = make_engine(database_url(cfg or config()))
     session = new_session(eng)
     try:
         yield session

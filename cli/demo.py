@@ -1,7 +1,9 @@
-"""`ehc demo generate`, `ehc demo load`, `ehc summary`: a synthetic cohort to try the engine on."""
+"""`ehc demo generate`, `ehc demo load`, `ehc summary`: a synthetic cohort to try the engine on,
+and the demo users' sign-ins (`ehc users demo`, `ehc serve --demo-users`)."""
 
 from __future__ import annotations
 
+import secrets
 import sys
 from datetime import timedelta
 
@@ -10,8 +12,9 @@ import typer
 import bootstrap
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import config, session_scope
-from workflow import demo, service
+from workflow import accounts, demo, service
 from workflow.clock import system_clock
+from workflow.config import Config
 
 app = typer.Typer(help="Generate and load demonstration data.", no_args_is_help=True)
 DEFAULT_YEARS = 3
@@ -76,3 +79,44 @@ def summary() -> None:
     typer.echo(f"{total} cases")
     for state, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"  {state:15} {n:6}")
+
+
+DEMO_DOMAIN = "demo.example"  # example. is reserved (RFC 2606): these reach nobody
+
+
+def demo_sign_ins(cfg: Config) -> str:
+    """Create (or reset) one demo user per role with a new password; the text that
+    lists their sign-ins (`ehc users demo` prints it, `ehc serve --demo-users` once up)."""
+    people = [
+        ("officer", demo.OFFICERS[demo.TEAMS[0]][0], demo.TEAMS[0]),
+        ("manager", "Demo manager", None),
+        ("viewer", "Demo board member", None),
+        ("admin", "Demo administrator", None),
+    ]
+    lines = ["Demo users (sign in with the email address and password):"]
+    with user_errors(), session_scope(cfg) as session:
+        for role, name, team in people:
+            email = f"{role}@{DEMO_DOMAIN}"
+            password = "-".join(secrets.token_hex(3) for _ in range(3))
+            if accounts.find_user(session, email) is None:
+                accounts.add_user(
+                    session=session,
+                    email=email,
+                    name=name,
+                    role=role,
+                    team=team,
+                    password=password,
+                    actor="demo",
+                    clock=system_clock,
+                )
+            else:
+                accounts.update_user(
+                    session=session,
+                    email=email,
+                    password=password,
+                    active=True,
+                    actor="demo",
+                    clock=system_clock,
+                )
+            lines.append(f"  {role:8} {email:24} {password}")
+    return "\n".join(lines)

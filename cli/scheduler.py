@@ -7,7 +7,7 @@ import logging
 import typer
 
 from cli.common import parse_day, user_errors
-from cli.context import config
+from cli.context import config, database_url
 from scheduler import jobs, process
 
 
@@ -23,8 +23,10 @@ def scheduler(
 
     Run one on each server: one is active, the others wait as standbys.
     """
+    cfg = config()
+    database_url(cfg)  # none configured and no ehc.db here: exit 2, create nothing
     with user_errors():
-        code = process.main(config(), poll=standby_poll_seconds)
+        code = process.main(cfg, poll=standby_poll_seconds)
     raise typer.Exit(code)
 
 
@@ -34,8 +36,10 @@ def sweep(
     """Run the daily sweep once: log new breaches, queue and send notifications."""
     day = parse_day(as_of, "--as-of")
     process.configure_logging(logging.INFO)
+    cfg = config()
+    database_url(cfg)  # none configured and no ehc.db here: exit 2, create nothing
     with user_errors():
-        report = jobs.sweep_from_config(config(), day)
+        report = jobs.sweep_from_config(cfg, day)
     typer.echo(
         f"Sweep as of {report.as_of.isoformat()}: {report.breaches_logged} new breaches logged, "
         f"{report.notifications_queued} notifications queued, {report.notifications_sent} sent"

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
+import time
 
 import typer
 
 from cli.common import user_errors
-from cli.context import config
+from cli.context import config, database_url
+from cli.demo import demo_sign_ins
 
 
 def serve(
@@ -40,6 +43,12 @@ def serve(
         help="Web worker processes [default: one per CPU core, at most 4]",
         show_default=False,
     ),
+    demo_users: bool = typer.Option(
+        False,
+        "--demo-users",
+        help="Reset the demo users' passwords and print their sign-ins once the server is up "
+        "(`make run`)",
+    ),
 ) -> None:
     """Serve the web app at http://HOST:PORT (and run the scheduler for a single machine)."""
     import uvicorn
@@ -49,6 +58,7 @@ def serve(
     from web.context import WebContext
 
     cfg = config()
+    url = database_url(cfg)  # none configured and no ehc.db here: exit 2, create nothing
     with user_errors():
         # Here too, so a bad set-up stops before any worker starts.
         app = create_app(WebContext.from_config(cfg))
@@ -65,6 +75,14 @@ def serve(
     typer.echo(
         f"Serving on http://{host}:{port} with {workers} worker process{plural} (Ctrl-C stops it)"
     )
+    if demo_users:
+        # Printed last, once the server answers, so the scheduler's start-up log and
+        # uvicorn's lines do not scroll the sign-ins away.
+        near = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # an address to connect to
+        banner = demo_sign_ins(cfg) + "\n\n" + _open_hint(near, port, url)
+        threading.Thread(
+            target=_print_when_listening, args=(near, port, banner), daemon=True
+        ).start()
     try:
         uvicorn.run(
             # Several workers each build the app from the configuration, as create_app() does.
@@ -85,6 +103,32 @@ def serve(
         stop.set()
         if runner is not None:
             runner.join(timeout=10)
+
+
+def _open_hint(host: str, port: int, url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    return (
+        f"Open http://{host}:{port} and sign in with one of the users above.\n"
+        f"Database: {shown}. The CLI works beside it, e.g. ehc breaches (Ctrl-C stops the server)"
+    )
+
+
+def _print_when_listening(host: str, port: int, text: str, timeout: float = 60) -> None:
+    """Print `text` once HOST:PORT accepts a connection (and a moment for the start-up
+    log lines written at the same time); nothing if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        return
+    time.sleep(1)
+    typer.echo("\n" + text + "\n")
 
 
 def default_workers() -> int:

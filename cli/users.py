@@ -8,6 +8,7 @@ import typer
 
 from cli.common import user_errors
 from cli.context import config, default_actor, session_scope
+from cli.demo import demo_sign_ins
 from workflow import accounts
 from workflow.account_models import ROLES
 from workflow.clock import system_clock
@@ -105,49 +106,7 @@ def token(email: str = typer.Argument(...)) -> None:
     typer.echo(value)
 
 
-DEMO_DOMAIN = "demo.example"  # example. is reserved (RFC 2606): these reach nobody
-
-
 @app.command("demo")
 def demo_users() -> None:
     """Create (or reset) one demo user per role, with new passwords, and print them."""
-    cfg = config()
-    import secrets
-
-    from workflow.demo import OFFICERS, TEAMS
-
-    team = TEAMS[0]
-    people = [
-        ("officer", OFFICERS[team][0], team),
-        ("manager", "Demo manager", None),
-        ("viewer", "Demo board member", None),
-        ("admin", "Demo administrator", None),
-    ]
-    lines = []
-    with user_errors(), session_scope(cfg) as session:
-        for role, name, user_team in people:
-            email = f"{role}@{DEMO_DOMAIN}"
-            password = "-".join(secrets.token_hex(3) for _ in range(3))
-            if accounts.find_user(session, email) is None:
-                accounts.add_user(
-                    session=session,
-                    email=email,
-                    name=name,
-                    role=role,
-                    team=user_team,
-                    password=password,
-                    actor="demo",
-                    clock=system_clock,
-                )
-            else:
-                accounts.update_user(
-                    session=session,
-                    email=email,
-                    password=password,
-                    active=True,
-                    actor="demo",
-                    clock=system_clock,
-                )
-            lines.append(f"  {role:8} {email:24} {password}")
-    typer.echo("Demo users (sign in with the email address and password):")
-    typer.echo("\n".join(lines))
+    typer.echo(demo_sign_ins(config()))

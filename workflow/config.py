@@ -149,6 +149,16 @@ class Config(BaseSettings):
         return Smtp(self.smtp_host, self.smtp_port, self.smtp_user, password, self.smtp_from)
 
 
+def unmade_default_database(config: Config) -> Path | None:
+    """The default SQLite file, when no database is configured (EHC_DATABASE_URL unset,
+    here and in .env) and that file does not exist: opening it would leave an empty
+    `ehc.db` in whatever directory the command was run from."""
+    if "database_url" in config.model_fields_set:
+        return None
+    path = Path(DEFAULT_DATABASE_URL.removeprefix("sqlite:///")).resolve()
+    return None if path.exists() else path
+
+
 def load_config() -> Config:
     """Read the configuration; a bad value is one plain line naming its variable."""
     try:
