@@ -70,7 +70,11 @@ def ehc(url: str, *args: str) -> str:
 
 
 def test_no_child_data_in_notifications_logs_or_the_queue(
-    db_url: str, session: Session, clock, monkeypatch: pytest.MonkeyPatch
+    db_url: str,
+    session: Session,
+    clock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     load_cases(session, clock, named_cases(), date_of_birth=BORN)
     session.execute(
@@ -88,7 +92,9 @@ def test_no_child_data_in_notifications_logs_or_the_queue(
 
     # The real commands, as a council would run them (no SMTP: notifications to the log).
     out = ehc(db_url, "sweep", "--as-of", AS_OF.isoformat())
-    assert "Notification" in out and "Breach: case BREACH" in out  # the log was written
+    # The log was written: at INFO one summary line (each notification's line is at DEBUG,
+    # checked below).
+    assert "Sweep as of" in out and "4 sent" in out
     assert_anonymous(out, "ehc sweep output and log")
     for fmt in ([], ["--json"], ["--csv"]):
         assert_anonymous(
@@ -110,12 +116,15 @@ def test_no_child_data_in_notifications_logs_or_the_queue(
     session.commit()
     FakeSMTP.instances = []
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    caplog.set_level("DEBUG", logger="ehc")
     jobs.deliver(
         session=session,
         clock=clock,
         sender=SmtpSender(Smtp("mail.example", 25, None, None, "ehc@la.example")),
         staff=STAFF,
     )
+    assert "Notification" in caplog.text and "Breach: case BREACH" in caplog.text
+    assert_anonymous(caplog.text, "the per-notification log lines (DEBUG)")
     emails = [m.as_string() for conn in FakeSMTP.instances for m in conn.messages]
     assert len(emails) == 4
     for email in emails:
