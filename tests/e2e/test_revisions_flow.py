@@ -3,6 +3,7 @@ both values and the correction; the corrections report lists it (issue 18 item 6
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import expect
@@ -15,7 +16,7 @@ def test_the_scorecard_shows_the_revised_figure(visit: Callable[..., Visit]) -> 
     page = v.page()
     page.goto("/scorecard")
     expect(page.locator(".govuk-warning-text")).to_contain_text("revised since publication")
-    section = page.locator("#revised-figures ~ table").first
+    section = page.get_by_role("table", name=re.compile("^Revised figures"))
     row = section.locator("tr", has_text="decisions whether to assess made within 6 weeks, Sep-26")
     expect(row).to_contain_text("published")
     expect(row).to_contain_text(REVISED_CASE)
