@@ -158,14 +158,15 @@ def test_unmet_order_is_overdue() -> None:
 
 
 @pytest.mark.parametrize(
-    "history, order",
+    "history, order, words",
     [
-        ([REQUEST], "assess"),  # assess only once the LA has refused
-        ([REQUEST, NOT_ASSESS], "issue_plan"),  # issue_plan only when assessing or not issued
-        ([REQUEST, ASSESS], "amend"),  # amend and name_school only once a plan exists
-        (PLAN_2023_05_22, "assess"),
+        ([REQUEST], "assess", "assess"),  # assess only once the LA has refused
+        # issue_plan only when assessing or not issued
+        ([REQUEST, NOT_ASSESS], "issue_plan", "issue a plan"),
+        ([REQUEST, ASSESS], "amend", "amend"),  # amend and name_school only once a plan exists
+        (PLAN_2023_05_22, "assess", "assess"),
     ],
 )
-def test_order_in_the_wrong_state_is_refused(history: list, order: str) -> None:
-    with pytest.raises(EventNotAllowed, match=f"an order to {order}"):
+def test_order_in_the_wrong_state_is_refused(history: list, order: str, words: str) -> None:
+    with pytest.raises(EventNotAllowed, match=f"an order to {words}"):
         run([*history, ev("tribunal_order", "2024-07-01", order=order)], "2024-09-01")

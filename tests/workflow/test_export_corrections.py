@@ -304,7 +304,7 @@ _DROP = object()
         (3, _set("voided", "yes"), "voided must be a JSON object"),
         (3, _set("voided.replaced_by", True), "replaced_by must be the sequence"),
         # Un-voiding the first correction leaves two decisions to assess in the history.
-        (2, _set("voided", _DROP), "decision_to_assess"),
+        (2, _set("voided", _DROP), "cannot take “Decision to assess”"),
     ],
 )
 def test_a_bad_line_of_a_file_with_corrections_is_named_and_nothing_is_imported(
