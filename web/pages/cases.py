@@ -1,5 +1,4 @@
-"""The case page (summary, deadlines, windows, timeline, letters), opening a case,
-and moving a case to another team or officer (managers).
+"""The case page (summary, deadlines, windows, timeline, letters) and opening a case.
 
 Officers see their own team's cases only: any other case answers 404, the
 same as a case that does not exist, so the page does not reveal it.
@@ -26,7 +25,6 @@ from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
 from web.templating import case_path, render
 from workflow import service
-from workflow.assignments import reassign_case
 from workflow.case_writes import check_reference, check_text
 from workflow.clock import LONDON
 from workflow.corrections import Correction
@@ -42,7 +40,6 @@ from workflow.service import CaseView
 router = APIRouter(include_in_schema=False)
 
 Casework = Annotated[auth.Principal, Depends(auth.allow(*auth.CASEWORK))]
-Manager = Annotated[auth.Principal, Depends(auth.allow("manager"))]
 Db = Annotated[Session, Depends(db)]
 Form = Annotated[FormData, Depends(posted_form)]
 
@@ -370,42 +367,3 @@ def _taken(session: Session, who: auth.Principal, reference: str) -> str:
 @router.get("/cases/{ref:path}")
 def case(request: Request, ref: str, session: Db, who: Casework) -> Response:
     return case_page(request, session, who, ref)
-
-
-@router.post("/cases/{ref:path}/reassign", dependencies=[Depends(auth.check_csrf)])
-def reassign(request: Request, ref: str, session: Db, who: Manager, form: Form) -> Response:
-    view = read_case_read_only(request, who, ref)
-    shown = {name: str(form.get(name) or "").strip() for name in ("team", "officer", "version")}
-    errors: dict[str, str] = {}
-    if not shown["team"]:
-        errors["team"] = "Enter the team the case moves to"
-    elif len(shown["team"]) > 100:
-        errors["team"] = "Team must be 100 characters or fewer"
-    if len(shown["officer"]) > 100:
-        errors["officer"] = "Officer must be 100 characters or fewer"
-    if not shown["version"].isdigit():
-        errors["team"] = errors.get("team") or "Reload the page and try again"
-    if errors:
-        return _moved_page(request, who, ref, status_code=400, errors=errors, move=shown)
-    try:
-        reassign_case(
-            session=session,
-            case_ref=view.case.reference,
-            team=shown["team"],
-            officer=shown["officer"] or None,
-            actor=who.actor,
-            clock=context(request).clock,
-            expected_version=int(shown["version"]),
-        )
-    except ConcurrentUpdate:
-        return _moved_page(request, who, ref, status_code=409, conflict=True, move=shown)
-    except WorkflowError as e:
-        errors["officer" if e.field == "officer" else "team"] = str(e).split(": ", 1)[-1]
-        return _moved_page(request, who, ref, status_code=400, errors=errors, move=shown)
-    return RedirectResponse(f"{case_path(view.case.reference)}?reassigned=1", status_code=303)
-
-
-def _moved_page(request: Request, who: auth.Principal, ref: str, **extra: Any) -> Response:
-    """The case page after a refused move, drawn from a read-only session (no write lock)."""
-    with reading(request) as session:
-        return case_page(request, session, who, ref, **extra)
