@@ -1,4 +1,4 @@
-"""The case page (summary, deadlines, windows, timeline, letters) and opening a case.
+"""The case page: summary, what happens next, deadlines, windows, letters and timeline.
 
 Officers see their own team's cases only: any other case answers 404, the
 same as a case that does not exist, so the page does not reveal it.
@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -20,17 +20,14 @@ from letters import store as letter_store
 from letters.catalogue import CATALOGUE
 from letters.models import Letter
 from web import auth
-from web.date_input import read_date
 from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
 from web.templating import case_path, render
 from workflow import service
-from workflow.case_writes import check_reference, check_text
 from workflow.clock import LONDON
 from workflow.corrections import Correction
-from workflow.errors import CaseNotFound, ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.errors import CaseNotFound, InvalidInput
 from workflow.law.calendar import govuk_date
-from workflow.law.events import REQUEST_SOURCES
 from workflow.law.machine import accepts
 from workflow.law.names import EVENT_NAMES
 from workflow.law.next_steps import NextStep, next_steps
@@ -258,107 +255,6 @@ def case_page(
         today=today,
         **extra,
     )
-
-
-# -- opening a case (declared before /cases/{ref}, which would match "new") -----------
-
-
-def _new_case_form(
-    request: Request, who: auth.Principal, status_code: int = 200, **extra: Any
-) -> Response:
-    shown: dict[str, Any] = {"officer": who.user.name if who.user.role == "officer" else ""}
-    shown.update(extra.pop("shown", {}))
-    return render(
-        request,
-        "case_new.html",
-        status_code=status_code,
-        shown=shown,
-        sources=[(s, choice_label(s)) for s in REQUEST_SOURCES],
-        today=context(request).today(),
-        **extra,
-    )
-
-
-@router.get("/cases/new")
-def new_case_page(request: Request, who: Casework) -> Response:
-    return _new_case_form(request, who)
-
-
-@router.post("/cases/new", dependencies=[Depends(auth.check_csrf)])
-def new_case(request: Request, session: Db, who: Casework, form: Form) -> Response:
-    """An officer records a request: the case opens with its first event."""
-    ctx = context(request)
-    shown: dict[str, Any] = {
-        name: str(form.get(name) or "").strip() for name in ("reference", "team", "officer")
-    }
-    shown["source"] = str(form.get("source") or "")
-    shown["note"] = str(form.get("note") or "").strip()
-    if who.user.role == "officer":
-        shown["team"] = who.user.team or ""  # an officer opens cases in their own team
-    errors: dict[str, str] = {}
-    try:
-        reference = check_reference(shown["reference"])
-    except InvalidInput as e:
-        errors["reference"] = str(e)
-    if not shown["team"]:
-        errors["team"] = "Enter the team"
-    elif len(shown["team"]) > 100:
-        errors["team"] = "Team must be 100 characters or fewer"
-    if len(shown["officer"]) > 100:
-        errors["officer"] = "Officer must be 100 characters or fewer"
-    for name, label in (("team", "Team"), ("officer", "Officer"), ("note", "Note")):
-        try:
-            check_text(shown[name], label=label, field=name, lines=name == "note")
-        except InvalidInput as e:
-            errors[name] = str(e)
-    when = read_date(form, "date", "Date the request was received", latest=ctx.today())
-    shown["date"] = when.entered
-    anchors = {}
-    if when.error:
-        errors["date"], anchors["date"] = when.error, when.anchor
-    if shown["source"] not in REQUEST_SOURCES:
-        errors["source"] = "Select who made the request"
-    if errors:
-        return _new_case_form(request, who, 400, shown=shown, errors=errors, anchors=anchors)
-    assert when.value is not None
-    event: dict[str, Any] = {
-        "type": "request_received",
-        "date": when.value.isoformat(),
-        "source": shown["source"],
-    }
-    if shown["note"]:
-        event["note"] = shown["note"]
-    try:
-        recorded = service.record_event(
-            projections=context(request).projections,
-            session=session,
-            case_ref=shown["reference"],
-            event=event,
-            actor=who.actor,
-            clock=ctx.clock,
-            expected_version=0,  # only a new reference: never add to an existing case
-            settings=ctx.settings,
-            working_days=ctx.working_days,
-            case_fields={"team": shown["team"], "officer": shown["officer"] or None},
-        )
-    except ConcurrentUpdate:
-        with reading(request) as read:  # the save rolled back: look without the write lock
-            errors["reference"] = _taken(read, who, reference)
-        return _new_case_form(request, who, 400, shown=shown, errors=errors)
-    except WorkflowError as e:
-        field = e.field if e.field in ("team", "officer", "note") else "reference"
-        errors[field] = str(e)
-        return _new_case_form(request, who, 400, shown=shown, errors=errors)
-    return RedirectResponse(f"{case_path(recorded.case.reference)}?recorded=1", status_code=303)
-
-
-def _taken(session: Session, who: auth.Principal, reference: str) -> str:
-    """Why a reference that is in use cannot open a case, without telling an officer that
-    another team has a case with it (the same words as for any reference they cannot use)."""
-    existing = service.find_case(session=session, case_ref=reference)
-    if existing is not None and who.can_see_team(existing.team):
-        return f"There is already a case {reference}. Enter a different reference"
-    return f"You cannot use the reference {reference}. Enter a different reference"
 
 
 # -- the case page --------------------------------------------------------------------
