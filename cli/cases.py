@@ -12,6 +12,8 @@ from cli.common import fail, parse_day, today, user_errors
 from cli.context import config, default_actor, session_scope
 from workflow import service
 from workflow.clock import system_clock
+from workflow.law.calendar import govuk_date
+from workflow.law.machine import quoted, state_name
 from workflow.law.next_steps import NextStep, next_steps
 from workflow.service import CaseView
 
@@ -62,8 +64,9 @@ def record(
             case_fields=case_fields,
         )
     typer.echo(
-        f"Recorded {result.event.type} on {result.event.date.isoformat()} for case "
-        f"{result.case.reference}: it is now {result.case.state} (version {result.case.version})"
+        f"Recorded {quoted(result.event.type)} on {govuk_date(result.event.date)} for case "
+        f"{result.case.reference}: "
+        f"it is now {state_name(result.case.state)} (version {result.case.version})"
     )
     for warning in result.evaluation.warnings:
         typer.echo(f"Warning: {warning}")
@@ -134,8 +137,9 @@ def void(
             working_days=cfg.working_days,
         )
     typer.echo(
-        f"Voided event {sequence} ({result.voided.type} on {result.voided.date.isoformat()}) "
-        f"of case {result.case.reference}: it is now {result.case.state} "
+        f"Voided event {sequence} ({quoted(result.voided.type)} on "
+        f"{govuk_date(result.voided.date)}) of case {result.case.reference}: "
+        f"it is now {state_name(result.case.state)} "
         f"(version {result.case.version})"
     )
 
@@ -178,8 +182,8 @@ def correct(
     assert result.replacement is not None
     typer.echo(
         f"Corrected event {sequence} of case {result.case.reference}: recorded as event "
-        f"{result.replacement.sequence} ({result.replacement.type} on "
-        f"{result.replacement.date.isoformat()}); it is now {result.case.state} "
+        f"{result.replacement.sequence} ({quoted(result.replacement.type)} on "
+        f"{govuk_date(result.replacement.date)}); it is now {state_name(result.case.state)} "
         f"(version {result.case.version})"
     )
     for warning in result.evaluation.warnings:
@@ -254,7 +258,7 @@ def show(
     if as_json:
         typer.echo(json.dumps(doc, indent=1, default=str))
         return
-    typer.echo(f"Case {doc['case']}: {doc['state']} (version {doc['version']})")
+    typer.echo(f"Case {doc['case']} is {state_name(doc['state'])} (version {doc['version']})")
     typer.echo(f"  Team: {doc['team'] or '-'}    Case officer: {doc['officer'] or '-'}")
     steps = steps_of(view)
     typer.echo(f"\nWhat happens next (as of {doc['as_of']}):")

@@ -20,9 +20,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from workflow.errors import ConcurrentUpdate, InvalidEvent, InvalidInput, WorkflowError
-from workflow.law.calendar import WorkingDays
+from workflow.law.calendar import WorkingDays, govuk_date
 from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import NO_CONTROL, Event, parse_date, parse_event, text_without_controls
+from workflow.law.machine import quoted
 from workflow.models import Case, StoredEvent
 
 CASE_FIELDS = ("team", "officer", "date_of_birth")
@@ -94,7 +95,7 @@ def check_not_future(event: Event, *, today: date, where: str) -> None:
     """Refuse an event dated after `today`, naming `where` it came from."""
     if event.date > today:
         raise InvalidEvent(
-            f"{where} ({event.type}): the date {event.date.isoformat()} is in the future; "
+            f"{where} ({quoted(event.type)}): the date {govuk_date(event.date)} is in the future; "
             "enter a date that is today or in the past",
             field="date",
         )

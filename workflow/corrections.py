@@ -24,9 +24,10 @@ from sqlmodel import Session, col, select
 from workflow import bulk
 from workflow.case_writes import END_OF_TIME, check_not_future, check_text
 from workflow.errors import Conflict, InvalidEvent, InvalidInput, WorkflowError
-from workflow.law.calendar import WorkingDays
+from workflow.law.calendar import WorkingDays, govuk_date
 from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import Event, parse_event
+from workflow.law.machine import quoted
 from workflow.models import Case, EventVoid, StoredEvent
 
 EVENTS: sa.Table = StoredEvent.__table__  # type: ignore[attr-defined]
@@ -170,8 +171,9 @@ def event_to_void(session: Session, case: Case, sequence: int) -> StoredEvent:
     if void is not None:
         replaced = f", replaced by event {void.replaced_by}" if void.replaced_by else ""
         raise Conflict(
-            f"Case {case.reference}: event {sequence} ({row.type} on {row.date.isoformat()}) "
-            f"was already voided by {void.voided_by} on {void.voided_at.date().isoformat()}"
+            f"Case {case.reference}: event {sequence} "
+            f"({quoted(row.type)} on {govuk_date(row.date)}) was already voided by "
+            f"{void.voided_by} on {govuk_date(void.voided_at.date())}"
             f"{replaced}; it cannot be voided or corrected again"
         )
     return row
@@ -210,7 +212,7 @@ def corrected_event(
     )
     if same:
         raise InvalidInput(
-            f"{where} ({original.type} on {original.date.isoformat()}): the correction "
+            f"{where} ({original.describe()}): the correction "
             "changes nothing; enter the date or a field that is wrong",
         )
     return corrected

@@ -25,11 +25,12 @@ def test_void_correct_and_show(db_url: str) -> None:
     )  # fmt: skip
     assert corrected.returncode == 0, corrected.stderr
     assert corrected.stdout.startswith(
-        "Corrected event 3 of case CV1: recorded as event 4 (advice_requested on 2024-02-14)"
+        "Corrected event 3 of case CV1: recorded as event 4 "
+        "(“Advice requested” on 14 February 2024)"
     )
     voided = run("case", "void", "CV1", "4", "--reason", "Not requested after all", db=db_url)
     assert voided.returncode == 0, voided.stderr
-    assert "Voided event 4 (advice_requested on 2024-02-14) of case CV1" in voided.stdout
+    assert "Voided event 4 (“Advice requested” on 14 February 2024) of case CV1" in voided.stdout
 
     doc = json.loads(run("case", "show", "CV1", "--json", db=db_url).stdout)
     assert [e["sequence"] for e in doc["events"]] == [1, 2]

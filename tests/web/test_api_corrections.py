@@ -161,13 +161,14 @@ def test_an_event_later_events_depend_on_is_refused_naming_them(
     response = client.post(void_url(open_case, 1), json={"reason": "Wrong case"})
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert "event 1 (request_received on 2026-09-01) cannot be voided" in detail
-    assert "event 2 (decision_to_assess on 2026-10-05)" in detail
+    first = "event 1 (“Request for an assessment received” on 1 September 2026)"
+    assert f"{first} cannot be voided" in detail
+    assert "event 2 (“Decision to assess” on 5 October 2026)" in detail
     # A correction that puts the decision before the request is refused the same way.
     early = {"date": "2026-10-10", "reason": "Wrong day"}
     response = client.post(correct_url(open_case, 1), json=early)
     assert response.status_code == 422
-    assert "event 2 (decision_to_assess on 2026-10-05)" in response.json()["detail"]
+    assert "event 2 (“Decision to assess” on 5 October 2026)" in response.json()["detail"]
     assert client.get(f"/api/cases/{open_case}").json()["case"]["version"] == 2
 
 
@@ -215,7 +216,7 @@ def test_an_event_already_voided_is_a_409(
     response = client.post(url.format(ref=open_case, sequence=2), json=again)
     assert response.status_code == 409, response.text
     detail = response.json()["detail"]
-    assert "event 2 (decision_to_assess on 2026-10-05) was already voided by" in detail
+    assert "event 2 (“Decision to assess” on 5 October 2026) was already voided by" in detail
     assert client.get(f"/api/cases/{open_case}").json()["case"]["version"] == 3
 
 

@@ -150,9 +150,10 @@ def test_a_void_that_later_events_depend_on_is_refused_naming_them_all(
         void(session, clock, sequence=2)
     message = str(refused.value)
     assert message.startswith(
-        "Case V1: event 2 (decision_to_assess on 2024-02-12) cannot be voided, because these "
-        "recorded events could then not happen: event 3 (advice_requested on 2024-02-13), "
-        "event 4 (advice_received on 2024-03-20)."
+        "Case V1: event 2 (“Decision to assess” on 12 February 2024) cannot be voided, "
+        "because these recorded events could then not happen: "
+        "event 3 (“Advice requested” on 13 February 2024), "
+        "event 4 (“Advice received” on 20 March 2024)."
     )
     assert versions(session) == before
 
@@ -210,7 +211,7 @@ def test_a_correction_that_breaks_the_history_is_refused(session: Session, clock
     before = versions(session)
     with pytest.raises(InvalidEvent, match="cannot be corrected like this") as refused:
         correct(session, clock, sequence=1, date="2024-02-14")  # after the decision
-    assert "event 2 (decision_to_assess on 2024-02-12)" in str(refused.value)
+    assert "event 2 (“Decision to assess” on 12 February 2024)" in str(refused.value)
     assert versions(session) == before
 
 
@@ -292,8 +293,10 @@ def test_an_event_is_voided_once(session: Session, clock: Clock) -> None:
     record_all(session=session, case_ref="V1", events=ASSESSMENT[:3], clock=clock)
     correct(session, clock, sequence=3, date="2024-02-14")
     before = versions(session)
-    already = r"event 3 \(advice_requested on 2024-02-13\) was already voided by officer.a on "
-    with pytest.raises(Conflict, match=already + "2026-11-20, replaced by event 4"):
+    already = (
+        r"event 3 \(“Advice requested” on 13 February 2024\) was already voided by officer.a on "
+    )
+    with pytest.raises(Conflict, match=already + "20 November 2026, replaced by event 4"):
         void(session, clock, sequence=3)
     with pytest.raises(Conflict, match=already):
         correct(session, clock, sequence=3, date="2024-02-15")

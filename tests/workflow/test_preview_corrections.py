@@ -104,7 +104,7 @@ def test_the_preview_refuses_what_the_save_refuses(
     with pytest.raises(WorkflowError) as saved:
         _save(session, clock, True, sequence=2)
     assert str(previewed.value) == str(saved.value)
-    assert "event 3 (advice_requested" in str(previewed.value)
+    assert "event 3 (“Advice requested”" in str(previewed.value)
 
     with pytest.raises(InvalidInput, match="changes nothing"):
         preview_correction(

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from workflow.errors import InvalidEvent
+from workflow.law.calendar import govuk_date
 
 Day = date  # an alias: inside `Event`, `date` names the field
 
@@ -286,7 +287,11 @@ class Event:
         return (self.date, TYPE_ORDER[self.type], self.index)
 
     def describe(self) -> str:
-        return f"{self.type} on {self.date.isoformat()}"
+        """The event in a sentence, as officers read it: “Decision to assess” on 5 March 2026."""
+        # Imported here: the names are keyed by this module's EventType.
+        from workflow.law.names import EVENT_NAMES
+
+        return f"\u201c{EVENT_NAMES[self.type]}\u201d on {govuk_date(self.date)}"
 
     def to_json(self) -> dict[str, Any]:
         """The event as written in files: dates as YYYY-MM-DD strings."""

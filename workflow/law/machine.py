@@ -45,6 +45,12 @@ STATE_NAMES: dict[State, str] = {
     State.CEASED: "closed: the plan has ceased",
 }
 
+
+def state_name(state: str) -> str:
+    """A stored state in people's words, to follow "Case X is" or "it is now"."""
+    return STATE_NAMES[State(state)]
+
+
 # The kinds of advice whose stored names are not already words.
 _ADVICE_NAMES = {"social_care": "social care", "adulthood": "preparing for adulthood"}
 
