@@ -29,7 +29,7 @@ def test_record_show_and_refuse(sqlite_url: str) -> None:
         "--set", "source=parent", "--team", "North", "--officer", "A", db=sqlite_url,
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
-    assert "now requested (version 1)" in ok.stdout
+    assert "now waiting for the decision whether to assess (version 1)" in ok.stdout
 
     refused = run("case", "record", "CLI1", "final_plan_issued", "--date", "2024-02-01",
                   db=sqlite_url)  # fmt: skip
