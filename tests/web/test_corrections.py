@@ -236,7 +236,7 @@ def test_a_correction_the_law_refuses_names_the_events_that_depend_on_it(
         assert "cannot be voided, because these recorded events could then not happen" in (
             response.text
         )
-        assert "event 3 (advice_requested" in response.text
+        assert "event 3 (“Advice requested”" in response.text
     assert counts(engine) == before
 
 

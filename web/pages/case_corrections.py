@@ -15,6 +15,7 @@ that depend on the event) is shown on the form (400). Answers stay in posted for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -162,26 +163,63 @@ def correct_form(request: Request, ref: str, sequence: int, session: Db, who: Ca
 
 
 @dataclass(frozen=True)
-class _Correction:
-    """A posted correction form that passed the form's checks (not yet the law's)."""
+class _Posted:
+    """A posted correction or void that passed the form's checks (not yet the law's)."""
 
     row: StoredEvent
     version: str
-    answers: EventAnswers
     reason: str
+    answers: EventAnswers | None = None  # a correction's answers; a void has none
 
     def change(self) -> dict[str, Any]:
-        """The arguments of `correct_event` (and its preview): every field, so a field
-        left blank is cleared."""
+        """A correction's arguments to `correct_event` (and its preview): every field, so
+        a field left blank is cleared."""
+        assert self.answers is not None
         raw = self.answers.raw
         fields: dict[str, Any] = {f.name: raw.get(f.name) for f in fields_for(self.row.type)}
         fields[NOTE] = raw.get(NOTE)
         return {"date": raw["date"], "fields": fields}
 
 
+def _again(
+    request: Request, view: CaseView, posted: _Posted, status_code: int = 200, **extra: Any
+) -> Response:
+    """The correction's or the void's form again, as entered."""
+    if posted.answers is None:
+        return _void_form(
+            request,
+            view,
+            posted.row,
+            posted.version,
+            reason=posted.reason,
+            status_code=status_code,
+            **extra,
+        )
+    return _correct_form(
+        request,
+        view,
+        posted.row,
+        posted.version,
+        shown=posted.answers.shown,
+        reason=posted.reason,
+        status_code=status_code,
+        **extra,
+    )
+
+
+def _refused(
+    request: Request, who: auth.Principal, ref: str, view: CaseView, posted: _Posted, e: Exception
+) -> Response:
+    """The form again after the law or a newer version refused it: 409 for a case that
+    moved on (read again, to show its new version), 400 with the law's reason."""
+    if isinstance(e, ConcurrentUpdate):
+        return _again(request, _read(request, who, ref), posted, 409, conflict=True)
+    return _again(request, view, posted, 400, errors={"event": str(e)})
+
+
 def _check_correction(
     request: Request, view: CaseView, sequence: int, form: FormData
-) -> _Correction | Response:
+) -> _Posted | Response:
     """The form's checks: the page to answer with (400, or 409), or the answers."""
     row = _event_of(view, sequence)
     version = str(form.get("version") or "")
@@ -190,19 +228,22 @@ def _check_correction(
     reason = _read_reason(form, REASON_LABEL, errors)
     if not version.isdigit():
         errors.setdefault("event", "Reload the page and correct the event again")
+    posted = _Posted(row, version, reason, answers)
     if errors:
-        return _correct_form(
-            request,
-            view,
-            row,
-            version,
-            shown=answers.shown,
-            reason=reason,
-            status_code=400,
-            errors=errors,
-            anchors=answers.anchors,
-        )
-    return _Correction(row, version, answers, reason)
+        return _again(request, view, posted, 400, errors=errors, anchors=answers.anchors)
+    return posted
+
+
+Check = Callable[[Request, CaseView, int, FormData], _Posted | Response]
+
+
+def _change_page(
+    request: Request, who: auth.Principal, ref: str, sequence: int, form: FormData, check: Check
+) -> Response:
+    """A Change button of a check page: the form again, as entered."""
+    view = _read(request, who, ref)
+    checked = check(request, view, sequence, form)
+    return checked if isinstance(checked, Response) else _again(request, view, checked)
 
 
 @router.post(
@@ -212,19 +253,7 @@ def _check_correction(
 def change_correction(
     request: Request, ref: str, sequence: int, who: Casework, form: Form
 ) -> Response:
-    """A Change button of the check page: the form again, as entered."""
-    view = _read(request, who, ref)
-    checked = _check_correction(request, view, sequence, form)
-    if isinstance(checked, Response):
-        return checked
-    return _correct_form(
-        request,
-        view,
-        checked.row,
-        checked.version,
-        shown=checked.answers.shown,
-        reason=checked.reason,
-    )
+    return _change_page(request, who, ref, sequence, form, _check_correction)
 
 
 @dataclass(frozen=True)
@@ -245,6 +274,44 @@ def _changed_rows(before: list[AnswerRow], after: list[AnswerRow]) -> list[Chang
     return [
         ChangedRow(b.key, b.value, a.value, a.anchor) for b, a in zip(before, after, strict=True)
     ]
+
+
+def _check_page(
+    request: Request,
+    view: CaseView,
+    posted: _Posted,
+    preview: CorrectionPreview,
+    withdrawn: list[LetterWithdrawn],
+    letters: list[Any],
+) -> Response:
+    """Check your answers: before and after (a void's rows stay as they are), what the
+    change will do, and the letters it withdraws and makes."""
+    row = posted.row
+    before = answer_rows(recorded_answers(row), row.type)
+    if posted.answers is None:
+        rows = [ChangedRow(r.key, r.value, r.value, r.anchor) for r in before]
+        hidden = [(REASON, posted.reason)]
+    else:
+        rows = _changed_rows(before, answer_rows(posted.answers, row.type))
+        hidden = [*form_values(posted.answers), (REASON, posted.reason)]
+    return render(
+        request,
+        "case_correction_check.html",
+        case=view.case,
+        row=row,
+        event_label=EVENT_LABELS.get(row.type, row.type),
+        version=posted.version,
+        voiding=posted.answers is None,
+        rows=rows,
+        hidden=hidden,
+        reason=posted.reason,
+        changes=preview.changes,
+        window_labels=WINDOW_LABELS,
+        party_labels=PARTY_LABELS,
+        withdrawn=withdrawn,
+        letters=letters,
+        today=context(request).today(),
+    )
 
 
 @router.post(
@@ -272,53 +339,38 @@ def check_correction(
                 working_days=ctx.working_days,
                 **checked.change(),
             )
-        except ConcurrentUpdate:
-            return _correct_form(
-                request,
-                view,
-                checked.row,
-                checked.version,
-                shown=checked.answers.shown,
-                reason=checked.reason,
-                status_code=409,
-                conflict=True,
-            )
         except WorkflowError as e:
-            return _correct_form(
-                request,
-                view,
-                checked.row,
-                checked.version,
-                shown=checked.answers.shown,
-                reason=checked.reason,
-                status_code=400,
-                errors={"event": str(e)},
-            )
+            return _refused(request, who, ref, view, checked, e)
         people = people_of(session, view.case)
         withdrawn = _letters_withdrawn(session, view, checked.row)
     assert preview.replacement is not None
-    today = ctx.today()
-    return render(
-        request,
-        "case_correction_check.html",
-        case=view.case,
-        row=checked.row,
-        event_label=EVENT_LABELS.get(checked.row.type, checked.row.type),
-        version=checked.version,
-        voiding=False,
-        rows=_changed_rows(
-            answer_rows(recorded_answers(checked.row), checked.row.type),
-            answer_rows(checked.answers, checked.row.type),
-        ),
-        hidden=[*form_values(checked.answers), (REASON, checked.reason)],
-        reason=checked.reason,
-        changes=preview.changes,
-        window_labels=WINDOW_LABELS,
-        party_labels=PARTY_LABELS,
-        withdrawn=withdrawn,
-        letters=letters_to_come(preview.replacement, people, today),
-        today=today,
-    )
+    made = letters_to_come(preview.replacement, people, ctx.today())
+    return _check_page(request, view, checked, preview, withdrawn, made)
+
+
+def _save(
+    request: Request,
+    who: auth.Principal,
+    ref: str,
+    sequence: int,
+    form: FormData,
+    check: Check,
+    write: Callable[[_Posted, CaseView], str],
+) -> Response:
+    """Save a correction or a void (from the check page, or posted directly: the same
+    checks), refusing a stale version before queueing for the write lock; `write` saves
+    and gives the case page's query that announces it."""
+    view = _read(request, who, ref)
+    checked = check(request, view, sequence, form)
+    if isinstance(checked, Response):
+        return checked
+    try:
+        with reading(request) as read:
+            refuse_if_stale(read, view.case.reference, int(checked.version))
+        done = write(checked, view)
+    except WorkflowError as e:
+        return _refused(request, who, ref, view, checked, e)
+    return RedirectResponse(f"{case_path(view.case.reference)}?{done}", status_code=303)
 
 
 @router.post(
@@ -327,59 +379,26 @@ def check_correction(
 def save_correction(
     request: Request, ref: str, sequence: int, session: Db, who: Casework, form: Form
 ) -> Response:
-    """Save the correction (from the check page, or posted directly: the same checks)."""
     ctx = context(request)
-    view = _read(request, who, ref)
-    checked = _check_correction(request, view, sequence, form)
-    if isinstance(checked, Response):
-        return checked
 
-    def conflict() -> Response:
-        return _correct_form(
-            request,
-            _read(request, who, ref),
-            checked.row,
-            checked.version,
-            shown=checked.answers.shown,
-            reason=checked.reason,
-            status_code=409,
-            conflict=True,
-        )
-
-    try:
-        with reading(request) as read:  # refused without queueing for the write lock
-            refuse_if_stale(read, view.case.reference, int(checked.version))
+    def write(posted: _Posted, view: CaseView) -> str:
         done = service.correct_event(
             session=session,
             case_ref=view.case.reference,
             sequence=sequence,
-            reason=checked.reason,
+            reason=posted.reason,
             actor=who.actor,
             clock=ctx.clock,
             projections=ctx.projections,
-            expected_version=int(checked.version),
+            expected_version=int(posted.version),
             settings=ctx.settings,
             working_days=ctx.working_days,
-            **checked.change(),
+            **posted.change(),
         )
-    except ConcurrentUpdate:
-        return conflict()
-    except WorkflowError as e:
-        return _correct_form(
-            request,
-            view,
-            checked.row,
-            checked.version,
-            shown=checked.answers.shown,
-            reason=checked.reason,
-            status_code=400,
-            errors={"event": str(e)},
-        )
-    assert done.replacement is not None
-    return RedirectResponse(
-        f"{case_path(view.case.reference)}?corrected={done.replacement.sequence}",
-        status_code=303,
-    )
+        assert done.replacement is not None
+        return f"corrected={done.replacement.sequence}"
+
+    return _save(request, who, ref, sequence, form, _check_correction, write)
 
 
 # -- voiding ---------------------------------------------------------------------------
@@ -418,31 +437,24 @@ def void_form(request: Request, ref: str, sequence: int, session: Db, who: Casew
 
 def _check_void(
     request: Request, view: CaseView, sequence: int, form: FormData
-) -> tuple[StoredEvent, str, str] | Response:
+) -> _Posted | Response:
     row = _event_of(view, sequence)
     version = str(form.get("version") or "")
     errors: dict[str, str] = {}
     reason = _read_reason(form, VOID_REASON_LABEL, errors)
     if not version.isdigit():
         errors.setdefault("event", "Reload the page and void the event again")
+    posted = _Posted(row, version, reason)
     if errors:
-        return _void_form(
-            request, view, row, version, reason=reason, status_code=400, errors=errors
-        )
-    return row, version, reason
+        return _again(request, view, posted, 400, errors=errors)
+    return posted
 
 
 @router.post(
     "/cases/{ref:path}/events/{sequence:int}/void/change", dependencies=[Depends(auth.check_csrf)]
 )
 def change_void(request: Request, ref: str, sequence: int, who: Casework, form: Form) -> Response:
-    """The check page's Change: the reason form again, as entered."""
-    view = _read(request, who, ref)
-    checked = _check_void(request, view, sequence, form)
-    if isinstance(checked, Response):
-        return checked
-    row, version, reason = checked
-    return _void_form(request, view, row, version, reason=reason)
+    return _change_page(request, who, ref, sequence, form, _check_void)
 
 
 @router.post(
@@ -456,57 +468,19 @@ def check_void(request: Request, ref: str, sequence: int, who: Casework, form: F
         checked = _check_void(request, view, sequence, form)
         if isinstance(checked, Response):
             return checked
-        row, version, reason = checked
         try:
             preview = preview_void(
                 session=session,
                 case_ref=view.case.reference,
                 sequence=sequence,
-                expected_version=int(version),
+                expected_version=int(checked.version),
                 settings=ctx.settings,
                 working_days=ctx.working_days,
             )
-        except ConcurrentUpdate:
-            return _void_form(
-                request, view, row, version, reason=reason, status_code=409, conflict=True
-            )
         except WorkflowError as e:
-            errors = {"event": str(e)}
-            return _void_form(
-                request, view, row, version, reason=reason, status_code=400, errors=errors
-            )
-        withdrawn = _letters_withdrawn(session, view, row)
-    return _void_check_page(request, view, row, version, reason, preview, withdrawn)
-
-
-def _void_check_page(
-    request: Request,
-    view: CaseView,
-    row: StoredEvent,
-    version: str,
-    reason: str,
-    preview: CorrectionPreview,
-    withdrawn: list[LetterWithdrawn],
-) -> Response:
-    rows = answer_rows(recorded_answers(row), row.type)
-    return render(
-        request,
-        "case_correction_check.html",
-        case=view.case,
-        row=row,
-        event_label=EVENT_LABELS.get(row.type, row.type),
-        version=version,
-        voiding=True,
-        rows=[ChangedRow(r.key, r.value, r.value, r.anchor) for r in rows],
-        hidden=[(REASON, reason)],
-        reason=reason,
-        changes=preview.changes,
-        window_labels=WINDOW_LABELS,
-        party_labels=PARTY_LABELS,
-        withdrawn=withdrawn,
-        letters=[],
-        today=context(request).today(),
-    )
+            return _refused(request, who, ref, view, checked, e)
+        withdrawn = _letters_withdrawn(session, view, checked.row)
+    return _check_page(request, view, checked, preview, withdrawn, letters=[])
 
 
 @router.post(
@@ -515,44 +489,24 @@ def _void_check_page(
 def save_void(
     request: Request, ref: str, sequence: int, session: Db, who: Casework, form: Form
 ) -> Response:
-    """Void the event (from the check page, or posted directly: the same checks)."""
     ctx = context(request)
-    view = _read(request, who, ref)
-    checked = _check_void(request, view, sequence, form)
-    if isinstance(checked, Response):
-        return checked
-    row, version, reason = checked
-    try:
-        with reading(request) as read:  # refused without queueing for the write lock
-            refuse_if_stale(read, view.case.reference, int(version))
+
+    def write(posted: _Posted, view: CaseView) -> str:
         service.void_event(
             session=session,
             case_ref=view.case.reference,
             sequence=sequence,
-            reason=reason,
+            reason=posted.reason,
             actor=who.actor,
             clock=ctx.clock,
             projections=ctx.projections,
-            expected_version=int(version),
+            expected_version=int(posted.version),
             settings=ctx.settings,
             working_days=ctx.working_days,
         )
-    except ConcurrentUpdate:
-        return _void_form(
-            request,
-            _read(request, who, ref),
-            row,
-            version,
-            reason=reason,
-            status_code=409,
-            conflict=True,
-        )
-    except WorkflowError as e:
-        errors = {"event": str(e)}
-        return _void_form(
-            request, view, row, version, reason=reason, status_code=400, errors=errors
-        )
-    return RedirectResponse(f"{case_path(view.case.reference)}?voided={sequence}", status_code=303)
+        return f"voided={sequence}"
+
+    return _save(request, who, ref, sequence, form, _check_void, write)
 
 
 # -- the letters a void withdraws ------------------------------------------------------
