@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from scheduler.scorecard.counts import STATE_CODES
 from scheduler.scorecard.indicators import (
     ADVICE_KINDS,
-    AGE_BANDS,
     COMPLETION_KINDS,
     DISPUTE_TYPES,
     DUE_KINDS,
     OPEN_ASSESSMENT_STATES,
     RESOLVES_AMENDMENT,
+    age_bands,
 )
 from scheduler.scorecard.months import Month
 from workflow.law.events import TYPE_ORDER
@@ -180,10 +180,10 @@ def snapshot_counts_sql(months: Sequence[Month], twenty_week_days: int, dialect:
     disputed = "(t.disputed_on IS NOT NULL AND t.disputed_on <= m.month_end)"
     opened = f"t.state_key % 16 IN ({open_codes})"
     bands = []
-    for i, band in enumerate(AGE_BANDS):
+    for i, band in enumerate(age_bands(twenty_week_days)):
         cond = f"{opened} AND {age} >= {band.low_days}"
         if band.high_days is not None:
-            cond += f" AND {age} < {band.high_days}"
+            cond += f" AND {age} <= {band.high_days}"
         bands.append(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS band_{i}")
         bands.append(f"sum(CASE WHEN {cond} AND {disputed} THEN 1 ELSE 0 END) AS band_{i}_disputed")
     band_sums = ",\n       ".join(bands)

@@ -7,7 +7,8 @@ that has changed since carries its published value and the corrections behind it
 ehc kpi [--from 2024-01 --to 2024-12] [--format json|csv|xlsx|html] [--output FILE]
         [--team T] [--officer O]             # default: the last 12 complete months
 ehc kpi --calendar-year 2024                 # the scorecard for Jan to Dec 2024
-ehc kpi --calendar-year 2024 --dfe [--as-of YYYY-MM-DD] [--format json|csv]
+ehc kpi --calendar-year 2024 --dfe-method [--as-of YYYY-MM-DD] [--format json|csv]
+ehc kpi --dfe-method [--from ... --to ...]   # the scorecard, disputed cases in the plan figures
 """
 
 from __future__ import annotations
@@ -54,10 +55,16 @@ def kpi(
         None, "--calendar-year", help="A calendar year: January to December"
     ),
     dfe: bool = typer.Option(
-        False, "--dfe", help="The DfE SEN2-method 20-week figures for --calendar-year"
+        False,
+        "--dfe-method",
+        "--dfe",
+        help="The DfE SEN2 method: disputed cases included in the 20-week figures; "
+        "with --calendar-year, the year's check",
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="With --dfe: read as of this day (default 31 December)"
+        None,
+        "--as-of",
+        help="With --dfe-method --calendar-year: read as of this day (default 31 December)",
     ),
     fmt: str = typer.Option("json", "--format", help="json, csv, xlsx or html"),
     output: Path | None = typer.Option(None, "--output", help="File to write (default stdout)"),
@@ -71,13 +78,14 @@ def kpi(
     now = today()
     with user_errors():
         settings = cfg.clock_settings()
-    if dfe:
-        if calendar_year is None:
-            fail("Enter --calendar-year YYYY with --dfe")
+    if dfe and calendar_year is not None:
         if from_month or to_month:
-            fail("--dfe takes --calendar-year, not --from or --to")
+            fail("--dfe-method --calendar-year takes no --from or --to")
         if fmt not in ("json", "csv"):
-            fail("--dfe writes json or csv: enter --format json or --format csv")
+            fail(
+                "The DfE check for a calendar year is written as json or csv: "
+                "enter --format json or --format csv"
+            )
         day = parse_day(as_of, "--as-of") or date(calendar_year, 12, 31)
         if day > now:
             fail(
@@ -97,7 +105,10 @@ def kpi(
         _write(text.encode(), output, binary=False)
         return
     if as_of is not None:
-        fail("--as-of goes with --dfe; a scorecard month is always read as of its last day")
+        fail(
+            "--as-of goes with --dfe-method --calendar-year; a scorecard month is always "
+            "read as of its last day"
+        )
     if calendar_year is not None:
         if from_month or to_month:
             fail("Enter either --calendar-year or --from and --to, not both")
@@ -116,7 +127,13 @@ def kpi(
             first, last = scorecard_months(from_month, to_month, now)
     with user_errors(), session_scope(cfg) as session:
         card = compute_scorecard(
-            session, first=first, last=last, settings=settings, team=team, officer=officer
+            session,
+            first=first,
+            last=last,
+            settings=settings,
+            team=team,
+            officer=officer,
+            dfe_method=dfe,
         )
         # A published month's figure changed since is shown revised, with both values.
         attach_revisions(session, card, working_days=cfg.working_days)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.scorecard.counts import deadline_counts_by_month, snapshot_counts
 from scheduler.scorecard.figures import BandCount, Figure, MonthBands, mean_weeks, percent
-from scheduler.scorecard.indicators import ADVICE_KINDS, AGE_BANDS, INDICATORS
+from scheduler.scorecard.indicators import ADVICE_KINDS, AGE_BAND_LABELS, INDICATORS
 from scheduler.scorecard.months import Month, month_range
 from workflow.law.deadlines import Settings
 
@@ -29,6 +29,7 @@ class Scorecard:
     settings: Settings
     team: str | None = None
     officer: str | None = None
+    dfe_method: bool = False  # plan figures with disputed cases included (kpis.md v3)
     figures: dict[str, list[Figure]] = field(default_factory=dict)
     age_bands: list[MonthBands] = field(default_factory=list)
     # Set by `publications.attach_revisions`: when each shown month was published, and
@@ -61,6 +62,7 @@ class Scorecard:
             "settings": {
                 "twenty_week_days": self.settings.twenty_week_days,
                 "phase_transfer_rule": self.settings.phase_transfer_rule,
+                "dfe_method": self.dfe_method,
             },
             "filters": {"team": self.team, "officer": self.officer},
             "indicators": [
@@ -76,15 +78,19 @@ class Scorecard:
         }
 
 
-def _deadline_figures(month: str, c: dict[str, int]) -> dict[str, Figure]:
+def _deadline_figures(month: str, c: dict[str, int], dfe_method: bool) -> dict[str, Figure]:
     def pct(num: str, den: str) -> Figure:
         return Figure(month, percent(c[num], c[den]), c[num], c[den])
 
+    # The scorecard leaves disputed cases out of the plan figures; the DfE method does not.
+    plans = "plans_all" if dfe_method else "plans"
     out = {
         "decisions_within_6_weeks": pct("decisions_met", "decisions"),
-        "plans_within_20_weeks_incl_exceptions": pct("plans_met", "plans"),
-        "plans_within_20_weeks_excl_exceptions": pct("plans_excl_met", "plans_excl"),
-        "average_weeks_to_issue": Figure(month, mean_weeks(c["plan_days"], c["plans"])),
+        "plans_within_20_weeks_incl_exceptions": pct(f"{plans}_met", plans),
+        "plans_within_20_weeks_excl_exceptions": pct(f"{plans}_excl_met", f"{plans}_excl"),
+        "average_weeks_to_issue": Figure(
+            month, mean_weeks(c["plan_days_all" if dfe_method else "plan_days"], c[plans])
+        ),
         "annual_reviews_within_timeframe": pct("annual_review_met", "annual_review"),
         "review_decisions_within_4_weeks": pct("review_decision_met", "review_decision"),
         "amended_plans_on_time": pct("amended_plan_met", "amended_plan"),
@@ -102,17 +108,21 @@ def compute_scorecard(
     settings: Settings,
     team: str | None = None,
     officer: str | None = None,
+    dfe_method: bool = False,
 ) -> Scorecard:
-    """Every indicator for every month first..last, as of each month's last day."""
+    """Every indicator for every month first..last, as of each month's last day.
+
+    `dfe_method`: the plan figures count disputed cases too, as the DfE's SEN2 does.
+    """
     months = month_range(first, last)
-    card = Scorecard(first, last, settings, team, officer)
+    card = Scorecard(first, last, settings, team, officer, dfe_method=dfe_method)
     card.figures = {i.id: [] for i in INDICATORS}
     snapshots = snapshot_counts(
         session, months, twenty_week_days=settings.twenty_week_days, team=team, officer=officer
     )
     counts = deadline_counts_by_month(session, months, team=team, officer=officer)
     for m in months:
-        figures = _deadline_figures(str(m), counts[m])
+        figures = _deadline_figures(str(m), counts[m], dfe_method)
         snap = snapshots[m]
         figures["open_assessments_over_20_weeks"] = Figure(str(m), snap["open_over_20_weeks"])
         figures["annual_review_backlog"] = Figure(str(m), snap["backlog"])
@@ -122,8 +132,8 @@ def compute_scorecard(
             MonthBands(
                 str(m),
                 tuple(
-                    BandCount(band.label, snap[f"band_{i}"], snap[f"band_{i}_disputed"])
-                    for i, band in enumerate(AGE_BANDS)
+                    BandCount(label, snap[f"band_{i}"], snap[f"band_{i}_disputed"])
+                    for i, label in enumerate(AGE_BAND_LABELS)
                 ),
             )
         )

@@ -36,12 +36,12 @@ from sqlalchemy.sql.selectable import Join
 
 from scheduler.scorecard.indicators import (
     ADVICE_KINDS,
-    AGE_BANDS,
     COMPLETION_KINDS,
     DISPUTE_TYPES,
     DUE_KINDS,
     OPEN_ASSESSMENT_STATES,
     RESOLVES_AMENDMENT,
+    age_bands,
 )
 from scheduler.scorecard.months import Month
 from workflow.corrections import effective
@@ -83,6 +83,10 @@ SEQUENCE_SPACE = 1_000_000  # sequences within one case stay below this
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _sum_if(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
 def _dialect(session: Session) -> str:
@@ -146,12 +150,12 @@ def _counts(d: sa.Subquery, dialect: str) -> tuple[dict[str, ColumnElement[Any]]
         "plans_met": _count_if(sa.and_(undisputed_plans, met)),
         "plans_excl": _count_if(sa.and_(undisputed_plans, no_exception)),
         "plans_excl_met": _count_if(sa.and_(undisputed_plans, no_exception, met)),
-        "plan_days": sa.func.coalesce(
-            sa.func.sum(
-                sa.case((undisputed_plans, days_between(d.c.met_on, d.c.starts, dialect)), else_=0)
-            ),
-            0,
-        ),
+        "plan_days": _sum_if(undisputed_plans, days_between(d.c.met_on, d.c.starts, dialect)),
+        # The DfE SEN2 method counts every plan, disputed or not (kpis.md v3 --dfe-method).
+        "plans_all_met": _count_if(sa.and_(plans, met)),
+        "plans_all_excl": _count_if(sa.and_(plans, no_exception)),
+        "plans_all_excl_met": _count_if(sa.and_(plans, no_exception, met)),
+        "plan_days_all": _sum_if(plans, days_between(d.c.met_on, d.c.starts, dialect)),
     }
     for advice in ADVICE_KINDS:
         cohort = sa.and_(d.c.kind == "advice", d.c.advice == advice, not_cancelled, no_exception)
@@ -423,10 +427,10 @@ def snapshot_counts(
         ),
         "backlog": _count_if(backlog),
     }
-    for i, band in enumerate(AGE_BANDS):
+    for i, band in enumerate(age_bands(twenty_week_days)):
         in_band = sa.and_(open_assessment, age >= band.low_days)
         if band.high_days is not None:
-            in_band = sa.and_(in_band, age < band.high_days)
+            in_band = sa.and_(in_band, age <= band.high_days)
         columns[f"band_{i}"] = _count_if(in_band)
         columns[f"band_{i}_disputed"] = _count_if(sa.and_(in_band, disputed))
     statement = _filters(

@@ -24,7 +24,7 @@ class DfeYear:
     settings: Settings
     plans_issued: int  # final_plan_issued events dated in the year
     plans_in_cohort: int  # final_plan deadlines met in the year, disputed or not
-    disputed_left_out: int
+    disputed_included: int  # of those, disputed by the day the plan was issued
     incl_exceptions: Figure
     excl_exceptions: Figure
     exceptions_left_out: int
@@ -44,7 +44,7 @@ class DfeYear:
             "filters": {"team": self.team, "officer": self.officer},
             "plans_issued": self.plans_issued,
             "plans_with_20_week_deadline_met_in_year": self.plans_in_cohort,
-            "disputed_left_out": self.disputed_left_out,
+            "disputed_included": self.disputed_included,
             "within_20_weeks_incl_exceptions": _figure_json(self.incl_exceptions),
             "exceptions_left_out": self.exceptions_left_out,
             "within_20_weeks_excl_exceptions": _figure_json(self.excl_exceptions),
@@ -88,18 +88,18 @@ def dfe_year(
         settings=settings,
         plans_issued=plans_issued,
         plans_in_cohort=c["plans_all"],
-        disputed_left_out=c["plans_all"] - c["plans"],
+        disputed_included=c["plans_all"] - c["plans"],
         incl_exceptions=Figure(
-            label, percent(c["plans_met"], c["plans"]), c["plans_met"], c["plans"]
+            label, percent(c["plans_all_met"], c["plans_all"]), c["plans_all_met"], c["plans_all"]
         ),
         excl_exceptions=Figure(
             label,
-            percent(c["plans_excl_met"], c["plans_excl"]),
-            c["plans_excl_met"],
-            c["plans_excl"],
+            percent(c["plans_all_excl_met"], c["plans_all_excl"]),
+            c["plans_all_excl_met"],
+            c["plans_all_excl"],
         ),
-        exceptions_left_out=c["plans"] - c["plans_excl"],
-        average_weeks=mean_weeks(c["plan_days"], c["plans"]),
+        exceptions_left_out=c["plans_all"] - c["plans_all_excl"],
+        average_weeks=mean_weeks(c["plan_days_all"], c["plans_all"]),
         team=team,
         officer=officer,
     )

@@ -34,7 +34,7 @@ from openpyxl.writer.excel import ExcelWriter
 from scheduler.scorecard.compute import Scorecard
 from scheduler.scorecard.dfe import DfeYear
 from scheduler.scorecard.figures import Figure
-from scheduler.scorecard.indicators import AGE_BANDS, INDICATORS, Indicator
+from scheduler.scorecard.indicators import AGE_BAND_LABELS, INDICATORS, Indicator
 from scheduler.scorecard.months import Month
 from scheduler.scorecard.publications import Revision
 from scheduler.spreadsheet import spreadsheet_safe
@@ -176,7 +176,7 @@ def dfe_to_csv(year: DfeYear) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_safe_row(("measure", "value", "numerator", "denominator")))
     writer.writerow(_safe_row(("plans_issued", year.plans_issued, "", "")))
-    writer.writerow(_safe_row(("disputed_left_out", year.disputed_left_out, "", "")))
+    writer.writerow(_safe_row(("disputed_included", year.disputed_included, "", "")))
     for name, f in (
         ("within_20_weeks_incl_exceptions", year.incl_exceptions),
         ("within_20_weeks_excl_exceptions", year.excl_exceptions),
@@ -405,9 +405,9 @@ def _bands_sheet(wb: Workbook, card: Scorecard) -> None:
     ws.merge_cells("A2:H2")
     ws.row_dimensions[2].height = 45
     ws.cell(row=4, column=1, value="Month").font = BOLD
-    for col, band in enumerate(AGE_BANDS, start=2):
-        ws.cell(row=4, column=2 * col - 2, value=f"{band.label} weeks").font = BOLD
-        ws.cell(row=4, column=2 * col - 1, value=f"{band.label} of which disputed").font = BOLD
+    for col, label in enumerate(AGE_BAND_LABELS, start=2):
+        ws.cell(row=4, column=2 * col - 2, value=f"{label} weeks").font = BOLD
+        ws.cell(row=4, column=2 * col - 1, value=f"{label} of which disputed").font = BOLD
     for row, mb in enumerate(card.age_bands, start=5):
         ws.cell(row=row, column=1, value=mb.month)
         for col, b in enumerate(mb.bands, start=2):
@@ -655,7 +655,7 @@ def to_html(card: Scorecard) -> str:
         settings=card.settings,
         months=[m.label() for m in months],
         rows=html_rows(card),
-        band_labels=[b.label for b in AGE_BANDS],
+        band_labels=list(AGE_BAND_LABELS),
         bands=html_bands(card),
         bands_definition=BANDS_DEFINITION,
         no_figure=NO_FIGURE,

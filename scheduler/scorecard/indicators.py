@@ -78,8 +78,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "percent",
         "up",
         _d("95"),
-        _d("46.4"),
-        "2024",
+        _d("49.2"),
+        "2022 (the same year as the line above; 2024: 46.4)",
         "As the line above, but also leaving out plans where an allowed reason for delay (an "
         "exception, reg 13(3)) had been recorded by the month's end. This is the DfE's headline "
         "measure.",
@@ -204,23 +204,27 @@ INDICATORS: tuple[Indicator, ...] = (
 @dataclass(frozen=True)
 class AgeBand:
     label: str
-    low_days: int
-    high_days: int | None  # exclusive; None: no upper bound
+    low_days: int  # inclusive
+    high_days: int | None  # inclusive; None: no upper bound
 
     def contains(self, days: int) -> bool:
-        return days >= self.low_days and (self.high_days is None or days < self.high_days)
+        return days >= self.low_days and (self.high_days is None or days <= self.high_days)
 
 
-# Weeks since the request, lower bound inclusive, counted in whole days / 7.
-AGE_BANDS: tuple[AgeBand, ...] = (
-    AgeBand("0-6", 0, 6 * 7),
-    AgeBand("6-16", 6 * 7, 16 * 7),
-    AgeBand("16-20", 16 * 7, 20 * 7),
-    AgeBand("20-24", 20 * 7, 24 * 7),
-    AgeBand("24-30", 24 * 7, 30 * 7),
-    AgeBand("30-52", 30 * 7, 52 * 7),
-    AgeBand("52+", 52 * 7, None),
-)
+AGE_BAND_LABELS = ("0-6", "6-16", "16-20", "20-24", "24-30", "30-52", "52+")
+
+
+def age_bands(twenty_week_days: int) -> tuple[AgeBand, ...]:
+    """Open-assessment age bands in days since the request, both bounds inclusive (kpis.md
+    v3): the 20-24 band starts the day after `twenty_week_days`, exactly where "over 20
+    weeks" does, so the two figures never disagree about a case."""
+    bounds = (0, 43, 113, twenty_week_days + 1, 169, 211, 365)
+    highs = (*(b - 1 for b in bounds[1:]), None)
+    return tuple(
+        AgeBand(label, low, high)
+        for label, low, high in zip(AGE_BAND_LABELS, bounds, highs, strict=True)
+    )
+
 
 # The DfE's national series (../shared/reference/national-20-week-timeliness.csv): per
 # calendar year, % within 20 weeks including and excluding exceptions, where published.
@@ -241,8 +245,16 @@ NATIONAL_20_WEEKS: dict[int, tuple[Decimal | None, Decimal | None]] = {
 
 # -- what the indicators count ------------------------------------------------------
 
-# A case is disputed from its first mediation request, appeal or Tribunal order.
-DISPUTE_TYPES = ("mediation_requested", "appeal_registered", "tribunal_order")
+# A case is disputed from its first contact with the mediation adviser, mediation request,
+# mediation agreement, appeal, concession or Tribunal order (kpis.md v3: orders reached by
+# concession or agreement, and the adviser contact, count too).
+DISPUTE_TYPES = (
+    "mediation_requested",
+    "mediation_agreement",
+    "appeal_registered",
+    "appeal_conceded",
+    "tribunal_order",
+)
 # One advice indicator per kind of advice (reg 8(1)).
 ADVICE_KINDS = ("psychological", "health", "social_care")
 # Deadlines counted in the month they fall due, met or not: reviews and amended plans.

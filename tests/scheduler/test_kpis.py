@@ -21,7 +21,7 @@ from sqlmodel import Session
 from scheduler.scorecard.compute import Scorecard, compute_scorecard
 from scheduler.scorecard.dfe import dfe_year
 from scheduler.scorecard.figures import Figure, mean_weeks, percent
-from scheduler.scorecard.indicators import AGE_BANDS
+from scheduler.scorecard.indicators import AGE_BAND_LABELS, age_bands
 from scheduler.scorecard.months import Month
 from tests.workflow.factories import import_all
 from workflow.law.deadlines import Settings
@@ -229,16 +229,18 @@ def test_dfe_year(session: Session, clock: Clock) -> None:
     # As of 31 Dec 2024 P5's July exception counts too.
     assert year.plans_issued == 5
     assert year.plans_in_cohort == 5
-    assert year.disputed_left_out == 1  # P3
-    assert (year.incl_exceptions.value, year.incl_exceptions.numerator) == (Decimal("50.0"), 2)
-    assert year.incl_exceptions.denominator == 4
-    # Excluding exceptions: P1 and P4, both on time: 2 of 2.
+    # The SEN2 method counts P3 too, disputed on the day of its plan (kpis.md v3).
+    assert year.disputed_included == 1  # P3
+    assert (year.incl_exceptions.value, year.incl_exceptions.numerator) == (Decimal("40.0"), 2)
+    assert year.incl_exceptions.denominator == 5
+    # Excluding exceptions (P2, P5): P1 and P4 on time, P3 late: 2 of 3.
     assert year.exceptions_left_out == 2
-    assert (year.excl_exceptions.value, year.excl_exceptions.denominator) == (Decimal("100.0"), 2)
-    assert year.average_weeks == Decimal("20.5")
-    # As of 30 June the July exception is not there yet: 2 of 3.
+    assert (year.excl_exceptions.value, year.excl_exceptions.denominator) == (Decimal("66.7"), 3)
+    # (140 + 154 + 150 + 130 + 151) days / 5 plans / 7 = 20.71 weeks.
+    assert year.average_weeks == Decimal("20.7")
+    # As of 30 June the July exception is not there yet: 2 of 4.
     early = dfe_year(session, year=2024, settings=Settings(), as_of=date(2024, 6, 30))
-    assert early.excl_exceptions.denominator == 3
+    assert early.excl_exceptions.denominator == 4
     data = year.to_json()
     # The DfE's 2024 national figure excluding exceptions; including them, not retrieved.
     assert data["national"] == {"pct_incl_exceptions": None, "pct_excl_exceptions": 46.4}
@@ -253,7 +255,8 @@ def test_open_assessments_over_20_weeks_and_age_bands(session: Session, clock: C
     cases = {
         # Requested 10 Feb 2024: on 30 Jun 141 days (> 140): over 20 weeks. Band 20-24.
         "O1": [ev("request_received", "2024-02-10", source="parent")],
-        # 11 Feb: exactly 140 days, not over. Assessing. Band 20-24 (140 days = 20 weeks).
+        # 11 Feb: exactly 140 days, not over. Assessing. Band 16-20: v3's bands end where
+        # "over 20 weeks" starts, so the two never disagree.
         "O2": [ev("request_received", "2024-02-11", source="parent"),
                ev("decision_to_assess", "2024-03-01")],
         # 2 Jan: 180 days, draft issued, but mediation from 1 Jun: disputed, left out of
@@ -292,13 +295,13 @@ def test_open_assessments_over_20_weeks_and_age_bands(session: Session, clock: C
     assert [(b.band, b.cases, b.disputed) for b in june.bands] == [
         ("0-6", 1, 0),  # O7
         ("6-16", 0, 0),
-        ("16-20", 0, 0),
-        ("20-24", 2, 0),  # O1, O2
+        ("16-20", 1, 0),  # O2
+        ("20-24", 1, 0),  # O1
         ("24-30", 3, 1),  # O3 (disputed), O6, O9
         ("30-52", 0, 0),
         ("52+", 1, 0),  # O8
     ]
-    assert [b.label for b in AGE_BANDS] == [b.band for b in june.bands]
+    assert list(AGE_BAND_LABELS) == [b.band for b in june.bands]
     # A month before any case: counts are 0, not null.
     empty = card(session, "2022-01")
     assert fig(empty, "open_assessments_over_20_weeks", "2022-01") == (0, None, None)
@@ -434,3 +437,30 @@ def test_reviews_amendments_and_backlog(session: Session, clock: Clock) -> None:
     # On 31 May: R1 and R2 (meetings without decisions), R5, R6, R7 (amendments
     # outstanding): 5.
     assert fig(c, "annual_review_backlog", "2025-05") == (5, None, None)
+
+
+@pytest.mark.parametrize(
+    "days, twenty_week_days, band",
+    [
+        (0, 140, "0-6"),
+        (42, 140, "0-6"),
+        (43, 140, "6-16"),
+        (112, 140, "6-16"),
+        (113, 140, "16-20"),
+        (140, 140, "16-20"),  # not yet over 20 weeks
+        (141, 140, "20-24"),  # over 20 weeks from here, as the count says
+        (139, 139, "16-20"),
+        (140, 139, "20-24"),  # the DfE's 139-day reading moves the boundary with it
+        (168, 140, "20-24"),
+        (169, 140, "24-30"),
+        (210, 140, "24-30"),
+        (211, 140, "30-52"),
+        (364, 140, "30-52"),
+        (365, 140, "52+"),
+        (5000, 140, "52+"),
+    ],
+)
+def test_age_bands_are_bounded_in_days(days: int, twenty_week_days: int, band: str) -> None:
+    """kpis.md v3: both bounds inclusive, in days; each day in exactly one band."""
+    bands = age_bands(twenty_week_days)
+    assert [b.label for b in bands if b.contains(days)] == [band]

@@ -75,7 +75,11 @@ def test_json_is_the_default_and_matches_the_computation(
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert (doc["from"], doc["to"]) == ("2025-01", "2025-12")
-    assert doc["settings"] == {"twenty_week_days": 140, "phase_transfer_rule": "before"}
+    assert doc["settings"] == {
+        "twenty_week_days": 140,
+        "phase_transfer_rule": "before",
+        "dfe_method": False,
+    }
     assert [i["id"] for i in doc["indicators"]] == [i.id for i in INDICATORS]
     card = expected(session)
     for item in doc["indicators"]:
@@ -260,10 +264,10 @@ def test_html_escapes_what_it_is_given(session: Session) -> None:
 
 
 def test_dfe_check(loaded: str, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = ehc(loaded, monkeypatch, "--calendar-year", "2025", "--dfe")
+    result = ehc(loaded, monkeypatch, "--calendar-year", "2025", "--dfe-method")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    card = expected(session)
+    card = expected(session, dfe_method=True)
     incl = card.figures["plans_within_20_weeks_incl_exceptions"]
     assert doc["within_20_weeks_incl_exceptions"]["denominator"] == sum(
         f.denominator or 0 for f in incl
@@ -274,11 +278,26 @@ def test_dfe_check(loaded: str, session: Session, monkeypatch: pytest.MonkeyPatc
         "within_20_weeks_incl_exceptions",
         "within_20_weeks_excl_exceptions",
         "average_weeks_to_issue",
-        "disputed_left_out",
+        "disputed_included",
         "exceptions_left_out",
     }
+    # --dfe, the older name, still works.
     result = ehc(loaded, monkeypatch, "--calendar-year", "2025", "--dfe", "--format", "csv")
     assert result.stdout.splitlines()[0] == "measure,value,numerator,denominator"
+
+
+def test_dfe_method_scorecard(
+    loaded: str, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Month by month, the plan figures as the DfE counts them (disputed cases in; the
+    crosscheck tests prove them equal to the year's SEN2 check)."""
+    result = ehc(loaded, monkeypatch, "--from", str(FIRST), "--to", str(LAST), "--dfe-method")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["settings"]["dfe_method"] is True
+    card = expected(session, dfe_method=True)
+    for item in doc["indicators"]:
+        assert item["months"] == [f.to_json() for f in card.figures[item["id"]]]
 
 
 @pytest.mark.parametrize(
@@ -291,8 +310,11 @@ def test_dfe_check(loaded: str, session: Session, monkeypatch: pytest.MonkeyPatc
         (["--to", "2025-13"], "--to must be a month in the form YYYY-MM"),
         (["--to", "2999-01"], "has not ended yet"),
         (["--from", "2025-01", "--format", "pdf"], "--format must be one of"),
-        (["--dfe"], "Enter --calendar-year YYYY with --dfe"),
-        (["--calendar-year", "2025", "--dfe", "--format", "html"], "--dfe writes json or csv"),
+        (["--calendar-year", "2025", "--dfe-method", "--format", "html"], "json or csv"),
+        (
+            ["--dfe-method", "--as-of", "2025-12-31"],
+            "--as-of goes with --dfe-method --calendar-year",
+        ),
         (["--calendar-year", "2999", "--dfe"], "has not passed yet"),
     ],
 )

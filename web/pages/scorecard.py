@@ -29,7 +29,7 @@ from scheduler.scorecard.formats import (
 from scheduler.scorecard.formats import (
     render as render_card,
 )
-from scheduler.scorecard.indicators import AGE_BANDS
+from scheduler.scorecard.indicators import AGE_BAND_LABELS
 from scheduler.scorecard.months import Month, scorecard_months
 from scheduler.scorecard.publications import attach_revisions
 from web import auth
@@ -102,7 +102,7 @@ def _page(request: Request, p: Period, errors: dict[str, str], card: Scorecard |
         months=[m.label() for m in card.months] if card else [],
         rows=html_rows(card) if card else [],
         bands=html_bands(card) if card else [],
-        band_labels=[b.label for b in AGE_BANDS],
+        band_labels=list(AGE_BAND_LABELS),
         bands_definition=BANDS_DEFINITION,
         no_figure=NO_FIGURE,
         revisions=html_revisions(card) if card else [],
