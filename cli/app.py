@@ -46,6 +46,8 @@ app.command("corrections")(corrections)
 app.command("scheduler")(scheduler_cli.scheduler)
 app.command("sweep")(scheduler_cli.sweep)
 app.command("serve")(serve)
+app.command("backup")(db.backup)
+app.command("restore")(db.restore)
 
 
 def main() -> None:

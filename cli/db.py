@@ -1,11 +1,17 @@
-"""`ehc db ...`: create or upgrade the database, recompute stored deadlines."""
+"""`ehc db ...`: create or upgrade the database, recompute stored deadlines; and
+`ehc backup FILE` / `ehc restore FILE` (workflow.backup)."""
 
 from __future__ import annotations
 
-import typer
+import sys
+from pathlib import Path
 
-from cli.common import user_errors
+import typer
+from sqlalchemy.engine import make_url
+
+from cli.common import fail, user_errors
 from cli.context import config, session_scope
+from workflow import backup as backups
 from workflow import migrate, service
 from workflow.clock import system_clock
 from workflow.db import make_engine
@@ -37,3 +43,44 @@ def refresh_deadlines(
             working_days=cfg.working_days,
         )
     typer.echo(f"Recomputed the deadlines of {count} cases")
+
+
+def backup(
+    file: Path = typer.Argument(..., help="The file to write the backup to"),
+) -> None:
+    """Back up the whole database to FILE (SQLite: online backup; PostgreSQL: pg_dump)."""
+    url = config().database_url
+    with user_errors():
+        kind = backups.backup(url, file)
+    size = file.stat().st_size
+    typer.echo(f"Backed up the {_NAMES[kind]} database to {file} ({size:,} bytes)")
+
+
+def restore(
+    file: Path = typer.Argument(..., help="A file written by `ehc backup`"),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the data"),
+) -> None:
+    """Replace everything in the database with the backup in FILE."""
+    cfg = config()
+    where = make_url(cfg.database_url).render_as_string(hide_password=True)
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"Restoring replaces every case, letter and account in {where}: add --yes")
+        typer.confirm(f"Replace everything in {where} with {file}?", abort=True)
+    with user_errors():
+        backups.restore(cfg.database_url, file)
+    eng = make_engine(cfg.database_url)
+    try:
+        revision = migrate.current(eng)
+    finally:
+        eng.dispose()
+    typer.echo(f"Restored {where} from {file} (database revision {revision})")
+    if revision != migrate.head():
+        typer.echo(
+            "The backup is from an older version of the engine: run `ehc db upgrade` "
+            "before using it",
+            err=True,
+        )
+
+
+_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
