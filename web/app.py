@@ -70,6 +70,7 @@ def _feature_routers() -> list[Any]:
     """The feature routers, each in its own module under web/pages or web/api."""
     from web import api
     from web.pages import (
+        about,
         breaches,
         case_corrections,
         case_details,
@@ -87,6 +88,7 @@ def _feature_routers() -> list[Any]:
     # The case page, /cases/{ref:path}, takes any path below /cases/ (references may hold
     # slashes): the routers of the pages below a case come before it.
     return [
+        about.router,
         home.router,
         case_events.router,
         case_corrections.router,

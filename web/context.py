@@ -13,12 +13,37 @@ from datetime import date
 from sqlalchemy import Engine
 
 import bootstrap
+from letters.config import load_council
 from workflow.clock import Clock, system_clock, today_in_england
 from workflow.config import Config
 from workflow.db import make_engine
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Settings
 from workflow.projection import Projection
+
+
+@dataclass(frozen=True)
+class AboutService:
+    """What the accessibility statement and the privacy notice say of the council: its
+    name and email (the letters' details), and what only it can give (configuration);
+    None where the council has not set it yet, which the pages say."""
+
+    council: str = "Example Council"
+    email: str = "send@example.gov.uk"
+    dpo_email: str | None = None
+    retention: str | None = None
+    privacy_url: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Config) -> AboutService:
+        council = load_council(config)
+        return cls(
+            council=council.name,
+            email=council.email,
+            dpo_email=config.council_dpo_email,
+            retention=config.council_retention,
+            privacy_url=config.council_privacy_url,
+        )
 
 
 @dataclass
@@ -31,6 +56,7 @@ class WebContext:
     working_days: WorkingDays = field(default_factory=WorkingDays)
     # Secure cookies: on when served over HTTPS (or forced by EHC_SECURE_COOKIES=1).
     force_secure_cookies: bool = False
+    about: AboutService = field(default_factory=AboutService)
 
     def today(self) -> date:
         return today_in_england(self.clock)
@@ -43,4 +69,5 @@ class WebContext:
             settings=config.clock_settings(),
             working_days=config.working_days,
             force_secure_cookies=config.secure_cookies,
+            about=AboutService.from_config(config),
         )

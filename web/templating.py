@@ -98,6 +98,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "navigation": nav,
             "home_path": HOME_PATHS.get(role or "", "/"),
             "current_path": request.url.path,
+            # The council's details for the phase banner's feedback link (web.context).
+            "about": getattr(getattr(request.app.state, "ctx", None), "about", None),
             **context,
         },
         status_code=status_code,

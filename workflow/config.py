@@ -13,6 +13,7 @@ working directory; an empty variable counts as unset.
 | EHC_EXTRA_HOLIDAYS | file of one-off bank holidays, one YYYY-MM-DD a line | none |
 | EHC_ACTOR | who is recording at the command line, for the audit trail | login name |
 | EHC_COUNCIL_CONFIG, EHC_COUNCIL_* | the council's details for letters | placeholders |
+| EHC_COUNCIL_DPO_EMAIL, EHC_COUNCIL_RETENTION, EHC_COUNCIL_PRIVACY_URL | the privacy notice's data protection officer, retention period and link to the council's own notice | shown as "to be set" |
 | EHC_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM | email; with no host, the log | none |
 | EHC_TEAM_MANAGERS, EHC_OFFICER_EMAILS | `Team=address,...`, `Officer=address,...` | none |
 | EHC_SWEEP_AT, EHC_SCHEDULER_STANDBY_POLL_SECONDS | sweep time; standby's poll | 06:00; 15 |
@@ -85,6 +86,10 @@ class Config(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     # Where notifications (which name case references) may be sent: the council's domains.
     notify_domains: str | None = None
+    # The privacy notice's details only the council can give (docs/operations.md).
+    council_dpo_email: str | None = None
+    council_retention: str | None = None  # how long case records are kept, in words
+    council_privacy_url: str | None = None  # the council's own full privacy notice
 
     @field_validator("sweep_at", mode="before")
     @classmethod

@@ -16,7 +16,16 @@ from fastapi.routing import APIRoute
 from tests.web.conftest import Browser
 from web import auth
 
-PUBLIC = {("/health", "GET"), ("/sign-in", "GET"), ("/sign-in", "POST")}
+# The sign-in, the health check, and the pages a public service must show to anyone:
+# the accessibility statement, the privacy notice and the cookies page (no personal data).
+PUBLIC = {
+    ("/health", "GET"),
+    ("/sign-in", "GET"),
+    ("/sign-in", "POST"),
+    ("/accessibility", "GET"),
+    ("/privacy", "GET"),
+    ("/cookies", "GET"),
+}
 
 
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.web.conftest import PASSWORD, Browser, People
+from web import auth
 from workflow import accounts
 from workflow.account_models import WebSession
 
@@ -155,3 +156,25 @@ def test_a_control_character_in_the_form_is_the_usual_form_error(
     response = client.submit("/sign-in", {"email": email, "password": password})
     assert response.status_code == 401
     assert "Enter a correct email address and password" in response.text
+
+
+def test_the_public_pages_open_without_signing_in(browser: Callable[[str | None], Browser]) -> None:
+    """Accessibility statement, privacy notice and cookies page: for anyone, linked from
+    every page's footer, and the cookies page names every cookie the service sets."""
+    client = browser(None)
+    for path, heading in (
+        ("/accessibility", "Accessibility statement for"),
+        ("/privacy", "Privacy notice"),
+        ("/cookies", "Cookies"),
+    ):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert f'<h1 class="govuk-heading-l">{heading}' in page.text
+        assert 'href="/accessibility"' in page.text and 'href="/privacy"' in page.text
+    cookies = client.get("/cookies").text
+    assert auth.SESSION_COOKIE in cookies and auth.SIGN_IN_CSRF_COOKIE in cookies
+    # What only the council can say is marked as still to be set, naming the setting.
+    privacy = client.get("/privacy").text
+    assert "EHC_COUNCIL_DPO_EMAIL" in privacy and "EHC_COUNCIL_RETENTION" in privacy
+    sign_in = client.get("/sign-in").text
+    assert "govuk-phase-banner" in sign_in
