@@ -42,7 +42,7 @@ run: install assets ## Demo: migrate SQLite, load demo cases and users, serve on
 	$(BIN)/ehc summary
 	@echo
 	@# The demo users' sign-ins are printed last, once the server answers.
-	$(BIN)/ehc serve --host 127.0.0.1 --port $(PORT) --demo-users
+	EHC_LOG_FORMAT=text $(BIN)/ehc serve --host 127.0.0.1 --port $(PORT) --demo-users
 
 serve: install assets ## Serve the web app and scheduler on the configured database (PORT=8000)
 	$(BIN)/ehc db upgrade

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from cli.common import parse_day, user_errors
 from cli.context import config, database_url
 from scheduler import jobs, process
+from workflow.logs import configure_logging
 
 
 def scheduler(
@@ -35,8 +34,8 @@ def sweep(
 ) -> None:
     """Run the daily sweep once: log new breaches, queue and send notifications."""
     day = parse_day(as_of, "--as-of")
-    process.configure_logging(logging.INFO)
     cfg = config()
+    configure_logging(cfg.log_format)
     database_url(cfg)  # none configured and no ehc.db here: exit 2, create nothing
     with user_errors():
         report = jobs.sweep_from_config(cfg, day)

@@ -9,7 +9,6 @@ any worker can answer any request. The scheduler runs once, in this process.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import threading
@@ -20,6 +19,7 @@ import typer
 from cli.common import user_errors
 from cli.context import config, database_url
 from cli.demo import demo_sign_ins
+from workflow.logs import configure_logging, logging_config
 
 
 def serve(
@@ -66,7 +66,7 @@ def serve(
     stop = threading.Event()
     runner = None
     if not no_scheduler:
-        process.configure_logging(logging.INFO)
+        configure_logging(cfg.log_format)
         runner = threading.Thread(
             target=process.run, args=(cfg,), kwargs={"stop": stop}, name="scheduler", daemon=True
         )
@@ -97,6 +97,7 @@ def serve(
             # address is counted as one unknown client (`accounts.client_address`).
             forwarded_allow_ips=cfg.forwarded_allow_ips if proxy else None,
             log_level="info",
+            log_config=logging_config(cfg.log_format),  # JSON lines, with request ids
             access_log=False,  # URLs hold case references; keep them out of the log
         )
     finally:

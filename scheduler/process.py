@@ -44,6 +44,7 @@ from workflow.clock import LONDON
 from workflow.config import Config
 from workflow.db import make_engine
 from workflow.errors import InvalidInput
+from workflow.logs import configure_logging
 
 log = logging.getLogger("ehc.scheduler")
 
@@ -307,13 +308,8 @@ def install_signal_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr (journald under systemd), unless logging is already set up."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def main(config: Config, poll: float | None = None) -> int:
-    configure_logging()
+    configure_logging(config.log_format)
     stop = threading.Event()
     install_signal_handlers(stop)
     return run(config, poll=poll, stop=stop)

@@ -8,6 +8,7 @@ where a missing PostgreSQL fails the run.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -159,3 +160,37 @@ def session(engine: Engine) -> Iterator[Session]:
     s = new_session(engine)
     yield s
     s.close()
+
+
+# -- the log of the whole run, scanned for personal data --------------------------
+
+
+_RUN_LOG: dict[str, object] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.log_scan import start_recording
+
+    path = Path(config.rootpath) / ".pytest-run.log"
+    _RUN_LOG["path"], _RUN_LOG["handler"] = path, start_recording(path)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.log_scan import personal_data_in
+
+    path, handler = _RUN_LOG.get("path"), _RUN_LOG.get("handler")
+    if not isinstance(path, Path) or not isinstance(handler, logging.Handler):
+        return
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+    with path.open(encoding="utf-8", errors="replace") as f:
+        found = personal_data_in(f)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = "\n".join(line.rstrip()[:300] for line in found[:20])
+        message = f"Personal data in {len(found)} log lines of the test run ({path}):\n{lines}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    else:
+        path.unlink(missing_ok=True)

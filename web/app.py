@@ -54,6 +54,7 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
     app.add_middleware(auth.Authenticate)
     app.add_middleware(security.Faults)
     app.add_middleware(security.SecurityHeaders)
+    app.add_middleware(security.RequestIds)  # outermost: every line of a request has its id
 
     app.include_router(sign_in.router)
     for router in _feature_routers():

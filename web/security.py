@@ -8,16 +8,19 @@ site only: no inline script, no inline style attributes, nothing from a CDN.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
+import uuid
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
 from web.asgi import HttpMiddleware
 from web.auth import answers_json
 from web.templating import render
+from workflow import logs
 
 log = logging.getLogger("uvicorn.error")  # beside the server's own lines
 SORRY = "Sorry, there is a problem with the service"
@@ -66,6 +69,31 @@ class SecurityHeaders(HttpMiddleware):
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# A request id from the proxy in front (X-Request-Id) is kept when it looks like one.
+_GIVEN_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class RequestIds(HttpMiddleware):
+    """Gives every request an id: on each log line written while it is served
+    (`workflow.logs.request_id`) and in the response's X-Request-Id header, so a user's
+    report of a fault can be matched to its log lines. A proxy's id is kept."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        given = Headers(scope=scope).get("x-request-id", "")
+        rid = given if _GIVEN_ID.fullmatch(given) else uuid.uuid4().hex
+        token = logs.request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("X-Request-Id", rid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            logs.request_id.reset(token)
 
 
 class Faults(HttpMiddleware):

@@ -13,7 +13,7 @@ working directory; an empty variable counts as unset.
 | EHC_EXTRA_HOLIDAYS | file of one-off bank holidays, one YYYY-MM-DD a line | none |
 | EHC_ACTOR | who is recording at the command line, for the audit trail | login name |
 | EHC_COUNCIL_CONFIG, EHC_COUNCIL_* | the council's details for letters | placeholders |
-| EHC_COUNCIL_DPO_EMAIL, EHC_COUNCIL_RETENTION, EHC_COUNCIL_PRIVACY_URL | the privacy notice's data protection officer, retention period and link to the council's own notice | shown as "to be set" |
+| EHC_COUNCIL_DPO_EMAIL, _RETENTION, _PRIVACY_URL | the privacy notice's details | "to be set" |
 | EHC_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM | email; with no host, the log | none |
 | EHC_TEAM_MANAGERS, EHC_OFFICER_EMAILS | `Team=address,...`, `Officer=address,...` | none |
 | EHC_SWEEP_AT, EHC_SCHEDULER_STANDBY_POLL_SECONDS | sweep time; standby's poll | 06:00; 15 |
@@ -21,6 +21,7 @@ working directory; an empty variable counts as unset.
 | EHC_SECURE_COOKIES | 1: Secure cookies even over plain HTTP (behind a proxy) | 0 |
 | EHC_FORWARDED_ALLOW_IPS | proxies whose X-Forwarded-* headers are trusted | 127.0.0.1 |
 | EHC_NOTIFY_DOMAINS | email domains notifications may go to, comma separated | none |
+| EHC_LOG_FORMAT | json (one object a line, with request ids) or text | json |
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from workflow.errors import InvalidInput
 from workflow.law.calendar import WorkingDays, read_extra_holidays
 from workflow.law.deadlines import Settings
+from workflow.logs import FORMATS
 
 DEFAULT_DATABASE_URL = "sqlite:///./ehc.db"
 
@@ -90,6 +92,7 @@ class Config(BaseSettings):
     council_dpo_email: str | None = None
     council_retention: str | None = None  # how long case records are kept, in words
     council_privacy_url: str | None = None  # the council's own full privacy notice
+    log_format: str = "json"  # json (one object a line, for log platforms) or text
 
     @field_validator("sweep_at", mode="before")
     @classmethod
@@ -115,6 +118,13 @@ class Config(BaseSettings):
     def _days(cls, value: int) -> int:
         if value not in (139, 140):
             raise ValueError("enter 140 (reg 13(2)) or 139")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError("enter json or text")
         return value
 
     @field_validator("phase_transfer_rule")

@@ -4,6 +4,8 @@ internal details or SQL parameters."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Iterator
 from typing import Annotated
@@ -11,12 +13,14 @@ from typing import Annotated
 import pytest
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI
+from pythonjsonlogger.json import JsonFormatter
 from sqlmodel import Session
 
 from tests.web.conftest import Browser, People, sign_in
 from web import auth
 from web.deps import db
 from web.security import HEADERS
+from workflow import logs
 
 SECRET = "Child Secretname 4711"
 SORRY = "Sorry, there is a problem with the service"
@@ -84,3 +88,28 @@ def test_a_database_fault_logs_no_parameters(
     assert errors, "the fault was not logged"
     assert "IntegrityError" in caplog.text and "/api/bad-row" in caplog.text
     assert SECRET not in caplog.text
+
+
+def test_a_fault_s_log_line_carries_the_request_id_the_user_is_given(faulty: Browser) -> None:
+    """Issue 23 item 2: every response has an X-Request-Id, and the JSON log line of a
+    fault carries the same id, so a user's report can be matched to the log."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    config = logs.logging_config("json")["formatters"]["ehc"]
+    handler.setFormatter(JsonFormatter(config["fmt"], rename_fields=config["rename_fields"]))
+    handler.addFilter(logs.RequestIdFilter())
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        response = faulty.get("/boom")
+        given = faulty.get("/boom", headers={"X-Request-Id": "proxy-id-12345"})
+        junk = faulty.get("/", headers={"X-Request-Id": "<script>"})
+    finally:
+        logger.removeHandler(handler)
+    rid = response.headers["x-request-id"]
+    assert len(rid) == 32 and given.headers["x-request-id"] == "proxy-id-12345"
+    assert junk.headers["x-request-id"] != "<script>" and len(junk.headers["x-request-id"]) == 32
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == [rid, "proxy-id-12345"]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert lines[0]["level"] == "ERROR" and SECRET not in stream.getvalue()
