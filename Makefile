@@ -6,17 +6,27 @@ export EHC_DATABASE_URL ?= sqlite:///./ehc.db
 
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run serve scheduler test pytest lint format golden bench clean
+.PHONY: help install assets run serve scheduler test pytest lint format golden bench clean lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(BIN)/ehc: pyproject.toml
+$(BIN)/ehc: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@# Every package at its locked version (requirements.lock): the same set each time.
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(BIN)/ehc
+
+lock: ## Re-lock every Python package (requirements.lock) from pyproject.toml, in a fresh venv
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' requirements.lock; .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf .lock-venv
 
 install: $(BIN)/ehc ## Create .venv and install the engine with its dev tools
 
