@@ -6,7 +6,7 @@ import typer
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from cli import cases, data, db, demo, users
+from cli import cases, data, db, demo, teams, users
 from cli import letters as letters_cli
 from cli import scheduler as scheduler_cli
 from cli.breaches import breaches
@@ -38,6 +38,7 @@ app.add_typer(letters_cli.app, name="letters")
 app.add_typer(data.export_app, name="export")
 app.add_typer(demo.app, name="demo")
 app.add_typer(users.app, name="users")
+app.add_typer(teams.app, name="teams")
 app.command("summary")(demo.summary)
 app.command("deadlines")(deadlines)
 app.command("kpi")(kpi)

@@ -83,6 +83,7 @@ def _feature_routers() -> list[Any]:
         corrections,
         home,
         scorecard,
+        teams,
         users,
     )
 
@@ -102,6 +103,7 @@ def _feature_routers() -> list[Any]:
         scorecard.router,
         corrections.router,
         users.router,
+        teams.router,
         api.router,
     ]
 

@@ -75,3 +75,20 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     subject: str = Field(max_length=320)  # a user's email or a case reference
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Team(SQLModel, table=True):
+    """A team of the council (migration 0009). Cases and users carry its `name`.
+
+    `key` is the name as matched ("north " and "North" are one team: lower-case, spaces
+    collapsed, see `workflow.teams.team_key`); it is unique, so no two teams differ only
+    in case or spacing.
+    """
+
+    __tablename__ = "teams"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)  # the display name, as cases and users store it
+    key: str = Field(unique=True, max_length=100)
+    active: bool = True
+    created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -167,6 +167,6 @@ def test_the_guards_come_off_with_a_downgrade_and_back_with_an_upgrade(engine: E
     assert (migrate.current(engine), guards(engine)) == ("0004", 0)
     migrate.upgrade(engine)
     assert (migrate.current(engine), guards(engine)) == (
-        "0008",
+        "0009",
         expected,
     )  # the head: the guards and what came after
