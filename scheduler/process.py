@@ -24,6 +24,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -36,13 +37,15 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy.engine import Connection, make_url
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
+from scheduler import health
 from scheduler.jobs import runner_name
-from workflow.clock import LONDON
+from workflow.clock import LONDON, system_clock
 from workflow.config import Config
-from workflow.db import make_engine
+from workflow.db import make_engine, new_session
 from workflow.errors import InvalidInput
 from workflow.logs import configure_logging
 
@@ -242,9 +245,29 @@ def build_scheduler(config: Config) -> BlockingScheduler:
     return scheduler
 
 
+def _heartbeat(engine: Engine, runner: str) -> Callable[[], None]:
+    """The active scheduler's heartbeat job: /ready reads it (scheduler.health)."""
+
+    def beat_now() -> None:
+        with new_session(engine) as session:
+            health.beat(session, runner=runner, now=system_clock())
+
+    return beat_now
+
+
 def _serve(config: Config, lock: LeaderLock, poll: float, stop: threading.Event) -> None:
     """Run the scheduler while this process holds the lock and is not asked to stop."""
     scheduler = build_scheduler(config)
+    beats = make_engine(config.database_url)
+    scheduler.add_job(
+        _heartbeat(beats, runner_name()),
+        IntervalTrigger(seconds=config.scheduler_heartbeat_seconds),
+        id="heartbeat",
+        name="Heartbeat for /ready",
+        jobstore="local",
+        next_run_time=datetime.now(LONDON),  # at once, then every interval
+        coalesce=True,
+    )
     done = threading.Event()
 
     def watch() -> None:
@@ -264,6 +287,7 @@ def _serve(config: Config, lock: LeaderLock, poll: float, stop: threading.Event)
         scheduler.start()  # blocks until the watcher shuts it down
     finally:
         done.set()
+        beats.dispose()
         stop_requested = stop.is_set()
         if scheduler.running:
             scheduler.shutdown(wait=stop_requested)

@@ -1,4 +1,5 @@
-"""The scheduler's own rows: breach log, notification outbox, sweep runs (migrations 0003, 0006).
+"""The scheduler's own rows: breach log, notification outbox, sweep runs (migrations 0003,
+0006), and its heartbeat and the health alerts (0010).
 
 A deadline is named by (case_id, kind, advice, ref, starts, due), with advice and
 ref stored as '' when absent: stored deadline rows are rewritten with each event
@@ -89,3 +90,21 @@ class SweepRun(SQLModel, table=True):
     ran_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     breaches_logged: int
     notifications_queued: int
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """When each scheduler process last beat while active (migration 0010)."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    runner: str = Field(primary_key=True, max_length=200)
+    beat_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class HealthAlert(SQLModel, table=True):
+    """A problem the admins were emailed about, while it lasts (migration 0010)."""
+
+    __tablename__ = "health_alerts"
+
+    kind: str = Field(primary_key=True, max_length=40)
+    raised_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

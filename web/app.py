@@ -82,6 +82,7 @@ def _feature_routers() -> list[Any]:
         cases,
         corrections,
         home,
+        ready,
         scorecard,
         teams,
         users,
@@ -91,6 +92,7 @@ def _feature_routers() -> list[Any]:
     # slashes): the routers of the pages below a case come before it.
     return [
         about.router,
+        ready.router,
         home.router,
         case_events.router,
         case_corrections.router,

@@ -35,7 +35,9 @@ from workflow.db import new_session
 
 SESSION_COOKIE = "ehc_session"
 SIGN_IN_CSRF_COOKIE = "ehc_sign_in_csrf"
-PUBLIC_PATHS = frozenset({"/health", "/sign-in", "/accessibility", "/privacy", "/cookies"})
+PUBLIC_PATHS = frozenset(
+    {"/health", "/ready", "/sign-in", "/accessibility", "/privacy", "/cookies"}
+)
 PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

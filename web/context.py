@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 import bootstrap
 from letters.config import load_council
+from scheduler import sweep_service
+from scheduler.notify import Staff, make_sender
 from workflow.clock import Clock, system_clock, today_in_england
 from workflow.config import Config
 from workflow.db import make_engine
@@ -46,6 +49,33 @@ class AboutService:
         )
 
 
+@dataclass(frozen=True)
+class ReadyChecks:
+    """/ready's limits, and how it emails the admins (SMTP when set, else the log)."""
+
+    heartbeat_max_seconds: float = 300.0
+    sweep_max_hours: float = 26.0
+    config: Config | None = None  # None: alerts only logged (tests that do not send)
+
+    def alert_admins(self, session: Session, *, subject: str, body: str) -> None:
+        """Email the active admins (allowed domains only), as the sweep's own alerts do."""
+        if self.config is None:
+            return
+        staff = Staff.from_config(self.config)
+        admins = [
+            a for a in sweep_service.admin_emails(session=session) if staff.refusal(a, "") is None
+        ]
+        sender = make_sender(self.config.smtp)
+        try:
+            sender.alert(recipients=admins, subject=subject, body=body)
+        finally:
+            sender.close()
+
+    @classmethod
+    def from_config(cls, config: Config) -> ReadyChecks:
+        return cls(config.ready_heartbeat_max_seconds, config.ready_sweep_max_hours, config)
+
+
 @dataclass
 class WebContext:
     engine: Engine
@@ -57,6 +87,7 @@ class WebContext:
     # Secure cookies: on when served over HTTPS (or forced by EHC_SECURE_COOKIES=1).
     force_secure_cookies: bool = False
     about: AboutService = field(default_factory=AboutService)
+    ready: ReadyChecks = field(default_factory=ReadyChecks)
 
     def today(self) -> date:
         return today_in_england(self.clock)
@@ -70,4 +101,5 @@ class WebContext:
             working_days=config.working_days,
             force_secure_cookies=config.secure_cookies,
             about=AboutService.from_config(config),
+            ready=ReadyChecks.from_config(config),
         )

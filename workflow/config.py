@@ -22,6 +22,8 @@ working directory; an empty variable counts as unset.
 | EHC_FORWARDED_ALLOW_IPS | proxies whose X-Forwarded-* headers are trusted | 127.0.0.1 |
 | EHC_NOTIFY_DOMAINS | email domains notifications may go to, comma separated | none |
 | EHC_LOG_FORMAT | json (one object a line, with request ids) or text | json |
+| EHC_SCHEDULER_HEARTBEAT_SECONDS | how often the active scheduler records it is alive | 60 |
+| EHC_READY_HEARTBEAT_MAX_SECONDS, EHC_READY_SWEEP_MAX_HOURS | /ready's limits | 300; 26 |
 """
 
 from __future__ import annotations
@@ -93,6 +95,11 @@ class Config(BaseSettings):
     council_retention: str | None = None  # how long case records are kept, in words
     council_privacy_url: str | None = None  # the council's own full privacy notice
     log_format: str = "json"  # json (one object a line, for log platforms) or text
+    # /ready: a scheduler heartbeat older than this, or a daily sweep older than that, is
+    # not ready (docs/operations.md); the active scheduler beats every heartbeat_seconds.
+    scheduler_heartbeat_seconds: float = Field(default=60.0, gt=0, le=3600)
+    ready_heartbeat_max_seconds: float = Field(default=300.0, gt=0)
+    ready_sweep_max_hours: float = Field(default=26.0, gt=0)
 
     @field_validator("sweep_at", mode="before")
     @classmethod

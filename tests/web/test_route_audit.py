@@ -20,6 +20,7 @@ from web import auth
 # the accessibility statement, the privacy notice and the cookies page (no personal data).
 PUBLIC = {
     ("/health", "GET"),
+    ("/ready", "GET"),
     ("/sign-in", "GET"),
     ("/sign-in", "POST"),
     ("/accessibility", "GET"),
