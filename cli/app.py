@@ -13,6 +13,7 @@ from cli.breaches import breaches
 from cli.corrections import corrections
 from cli.deadlines import deadlines
 from cli.kpi import kpi
+from cli.sar import sar
 from cli.serve import serve
 from workflow.config import load_config
 from workflow.errors import EXIT_FAULT
@@ -49,6 +50,7 @@ app.command("sweep")(scheduler_cli.sweep)
 app.command("serve")(serve)
 app.command("backup")(db.backup)
 app.command("restore")(db.restore)
+app.command("sar")(sar)
 
 
 def main() -> None:

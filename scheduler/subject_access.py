@@ -1,0 +1,262 @@
+"""A subject access request: everything held about one child, as one zip file.
+
+UK GDPR Article 15 gives the child (or the parent acting for them) a copy of their
+personal data. For a case this is: its details and the people on it, every event with
+its notes and every correction (what was voided, why, by whom), the deadlines as of
+today, every letter (as the PDF the family was, or would be, sent; withdrawn ones too),
+and the audit of who recorded, corrected, reassigned and took copies of letters. An
+`index.html` lists it all in plain English, readable without any other software.
+
+The request itself is audited (who made it, when). The zip holds personal data: the
+caller writes it only where the council's subject access process says.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from letters import service as letter_service
+from letters.catalogue import CATALOGUE
+from letters.models import LetterDownload
+from letters.store import people_of
+from workflow.account_models import AuditEntry
+from workflow.clock import Clock
+from workflow.law.calendar import WorkingDays, govuk_date
+from workflow.law.deadlines import Settings
+from workflow.law.events import EventType
+from workflow.law.names import EVENT_NAMES
+from workflow.service import CaseView, get_case
+
+AUDIT_ACTION = "subject_access"
+
+
+@dataclass(frozen=True)
+class SubjectAccess:
+    case_ref: str
+    data: bytes  # the zip
+    files: tuple[str, ...]
+
+
+def _json(value: Any) -> bytes:
+    return (json.dumps(value, indent=1, default=str, ensure_ascii=False) + "\n").encode()
+
+
+def _event_name(event_type: str) -> str:
+    try:
+        return EVENT_NAMES[EventType(event_type)]
+    except ValueError:
+        return event_type
+
+
+def _events(view: CaseView) -> list[dict[str, Any]]:
+    voided = {c.sequence: c for c in view.corrections}
+    out: list[dict[str, Any]] = []
+    for e in view.events:
+        out.append(
+            {
+                "sequence": e.sequence,
+                "event": _event_name(e.type),
+                "type": e.type,
+                "date": e.date.isoformat(),
+                "details": e.fields,
+                "note": e.note,
+                "recorded_by": e.recorded_by,
+                "recorded_at": e.recorded_at.isoformat(),
+            }
+        )
+    for c in voided.values():
+        out.append(
+            {
+                "sequence": c.sequence,
+                "event": _event_name(c.type),
+                "type": c.type,
+                "date": c.date.isoformat(),
+                "details": c.fields,
+                "voided": {
+                    "reason": c.reason,
+                    "by": c.voided_by,
+                    "at": c.voided_at.isoformat(),
+                    "replaced_by": c.replaced_by,
+                },
+            }
+        )
+    return sorted(out, key=lambda e: int(e["sequence"]))
+
+
+def _audit(session: Session, view: CaseView) -> list[dict[str, Any]]:
+    """Who did what to the record: each event recorded, each void, each reassignment
+    and each copy of a letter taken, oldest first."""
+    rows: list[dict[str, Any]] = [
+        {
+            "at": e.recorded_at.isoformat(),
+            "who": e.recorded_by,
+            "what": f"recorded event {e.sequence} ({_event_name(e.type)})",
+        }
+        for e in view.events
+    ]
+    rows += [
+        {
+            "at": c.voided_at.isoformat(),
+            "who": c.voided_by,
+            "what": f"{'corrected' if c.replaced_by else 'voided'} event {c.sequence} "
+            f"({_event_name(c.type)})",
+        }
+        for c in view.corrections
+    ]
+    entries = session.exec(select(AuditEntry).where(col(AuditEntry.subject) == view.case.reference))
+    rows += [
+        {"at": a.at.isoformat(), "who": a.actor, "what": a.action.replace("_", " ")}
+        for a in entries
+    ]
+    copies = session.exec(select(LetterDownload).where(col(LetterDownload.case_id) == view.case.id))
+    rows += [
+        {
+            "at": d.downloaded_at.isoformat(),
+            "who": d.downloaded_by,
+            "what": f"took a copy of letter {d.letter_id} ({d.how})",
+        }
+        for d in copies
+    ]
+    return sorted(rows, key=lambda r: str(r["at"]))
+
+
+def subject_access(
+    *,
+    session: Session,
+    case_ref: str,
+    as_of: date,
+    actor: str,
+    clock: Clock,
+    settings: Settings | None = None,
+    working_days: WorkingDays | None = None,
+) -> SubjectAccess:
+    """Everything held about the case's child, as a zip; the request is audited."""
+    view = get_case(
+        session=session,
+        case_ref=case_ref,
+        as_of=as_of,
+        settings=settings,
+        working_days=working_days,
+    )
+    ref = view.case.reference
+    people = {k: v for k, v in people_of(session, view.case).items() if v is not None}
+    details = {
+        "reference": ref,
+        "team": view.case.team,
+        "officer": view.case.officer,
+        "stage": view.case.state,
+        "opened": view.case.created_at.isoformat(),
+        "people": people,
+    }
+    letters = letter_service.list_letter_docs(session=session, case_ref=ref)
+    audit = _audit(session, view)
+    files: dict[str, bytes] = {
+        "case.json": _json(details),
+        "events.json": _json(_events(view)),
+        "deadlines.json": _json({"as_of": as_of.isoformat(), **view.evaluation.to_json()}),
+        "letters.json": _json(letters),
+        "audit.json": _json(audit),
+    }
+    for doc in letters:
+        # Withdrawn letters too: they may have reached the family before their withdrawal.
+        if doc.get("stored_status") == "ready":
+            pdf = letter_service.letter_pdf(session=session, letter_id=int(doc["id"]))
+            files[f"letters/{int(doc['id']):04d}-{doc['type']}.pdf"] = pdf
+    now = clock()
+    files = {"index.html": _index(ref, now, actor, details, view, letters, audit, files), **files}
+    session.add(
+        AuditEntry(
+            at=now, actor=actor, action=AUDIT_ACTION, subject=ref, detail={"files": len(files)}
+        )
+    )
+    session.commit()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(f"{_safe(ref)}/{name}", data)
+    return SubjectAccess(ref, buffer.getvalue(), tuple(files))
+
+
+def _letter_title(letter_type: str) -> str:
+    spec = CATALOGUE.get(letter_type)
+    return spec.title if spec else letter_type.replace("_", " ")
+
+
+def _safe(ref: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in ref)
+
+
+def _list(items: Iterable[str]) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _index(
+    ref: str,
+    now: datetime,
+    actor: str,
+    details: dict[str, Any],
+    view: CaseView,
+    letters: list[dict[str, Any]],
+    audit: list[dict[str, Any]],
+    files: dict[str, bytes],
+) -> bytes:
+    e = html.escape
+    people = details["people"]
+    people_rows = "".join(
+        f"<tr><th>{e(k.replace('_', ' ').capitalize())}</th><td>{e(str(v))}</td></tr>"
+        for k, v in people.items()
+    )
+    events = _list(
+        f"{e(govuk_date(x.date))}: {e(_event_name(x.type))}"
+        + (f" (note: {e(x.note)})" if x.note else "")
+        for x in view.events
+    )
+    corrections = _list(
+        f"{e(govuk_date(c.date))}: {e(_event_name(c.type))}, "
+        f"{'corrected' if c.replaced_by else 'voided'} by {e(c.voided_by)}: {e(c.reason)}"
+        for c in view.corrections
+    )
+    letter_items = _list(
+        f"{e(_letter_title(str(doc['type'])))} to {e(str(doc['recipient']).replace('_', ' '))}"
+        f"{', dated ' + e(str(doc['letter_date'])) if doc.get('letter_date') else ''}: "
+        f"{e(str(doc['status']).replace('_', ' '))}"
+        for doc in letters
+    )
+    audit_items = _list(f"{e(r['at'])}: {e(r['who'])} {e(r['what'])}" for r in audit)
+    file_items = _list(f"<code>{e(name)}</code>" for name in files)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Subject access: case {e(ref)}</title>
+<style>body{{font-family:Arial,sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
+th{{text-align:left;padding-right:1em}}</style></head>
+<body>
+<h1>Information held about case {e(ref)}</h1>
+<p>Made on {e(govuk_date(now.date()))} by {e(actor)}, in answer to a subject access request
+(UK GDPR Article 15). Everything the EHC casework system holds about this case is in this
+folder.</p>
+<h2>The case</h2>
+<table><tr><th>Reference</th><td>{e(ref)}</td></tr>
+<tr><th>Team</th><td>{e(str(details["team"] or "-"))}</td></tr>
+<tr><th>Case officer</th><td>{e(str(details["officer"] or "-"))}</td></tr>
+{people_rows}</table>
+<h2>What has happened ({len(view.events)} events)</h2>{events}
+<h2>Corrections ({len(view.corrections)})</h2>{corrections if view.corrections else "<p>None.</p>"}
+<h2>Letters ({len(letters)})</h2>{letter_items if letters else "<p>None.</p>"}
+<p>Each letter that was made is in the <code>letters</code> folder as a PDF.</p>
+<h2>Who has worked on the record</h2>{audit_items}
+<p>Who recorded, corrected or reassigned the case, and who took copies of its letters.</p>
+<h2>Files</h2>{file_items}
+<p>The <code>.json</code> files hold the same information in a form other systems can
+read.</p>
+</body></html>
+"""
+    return page.encode()
