@@ -112,3 +112,11 @@ def test_make_run_and_serve_take_a_port(target: str) -> None:
     assert "--port 8010" in serve
     if target == "run":
         assert serve.endswith("--demo-users"), "the sign-ins are printed by serve, last"
+
+
+def test_version(tmp_path: Path) -> None:
+    """`ehc --version` works anywhere, with no database: the installed package's version."""
+    from importlib.metadata import version
+
+    done = run("--version", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == f"ehc {version('ehc-engine')}\n"
