@@ -225,3 +225,31 @@ def parse_letter_field(name: str, value: Any) -> Any:
             return False
         raise ValueError("will_assess must be yes or no")
     raise ValueError(f"{name} is not a letter detail")
+
+
+# What each detail a letter may wait for is called on screen ("Needs: the parent's address").
+DETAIL_NAMES = {
+    "child_name": "the child's name",
+    "date_of_birth": "the child's date of birth",
+    "parent_name": "the parent's name",
+    "parent_address": "the parent's address",
+    "parent_email": "the parent's email address",
+    "young_person_address": "the young person's address",
+    "young_person_email": "the young person's email address",
+    "reasons": "the reasons for the decision",
+    "will_assess": "whether we will carry out an assessment",
+}
+
+
+def detail_name(name: str) -> str:
+    return DETAIL_NAMES.get(name, name.replace("_", " "))
+
+
+def letters_needing(event_type: str, field: str) -> list[LetterSpec]:
+    """The letters an event type makes that need the letter detail `field` (the record
+    form asks for the reasons for these)."""
+    return [
+        s
+        for s in _SPECS
+        if s.event is not None and s.event.value == event_type and field in s.letter_fields
+    ]

@@ -8,7 +8,7 @@ rendered from the stored HTML (`letter_pdf`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,10 @@ from letters.catalogue import CATALOGUE, CORRECTION, parse_letter_field
 from letters.contexts import Council
 from letters.models import AWAITING, READY, WITHDRAWN, Letter, LetterDownload, LetterWithdrawal
 from letters.render import render_pdf, sha256
-from letters.store import complete, new_letter, people_of
-from workflow.clock import Clock
+from letters.store import complete, new_letter, not_withdrawn, people_of, preview_html
+from workflow import service as case_service
+from workflow.case_writes import lock_case
+from workflow.clock import Clock, today_in_england
 from workflow.errors import (
     EXIT_FAULT,
     CaseNotFound,
@@ -32,6 +34,7 @@ from workflow.errors import (
     WorkflowError,
 )
 from workflow.models import Case, EventVoid
+from workflow.projection import Projection
 
 
 class LetterNotFound(NotFound):
@@ -408,3 +411,159 @@ def make_correction_letter(
         session.rollback()
         raise InvalidInput(f"{where} already has its correction letter") from e
     return made
+
+
+# -- finishing a waiting letter in the browser ----------------------------------------------
+
+
+def waiting_letter(*, session: Session, case: Case, letter_id: int) -> Letter:
+    """A waiting letter of `case` that can still be completed (not withdrawn), with its
+    content; else `LetterNotFound` (another case's letter) or `InvalidInput`."""
+    letter = session.get(Letter, letter_id, populate_existing=True)
+    if letter is None or letter.case_id != case.id:
+        raise LetterNotFound(letter_id)
+    _check_waiting(session, letter, case.reference)
+    return letter
+
+
+def _check_waiting(session: Session, letter: Letter, reference: str) -> None:
+    where = f"Case {reference}: letter {letter.id}"
+    if letter.status != AWAITING:
+        raise InvalidInput(f"{where} is already made: it cannot be changed")
+    if letter.id is not None and _withdrawal(session, letter.id) is not None:
+        raise InvalidInput(
+            f"{where} was withdrawn: the event it was made from was voided. It cannot be completed"
+        )
+
+
+def parse_letter_details(letter: Letter, details: Mapping[str, Any]) -> dict[str, Any]:
+    """The letter's own details checked (`catalogue.parse_letter_field`)."""
+    spec = CATALOGUE[letter.type]
+    parsed: dict[str, Any] = {}
+    for name, value in details.items():
+        if name not in spec.letter_fields:
+            raise InvalidInput(f"Letter {letter.id} ({spec.title}) has no detail {name}")
+        try:
+            parsed[name] = parse_letter_field(name, value)
+        except ValueError as e:
+            raise InvalidInput(f"Letter {letter.id}: {e}", field=name) from None
+    return parsed
+
+
+def preview_letter(
+    *,
+    letter: Letter,
+    case: Case,
+    people: Mapping[str, Any],
+    details: Mapping[str, Any],
+    clock: Clock,
+    council: Council,
+) -> str:
+    """The letter as it would be made today with these details (people merged over the
+    stored ones by the caller); nothing is stored."""
+    try:
+        return preview_html(
+            letter, case.reference, people, details, council, today_in_england(clock)
+        )
+    except ValueError as e:
+        raise InvalidInput(f"Case {case.reference}: letter {letter.id}: {e}") from None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What finishing a letter did: every letter of the case it made (others waiting
+    for the same people details too), and those still waiting, with what they need."""
+
+    made: list[Letter]
+    waiting: list[Letter]
+
+
+def finish_letter(
+    *,
+    session: Session,
+    case_ref: str,
+    letter_id: int,
+    details: Mapping[str, Any],
+    people: Mapping[str, Any],
+    actor: str,
+    clock: Clock,
+    council: Council,
+    projections: Sequence[Projection],
+    expected_version: int,
+) -> Finished:
+    """Complete a waiting letter in one transaction: its own details (the reasons for a
+    decision) are stored on it, the people details are written by
+    `workflow.service.update_case` (the case details page's own path), and every letter
+    of the case that now has all it needs is made. A case changed since
+    `expected_version` raises `ConcurrentUpdate` and nothing is saved."""
+    reference = case_ref.strip()
+    try:
+        case = lock_case(session, reference)
+        if case is None:
+            raise CaseNotFound(case_ref)
+        if case.version != expected_version:
+            raise ConcurrentUpdate(reference)
+        letter = session.exec(
+            select(Letter).where(Letter.id == letter_id).with_for_update()
+        ).first()
+        if letter is None or letter.case_id != case.id:
+            raise LetterNotFound(letter_id)
+        _check_waiting(session, letter, reference)
+        before = {row.id: row.status for row in _letter_rows(session, case.id)}
+        parsed = parse_letter_details(letter, details)
+        if parsed:
+            context = dict(letter.context)
+            context["details"] = {**context.get("details", {}), **parsed}
+            letter.context = context
+            session.add(letter)
+        session.flush()
+    except WorkflowError:
+        session.rollback()
+        raise
+    # Writes the people, bumps the case's version, runs the projections (which make the
+    # letters now complete) and commits: all with the letter's details above, or none.
+    case_service.update_case(
+        session=session,
+        case_ref=reference,
+        details=people,
+        actor=actor,
+        clock=clock,
+        projections=projections,
+        expected_version=expected_version,
+    )
+    return _finished(session, case.id, before)  # type: ignore[arg-type]
+
+
+def _letter_rows(session: Session, case_id: int | None) -> list[Letter]:
+    return list(
+        session.exec(
+            select(Letter)
+            .where(Letter.case_id == case_id, not_withdrawn())
+            .order_by(col(Letter.id))
+            .options(*(defer(getattr(Letter, c)) for c in ("html", "text", "pdf")))
+        )
+    )
+
+
+def waiting_ids(*, session: Session, case_ref: str) -> dict[int, str]:
+    """The standing letters of a case by id, with their status: read before a change, to
+    tell after it (`letters_made_since`) which letters it made."""
+    case_id = session.exec(select(Case.id).where(Case.reference == case_ref.strip())).first()
+    rows = {row.id: row.status for row in _letter_rows(session, case_id)} if case_id else {}
+    session.commit()
+    return rows  # type: ignore[return-value]
+
+
+def letters_made_since(*, session: Session, case_ref: str, before: Mapping[int, str]) -> Finished:
+    """The letters made since `before` (`waiting_ids`), and those still waiting."""
+    case_id = session.exec(select(Case.id).where(Case.reference == case_ref.strip())).first()
+    found = _finished(session, case_id, before)
+    session.commit()
+    return found
+
+
+def _finished(session: Session, case_id: int | None, before: Mapping[int, str]) -> Finished:
+    rows = _letter_rows(session, case_id)
+    made = [r for r in rows if r.status == READY and before.get(r.id) != READY]  # type: ignore[arg-type]
+    waiting = [r for r in rows if r.status == AWAITING]
+    return Finished(made, waiting)

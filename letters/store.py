@@ -179,28 +179,15 @@ def complete(
     """
     if letter.status != AWAITING:
         return []
-    spec = CATALOGUE[letter.type]
-    facts = dict(letter.context.get("facts", {}))
-    details = dict(letter.context.get("details", {}))
-    dob = people.get("date_of_birth")
     today = letter_day(clock)
-    role: str | None
-    if spec.audience == "adviser":
-        role = "adviser"
-    elif letter.is_copy:
-        role = "parent"
-    else:
-        role = family_recipient(dob, today) if dob else None
-    missing = missing_for(spec.audience, role, people)
-    # Letter fields come from the letter's details only: a letter queued before the fix
-    # may hold reasons taken from an event note in its facts, which must not be printed.
-    facts = {k: v for k, v in facts.items() if k not in spec.letter_fields}
-    missing += [f for f in spec.letter_fields if details.get(f) is None]
+    role, missing = role_and_missing(letter, people, today)
     letter.recipient = role or letter.recipient
     if missing:
         letter.missing = missing
         return []
     assert role is not None
+    spec = CATALOGUE[letter.type]
+    facts, details = _facts_and_details(letter)
     context = build_context(
         spec, facts, details, case.reference, role, people, council, today, is_copy=letter.is_copy
     )
@@ -235,6 +222,76 @@ def complete(
         session.add(copy)
         return [copy, *complete(session, copy, case, people, council, clock)]
     return []
+
+
+def role_and_missing(
+    letter: Letter, people: Mapping[str, Any], today: date
+) -> tuple[str | None, list[str]]:
+    """Whom a waiting letter is for (None until the date of birth says), and the details
+    it still needs, by field name: the people's first, then the letter's own."""
+    spec = CATALOGUE[letter.type]
+    details = dict(letter.context.get("details", {}))
+    dob = people.get("date_of_birth")
+    role: str | None
+    if spec.audience == "adviser":
+        role = "adviser"
+    elif letter.is_copy:
+        role = "parent"
+    else:
+        role = family_recipient(dob, today) if dob else None
+    missing = missing_for(spec.audience, role, people)
+    missing += [f for f in spec.letter_fields if details.get(f) is None]
+    return role, missing
+
+
+def _facts_and_details(letter: Letter) -> tuple[dict[str, Any], dict[str, Any]]:
+    spec = CATALOGUE[letter.type]
+    # Letter fields come from the letter's details only: a letter queued before the fix
+    # may hold reasons taken from an event note in its facts, which must not be printed.
+    facts = {
+        k: v for k, v in letter.context.get("facts", {}).items() if k not in spec.letter_fields
+    }
+    return facts, dict(letter.context.get("details", {}))
+
+
+def preview_html(
+    letter: Letter,
+    case_ref: str,
+    people: Mapping[str, Any],
+    details: Mapping[str, Any],
+    council: Council,
+    today: date,
+) -> str:
+    """The HTML a waiting letter would render to with these people and letter details,
+    dated `today`: nothing is stored. Raises ValueError naming what is still missing."""
+    spec = CATALOGUE[letter.type]
+    facts, stored = _facts_and_details(letter)
+    trial = Letter(
+        type=letter.type,
+        template=letter.template,
+        template_version=letter.template_version,
+        recipient=letter.recipient,
+        is_copy=letter.is_copy,
+        context={**letter.context, "details": {**stored, **details}},
+        case_id=letter.case_id,
+        dedupe_key="preview",
+        created_at=letter.created_at,
+    )
+    role, missing = role_and_missing(trial, people, today)
+    if missing or role is None:
+        raise ValueError(f"the letter still needs: {', '.join(missing)}")
+    context = build_context(
+        spec,
+        facts,
+        {**stored, **details},
+        case_ref,
+        role,
+        people,
+        council,
+        today,
+        is_copy=letter.is_copy,
+    )
+    return render_html(spec, context)
 
 
 def build_context(

@@ -16,10 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from letters import service as letter_service
 from letters import store as letter_store
 from web import auth
 from web.date_input import read_date
-from web.deps import context, db, posted_form
+from web.deps import context, db, posted_form, reading
 from web.pages.cases import read_case, read_case_read_only
 from web.templating import case_path, render
 from workflow import service
@@ -147,6 +148,8 @@ def update_details(
         return _form(request, view, shown, version, 400, errors=ordered, anchors=anchors)
     if int(version) != view.case.version:  # refused without queueing for the write lock
         return _form(request, view, shown, version, 409, conflict=True)
+    with reading(request) as read:
+        before = letter_service.waiting_ids(session=read, case_ref=view.case.reference)
     try:
         service.update_case(
             projections=context(request).projections,
@@ -163,4 +166,12 @@ def update_details(
         name = _field_of(e)
         errors = {name: _message(e, name)}
         return _form(request, view, shown, version, 400, errors=errors, anchors=anchors)
-    return RedirectResponse(f"{case_path(view.case.reference)}?details=1", status_code=303)
+    # Which letters the details made (and the case page says which still wait, for what).
+    with reading(request) as read:
+        made = letter_service.letters_made_since(
+            session=read, case_ref=view.case.reference, before=before
+        ).made
+    ids = ",".join(str(x.id) for x in made) or "none"
+    return RedirectResponse(
+        f"{case_path(view.case.reference)}?details=1&letters_made={ids}", status_code=303
+    )

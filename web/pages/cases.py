@@ -17,8 +17,8 @@ from starlette.datastructures import FormData
 
 from letters import service as letter_service
 from letters import store as letter_store
-from letters.catalogue import CATALOGUE
-from letters.models import Letter
+from letters.catalogue import CATALOGUE, detail_name
+from letters.models import AWAITING, Letter
 from web import auth
 from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
@@ -120,6 +120,8 @@ def _banner(request: Request, view: CaseView) -> str | None:
             if c.sequence == int(voided):
                 label = EVENT_LABELS.get(c.type, c.type)
                 return f"{label} on {govuk_date(c.date)} voided"
+    if "letters_made" in request.query_params:
+        return "Details updated" if request.query_params.get("details") == "1" else "Letter made"
     made = request.query_params.get("correction_letter", "")
     if made.isdigit():
         return f"Correction letter {made} made"
@@ -131,14 +133,40 @@ def _banner(request: Request, view: CaseView) -> str | None:
     return None
 
 
-def _banner_note(request: Request) -> str | None:
-    """What the success banner of a correction adds (else the page's own words)."""
+def _banner_note(request: Request, letters: list[Letter], withdrawn: dict[Any, Any]) -> str | None:
+    """What the success banner of a correction adds (else the page's own words); after
+    details were saved, exactly which letters were made and which still wait, for what."""
     query = request.query_params
+    if "letters_made" in query:
+        ids = {int(x) for x in query.get("letters_made", "").split(",") if x.isdigit()}
+        waiting = [x for x in letters if x.status == AWAITING and x.id not in withdrawn]
+        return letters_banner([x for x in letters if x.id in ids], waiting)
     if query.get("corrected") or query.get("voided"):
         return "The deadlines, windows and letters below follow the corrected history."
     if query.get("correction_letter"):
         return "It is in the letters below."
     return None
+
+
+def letters_banner(made: list[Letter], waiting: list[Letter]) -> str:
+    """Which letters were made, and which still wait and for what."""
+
+    def name(letter: Letter) -> str:
+        spec = CATALOGUE.get(letter.type)
+        copy = " (the parent's copy)" if letter.is_copy else ""
+        return f"“{spec.title if spec else letter.type}”{copy}"
+
+    if made:
+        said = f"Letters made: {', '.join(name(x) for x in made)}."
+    else:
+        said = "No letter was made."
+    if waiting:
+        still = "; ".join(
+            f"{name(x)} needs {', '.join(detail_name(m) for m in (x.missing or []))}"
+            for x in waiting
+        )
+        return f"{said} Still waiting: {still}."
+    return f"{said} No letter is waiting for details."
 
 
 def _letter_subject(letter: Letter) -> str | None:
@@ -242,6 +270,7 @@ def case_page(
         timeline=_timeline(view.events),
         letters=letters,
         letter_subjects={letter.id: _letter_subject(letter) for letter in letters},
+        letter_needs={x.id: ", ".join(detail_name(m) for m in x.missing or []) for x in letters},
         letter_titles={t: spec.title for t, spec in CATALOGUE.items()},
         withdrawn=withdrawn,
         gone_out=[w for w in withdrawn.values() if letter_service.needs_correction_letter(w)],
@@ -250,8 +279,7 @@ def case_page(
         replacements={c.replaced_by for c in view.corrections if c.replaced_by},
         can_record=bool(accepts(view.case.state)),
         banner=_banner(request, view),
-        banner_note=_banner_note(request),
-        details_saved=request.query_params.get("details") == "1",
+        banner_note=_banner_note(request, letters, withdrawn),
         today=today,
         **extra,
     )
