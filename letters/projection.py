@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session
 
 from letters import store
 from letters.contexts import Council
 from workflow.clock import Clock
+from workflow.errors import InvalidInput
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event
 from workflow.models import Case, EventVoid, StoredEvent
@@ -31,6 +33,23 @@ class LetterProjection:
         settings: Settings,
         clock: Clock,
         actor: str,
+        letter_details: Mapping[str, Any] | None = None,
+    ) -> None:
+        try:
+            self._made(session, case, recorded, evaluation, settings, clock, actor, letter_details)
+        except ValueError as e:  # a letter detail that fails its check: nothing is saved
+            raise InvalidInput(f"Case {case.reference}: {e}") from None
+
+    def _made(
+        self,
+        session: Session,
+        case: Case,
+        recorded: Sequence[tuple[StoredEvent, Event]],
+        evaluation: Evaluation,
+        settings: Settings,
+        clock: Clock,
+        actor: str,
+        letter_details: Mapping[str, Any] | None,
     ) -> None:
         store.for_events(
             session=session,
@@ -41,6 +60,7 @@ class LetterProjection:
             clock=clock,
             actor=actor,
             council=self.council,
+            letter_details=letter_details,
         )
 
     def events_voided(

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event
+from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event, parse_letter_field
 from letters.contexts import Addressee, Child, Council, LetterContext
 from letters.facts import facts_for
 from letters.models import AWAITING, READY, Letter, LetterWithdrawal
@@ -73,8 +73,10 @@ def create_for_event(
     actor: str,
     council: Council,
     people: Mapping[str, Any] | None = None,
+    letter_details: Mapping[str, Any] | None = None,
 ) -> list[Letter]:
-    """Make the letters `event` calls for (catalogue), rendering those whose details are in."""
+    """Make the letters `event` calls for (catalogue), rendering those whose details are in.
+    `letter_details` given with the event go to the letters that take them."""
     specs = letters_for_event(event)
     if not specs:
         return []
@@ -91,7 +93,10 @@ def create_for_event(
             template_version=spec.version,
             recipient="adviser" if spec.audience == "adviser" else "parent",
             status=AWAITING,
-            context={"facts": facts_for(spec.type, event, evaluation, settings)},
+            context={
+                "facts": facts_for(spec.type, event, evaluation, settings),
+                **_details_for(spec, letter_details),
+            },
             dedupe_key=f"event:{row.id}:{spec.type}",
             created_at=clock(),
             created_by=actor,
@@ -101,6 +106,15 @@ def create_for_event(
         made.extend(complete(session, letter, case, people, council, clock))
     session.flush()
     return made
+
+
+def _details_for(spec: LetterSpec, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    details = {
+        name: parse_letter_field(name, value)
+        for name, value in (given or {}).items()
+        if name in spec.letter_fields and value not in (None, "")
+    }
+    return {"details": details} if details else {}
 
 
 def new_letter(
@@ -414,8 +428,11 @@ def for_events(
     clock: Clock,
     actor: str,
     council: Council,
+    letter_details: Mapping[str, Any] | None = None,
 ) -> list[Letter]:
-    """The letters of new events of one case (recorded one by one, or imported)."""
+    """The letters of new events of one case (recorded one by one, or imported).
+    `letter_details` (checked by `catalogue.parse_letter_field`; ValueError names a bad
+    one) are given to each letter that takes them (the reasons for a decision)."""
     pairs = [(row, event) for row, event in pairs if letters_for_event(event)]
     if not pairs:
         return []
@@ -433,5 +450,6 @@ def for_events(
             actor=actor,
             council=council,
             people=people,
+            letter_details=letter_details,
         )
     return made

@@ -9,8 +9,8 @@ with the events. `workflow` never imports the layers that implement it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -31,8 +31,11 @@ class Projection(Protocol):
         settings: Settings,
         clock: Clock,
         actor: str,
+        letter_details: Mapping[str, Any] | None = None,
     ) -> None:
-        """New events of one case were written (rows flushed, ids set)."""
+        """New events of one case were written (rows flushed, ids set). `letter_details`
+        (the reasons for a decision, given for the family when the event is recorded) are
+        for the letters the events make: the service passes them through unread."""
 
     def events_voided(
         self,

@@ -153,8 +153,13 @@ def record_event(
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
     case_fields: Mapping[str, Any] | None = None,
+    letter_details: Mapping[str, Any] | None = None,
 ) -> Recorded:
     """Record one event on a case (opening the case with its first event).
+
+    `letter_details` (such as `reasons`, the reasons for a decision written for the
+    family) go, unread here, to the projections with the event, so its letters are made
+    with them in the same transaction. They are never taken from the event's note.
 
     `expected_version` is the version the caller read: if the case has moved
     on since, nothing is saved and `ConcurrentUpdate` is raised. `projections`
@@ -202,6 +207,7 @@ def record_event(
                 settings=settings,
                 clock=clock,
                 actor=actor,
+                letter_details=letter_details,
             )
     commit(session, case_ref=case_ref)
     return Recorded(case=case, event=row, evaluation=evaluation)

@@ -219,7 +219,8 @@ def record(
     raw = {"type": body.type.value, "date": body.date, **extra}
     if body.note is not None:
         raw["note"] = body.note
-    fields = ["reference", "date", "note", "team", "officer", *EVENT_FIELDS[body.type], *extra]
+    fields = ["reference", "date", "note", "team", "officer", "letter_details"]
+    fields += [*EVENT_FIELDS[body.type], *extra]
     try:
         expected = _expected_version(body.expected_version, if_match)
         # Reads without the write lock (SQLite), which only the save takes.
@@ -239,6 +240,9 @@ def record(
             settings=ctx.settings,
             working_days=ctx.working_days,
             case_fields=case_fields,
+            letter_details=body.letter_details.model_dump(exclude_none=True)
+            if body.letter_details
+            else None,
         )
         with reading(request) as looked:
             view = _visible(request, looked, who, ref, None)

@@ -210,6 +210,20 @@ class CaseDetail(BaseModel):
     warnings: list[str]
 
 
+class LetterDetailsIn(BaseModel):
+    """Details of the letters an event makes, given with the event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reasons: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=5000,
+        description="The reasons for the decision, written for the family: the decision "
+        "letter (not to assess, not to issue, not to amend) gives them",
+    )
+
+
 class EventIn(BaseModel):
     """An event as in the import format, plus the version you read.
 
@@ -244,6 +258,11 @@ class EventIn(BaseModel):
     )
     team: str | None = Name
     officer: str | None = Name
+    letter_details: LetterDetailsIn | None = Field(
+        default=None,
+        description="Details for the letters the event makes: `reasons`, the reasons for "
+        "a decision, sent to the family (never taken from `note`, which stays internal)",
+    )
 
 
 class RecordedOut(BaseModel):

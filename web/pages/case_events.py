@@ -27,7 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from letters.catalogue import letters_for_event
+from letters.catalogue import letters_for_event, letters_needing
 from letters.recipients import family_recipient, missing_for
 from letters.store import people_of
 from web import auth
@@ -69,6 +69,34 @@ PARTY_LABELS = {
 FAMILY = {"parent": "the parent or carer", "young_person": "the young person"}
 
 
+REASONS = "letter_reasons"  # the form's field: the reasons for the decision, for the family
+REASONS_MAX = 5000
+
+
+def asks_reasons(event_type: str) -> bool:
+    """Whether the event makes a letter that gives the family the reasons for a decision
+    (`letters.catalogue`): the form asks for them, apart from the internal note."""
+    return bool(letters_needing(event_type, "reasons"))
+
+
+def _reasons(form: FormData, answers: EventAnswers, event_type: str) -> None:
+    """Read the reasons field into the answers (shown again, posted on from the check
+    page); never from the note."""
+    if not asks_reasons(event_type):
+        return
+    text = str(form.get(REASONS) or "").replace("\r\n", "\n").strip()
+    answers.shown[REASONS] = text
+    if len(text) > REASONS_MAX:
+        answers.errors[REASONS] = (
+            f"Reasons for the decision must be {REASONS_MAX} characters or fewer"
+        )
+
+
+def letter_details(answers: EventAnswers) -> dict[str, str]:
+    reasons = str(answers.shown.get(REASONS) or "")
+    return {"reasons": reasons} if reasons else {}
+
+
 def _choose_page(
     request: Request,
     view: CaseView,
@@ -107,6 +135,7 @@ def _fields_page(
         event_type=event_type,
         event_label=EVENT_LABELS[event_type],
         fields=fields_for(event_type),
+        asks_reasons=asks_reasons(event_type),
         version=version,
         opened=opened,
         today=context(request).today(),
@@ -164,6 +193,7 @@ def _check_form(
             return _stale_page(request, view, who, event_type, version, opened, answers)
         return _choose_page(request, view, 400, errors={"type": "Select the event to record"})
     answers = read_event_form(form, event_type, context(request).today())
+    _reasons(form, answers, event_type)
     if not version.isdigit():
         answers.errors.setdefault("event", "Reload the page and record the event again")
     if answers.errors:
@@ -311,7 +341,9 @@ def check_answers(
         changes=changes,
         window_labels=WINDOW_LABELS,
         party_labels=PARTY_LABELS,
-        letters=letters_to_come(preview.event, people, today),
+        letters=letters_to_come(preview.event, people, today, letter_details(answers)),
+        reasons=letter_details(answers).get("reasons"),
+        asks_reasons=asks_reasons(event_type),
         today=today,
     )
 
@@ -325,8 +357,15 @@ class LetterToCome:
     waits_for: list[str]  # details it needs before it can be written (as the case page says)
 
 
-def letters_to_come(event: Event, people: Mapping[str, Any], today: date) -> list[LetterToCome]:
-    """The letters of `event` (`letters.catalogue`), whom each is to and what it waits for."""
+def letters_to_come(
+    event: Event,
+    people: Mapping[str, Any],
+    today: date,
+    details: Mapping[str, Any] | None = None,
+) -> list[LetterToCome]:
+    """The letters of `event` (`letters.catalogue`), whom each is to and what it waits for
+    (`details`: the letter details given with the event, such as the reasons)."""
+    given = details or {}
     out = []
     for spec in letters_for_event(event):
         role: str | None
@@ -337,7 +376,9 @@ def letters_to_come(event: Event, people: Mapping[str, Any], today: date) -> lis
             dob = people.get("date_of_birth")
             role = family_recipient(dob, today) if dob else None
             to = FAMILY.get(role or "", "the family")
-        waits_for = missing_for(spec.audience, role, people) + list(spec.letter_fields)
+        waits_for = missing_for(spec.audience, role, people) + [
+            f for f in spec.letter_fields if not given.get(f)
+        ]
         out.append(LetterToCome(spec.title, to, waits_for))
     return out
 
@@ -371,6 +412,7 @@ def record(
             expected_version=int(version),
             settings=ctx.settings,
             working_days=ctx.working_days,
+            letter_details=letter_details(answers),
         )
     except ConcurrentUpdate:
         # The save was rolled back: draw the page from a fresh read-only read, so drawing
