@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from datetime import date
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -80,9 +81,31 @@ def render_html(spec: LetterSpec, context: LetterContext) -> str:
     return environment().get_template(spec.template).render(letter=context, spec=spec, css=css)
 
 
+_render_ids = threading.local()
+
+
+def _stable_id(obj: object) -> int:
+    """The number of `obj` in this rendering (1, 2, ...), in the order first asked for."""
+    seen: dict[int, int] = _render_ids.seen
+    return seen.setdefault(id(obj), len(seen) + 1)
+
+
+def _stable_tag_ids() -> None:
+    """WeasyPrint's PDF/UA tagging names a table header cell by the Python id() of its box
+    (`weasyprint.pdf.tags`), which differs from run to run: the same HTML gave a different
+    PDF each time. Its module's `id` is pointed at a per-rendering counter instead (a
+    module global shadows the builtin), so the same HTML gives the same PDF again."""
+    from weasyprint.pdf import tags
+
+    tags.id = _stable_id
+    _render_ids.seen = {}
+
+
 def render_pdf(html: str) -> bytes:
     # Imported here: WeasyPrint loads native libraries and is slow to import.
     from weasyprint import HTML
+
+    _stable_tag_ids()
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -90,7 +113,9 @@ def render_pdf(html: str) -> bytes:
     # SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it: without this the
     # same stored HTML gave a different PDF in each second.
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    pdf = HTML(string=html).write_pdf()
+    # Tagged (PDF/UA-1): a structure tree, the document's language (the HTML's `lang`)
+    # and its title (the HTML's <title>), so a screen reader can read the letter.
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None
     return bytes(pdf)
 
