@@ -12,12 +12,20 @@ rule the clock uses once the council decides to assess.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from workflow.errors import WorkflowError
 from workflow.law import timescales as ts
-from workflow.law.deadlines import Deadline, Evaluation, Settings, Window
+from workflow.law.calendar import WorkingDays
+from workflow.law.deadlines import (
+    Deadline,
+    Evaluation,
+    Settings,
+    Window,
+    default_working_days,
+)
 from workflow.law.events import Event
 
 
@@ -212,3 +220,68 @@ _FACTS = {
     "plan_ceased": _plan_ceased,
     "transfer_in_notice": _transfer_in,
 }
+
+
+# -- dates counted from the letter's own date ---------------------------------------------
+
+# Letters that are the notice the appeal runs from (HESC r.20(1)(c): 2 months from the
+# date of the notice). Not plan_ceased: its appeal runs from the earlier decision notice.
+APPEAL_NOTICES = {
+    "decision_not_to_assess": "decision_date",
+    "decision_not_to_issue": "decision_date",
+    "final_plan_cover": "issued_on",
+    "review_decision": "decision_date",
+    "amended_plan": "issued_on",
+    "decision_not_to_amend": "decision_date",
+}
+# Letters that serve a draft plan or proposed amendments: representations for at least
+# 15 days beginning with the day served (reg 13(1)(a), 22(2)(c)).
+SERVED_NOTICES = {"draft_plan_cover": "served_on", "proposed_amendments": "served_on"}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A letter's facts with the family's dates counted from the letter's date where the
+    law counts them from the notice; `counted_from` is the day they were counted from
+    before (the event's date, or the day served), when the letter's date is later."""
+
+    facts: dict[str, Any]
+    counted_from: date | None  # None: the letter is not dated after it
+    moved: tuple[str, ...]  # the facts counted from the letter's date
+
+
+def count_from_letter_date(
+    letter_type: str,
+    facts: Mapping[str, Any],
+    letter_date: date,
+    working_days: WorkingDays | None = None,
+) -> Counted:
+    """The dates a letter gives the family that the law counts from the notice, counted
+    from the letter's own date when that is later than the day they were counted from,
+    never earlier than the clock's own date (the later of the two): a family never gets
+    less time than the law gives from the notice they receive. The statutory clock's
+    deadlines are not changed: only what this letter says."""
+    out = dict(facts)
+    days = working_days or default_working_days()
+    if letter_type in APPEAL_NOTICES and out.get("appeal_by"):
+        name, fact = APPEAL_NOTICES[letter_type], "appeal_by"
+        from_letter = ts.appeal_closes(letter_date, None, days)
+    elif letter_type in SERVED_NOTICES and out.get("representations_close"):
+        name, fact = SERVED_NOTICES[letter_type], "representations_close"
+        from_letter = ts.representations_close(letter_date)
+    else:
+        return Counted(out, None, ())
+    start = _as_date(out.get(name))
+    if start is None or letter_date <= start:
+        return Counted(out, None, ())
+    given = _as_date(out[fact])
+    assert given is not None
+    later = max(given, from_letter)
+    out[fact] = later.isoformat() if isinstance(out[fact], str) else later
+    return Counted(out, start, (fact,) if later != given else ())
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))

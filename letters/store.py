@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from letters.catalogue import CATALOGUE, LetterSpec, letters_for_event, parse_letter_field
 from letters.contexts import Addressee, Child, Council, LetterContext
-from letters.facts import facts_for
+from letters.facts import count_from_letter_date, facts_for
 from letters.models import AWAITING, READY, Letter, LetterWithdrawal
 from letters.recipients import delivery, family_recipient, missing_for
 from letters.render import html_to_text, render_html, sha256
@@ -202,8 +202,10 @@ def complete(
     assert role is not None
     spec = CATALOGUE[letter.type]
     facts, details = _facts_and_details(letter)
+    # Dated today: the family's dates the law counts from the notice count from today.
+    dated = count_from_letter_date(spec.type, facts, today).facts
     context = build_context(
-        spec, facts, details, case.reference, role, people, council, today, is_copy=letter.is_copy
+        spec, dated, details, case.reference, role, people, council, today, is_copy=letter.is_copy
     )
     html = render_html(spec, context)
     letter.context = context.to_json()
@@ -296,7 +298,7 @@ def preview_html(
         raise ValueError(f"the letter still needs: {', '.join(missing)}")
     context = build_context(
         spec,
-        facts,
+        count_from_letter_date(spec.type, facts, today).facts,
         {**stored, **details},
         case_ref,
         role,

@@ -6,10 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 from pypdf import PdfReader
+
+from letters.render import weekday_date
+from workflow.law.calendar import WorkingDays
+from workflow.law.timescales import appeal_closes
 
 EHC = str(Path(sys.executable).parent / "ehc")
 
@@ -59,7 +64,15 @@ def test_record_a_case_to_its_final_plan_and_read_its_letters(
                 db=sqlite_url)  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
-    assert "You must appeal by Monday 22 July 2024" in " ".join(text.split())
+    # Dated the day it was made (today): the appeal date counts from the letter's date
+    # (HESC r.20: 2 months from the notice), not from the plan's 20 May 2024 (22 July).
+    dated = date.fromisoformat(listed[3]["letter_date"])
+    appeal_by = max(
+        appeal_closes(date(2024, 5, 20), None, WorkingDays()),
+        appeal_closes(dated, None, WorkingDays()),
+    )
+    assert dated > date(2024, 5, 20) and appeal_by > date(2024, 7, 22)
+    assert f"You must appeal by {weekday_date(appeal_by)}" in " ".join(text.split())
     email = run("letters", "show", str(listed[1]["id"]), "--format", "text", db=sqlite_url)
     assert "Monday 27 May 2024" in email.stdout
 
