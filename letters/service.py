@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -567,3 +568,49 @@ def _finished(session: Session, case_id: int | None, before: Mapping[int, str]) 
     made = [r for r in rows if r.status == READY and before.get(r.id) != READY]  # type: ignore[arg-type]
     waiting = [r for r in rows if r.status == AWAITING]
     return Finished(made, waiting)
+
+
+# -- the letters waiting for details, across cases ---------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingLetter:
+    """A letter waiting for details, with its case (the waiting-letters page)."""
+
+    letter_id: int
+    type: str
+    is_copy: bool
+    missing: list[str]
+    created_at: datetime
+    case_ref: str
+    team: str | None
+    officer: str | None
+
+
+def waiting_letters(
+    *, session: Session, team: str | None = None, officer: str | None = None
+) -> list[WaitingLetter]:
+    """Every standing letter waiting for details (not withdrawn), longest waiting first,
+    of one team's cases (and one officer's) when given."""
+    query = (
+        sa.select(
+            col(Letter.id),
+            col(Letter.type),
+            col(Letter.is_copy),
+            col(Letter.missing),
+            col(Letter.created_at),
+            col(Case.reference),
+            col(Case.team),
+            col(Case.officer),
+        )
+        .join(Case, col(Case.id) == col(Letter.case_id))
+        .where(col(Letter.status) == AWAITING, not_withdrawn())
+        .order_by(col(Letter.created_at), col(Letter.id))
+    )
+    if team is not None:
+        query = query.where(col(Case.team) == team)
+    if officer is not None:
+        query = query.where(col(Case.officer) == officer)
+    rows = [WaitingLetter(*row) for row in session.execute(query)]
+    session.commit()
+    return rows

@@ -87,6 +87,7 @@ def _feature_routers() -> list[Any]:
         scorecard,
         teams,
         users,
+        waiting_letters,
     )
 
     # The case page, /cases/{ref:path}, takes any path below /cases/ (references may hold
@@ -105,6 +106,7 @@ def _feature_routers() -> list[Any]:
         cases.router,
         breaches.router,
         scorecard.router,
+        waiting_letters.router,
         corrections.router,
         users.router,
         teams.router,

@@ -23,6 +23,7 @@ NAVIGATION = (
     ("My cases", "/", ("officer",)),
     ("Dashboard", "/", ("manager",)),
     ("Breach queue", "/breaches", ("officer", "manager")),
+    ("Waiting letters", "/letters/waiting", ("officer", "manager")),
     ("Scorecard", "/scorecard", ("manager", "viewer")),
     ("Corrections", "/corrections", ("manager",)),
     ("Users", "/users", ("admin",)),

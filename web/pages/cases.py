@@ -6,8 +6,9 @@ same as a case that does not exist, so the page does not reveal it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -18,7 +19,8 @@ from starlette.datastructures import FormData
 from letters import service as letter_service
 from letters import store as letter_store
 from letters.catalogue import CATALOGUE, detail_name
-from letters.models import AWAITING, Letter
+from letters.facts import APPEAL_NOTICES, SERVED_NOTICES
+from letters.models import AWAITING, READY, Letter
 from web import auth
 from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
@@ -71,27 +73,61 @@ class TimelineEntry:
     label: str
     details: list[tuple[str, str]]
     recorded_later: bool  # recorded on a later day than it happened (back-dated)
+    letter: None = None
 
 
-def _timeline(events: list[StoredEvent]) -> list[TimelineEntry]:
-    """Newest first (the reverse of processing order)."""
-    out = []
-    for row in reversed(events):
+@dataclass(frozen=True)
+class TimelineLetter:
+    """A letter in the timeline, where it was made (or, waiting, where it was queued)."""
+
+    letter: Letter
+    title: str
+    withdrawn: bool
+    needs: str  # what a waiting letter needs, in words
+    event: None = None
+
+
+def _timeline(
+    events: list[StoredEvent],
+    letters: list[Letter] | None = None,
+    withdrawn: Collection[int | None] = (),
+) -> list[TimelineEntry | TimelineLetter]:
+    """Events and letters together, newest first: events in the reverse of processing
+    order, each letter where it was made (a ready letter when it was rendered, a waiting
+    one when it was queued), above the event it was made with."""
+    keyed: list[tuple[tuple[datetime, int, int, int], TimelineEntry | TimelineLetter]] = []
+    sequence_of = {row.id: row.sequence for row in events}
+    made_at = {row.id: row.recorded_at for row in events}
+    for row in events:
         kinds = {f.name: f for f in fields_for(row.type)}
         details = [
             (kinds[name].label.removesuffix(" (optional)"), _shown(kinds[name].kind, value))
             for name, value in row.fields.items()
             if name in kinds
         ]
-        out.append(
-            TimelineEntry(
-                event=row,
-                label=EVENT_LABELS.get(row.type, row.type),
-                details=details,
-                recorded_later=row.recorded_at.astimezone(LONDON).date() > row.date,
-            )
+        entry = TimelineEntry(
+            event=row,
+            label=EVENT_LABELS.get(row.type, row.type),
+            details=details,
+            recorded_later=row.recorded_at.astimezone(LONDON).date() > row.date,
         )
-    return out
+        keyed.append(((row.recorded_at, row.sequence, 0, 0), entry))
+    for letter in letters or []:
+        spec = CATALOGUE.get(letter.type)
+        item = TimelineLetter(
+            letter=letter,
+            title=spec.title if spec else letter.type,
+            withdrawn=letter.id in withdrawn,
+            needs=", ".join(detail_name(m) for m in letter.missing or []),
+        )
+        when = letter.rendered_at or letter.created_at
+        # After the last event recorded by then (its own event, when made with it).
+        after = max((r.sequence for r in events if r.recorded_at <= when), default=0)
+        if letter.event_id in sequence_of and made_at.get(letter.event_id) == when:
+            after = sequence_of[letter.event_id]
+        keyed.append(((when, after, 1, letter.id or 0), item))
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    return [item for _key, item in keyed]
 
 
 def _shown(kind: str, value: Any) -> str:
@@ -133,19 +169,58 @@ def _banner(request: Request, view: CaseView) -> str | None:
     return None
 
 
-def _banner_note(request: Request, letters: list[Letter], withdrawn: dict[Any, Any]) -> str | None:
+def _banner_note(
+    request: Request, view: CaseView, letters: list[Letter], withdrawn: dict[Any, Any]
+) -> str | None:
     """What the success banner of a correction adds (else the page's own words); after
-    details were saved, exactly which letters were made and which still wait, for what."""
+    details were saved, exactly which letters were made and which still wait, for what;
+    and, for a letter dated after its event, that its family dates count from its date."""
     query = request.query_params
     if "letters_made" in query:
         ids = {int(x) for x in query.get("letters_made", "").split(",") if x.isdigit()}
         waiting = [x for x in letters if x.status == AWAITING and x.id not in withdrawn]
-        return letters_banner([x for x in letters if x.id in ids], waiting)
+        made = [x for x in letters if x.id in ids]
+        return " ".join([letters_banner(made, waiting), *filter(None, map(dated_later, made))])
+    recorded = query.get("recorded", "")
+    if recorded.isdigit():
+        event_ids = {row.id for row in view.events if row.sequence == int(recorded)}
+        notes = [dated_later(x) for x in letters if x.event_id in event_ids]
+        if any(notes):
+            return "The deadlines and letters below include it. " + " ".join(filter(None, notes))
     if query.get("corrected") or query.get("voided"):
         return "The deadlines, windows and letters below follow the corrected history."
     if query.get("correction_letter"):
         return "It is in the letters below."
     return None
+
+
+# What a letter's family date is counted from, as the officer is told it.
+_COUNTED = {
+    **dict.fromkeys(APPEAL_NOTICES, ("the decision", "the appeal date")),
+    "final_plan_cover": ("the plan was issued", "the appeal date"),
+    "amended_plan": ("the plan was issued", "the appeal date"),
+    **dict.fromkeys(SERVED_NOTICES, ("it was served", "the date to reply by")),
+}
+
+
+def dated_later(letter: Letter) -> str | None:
+    """For a made letter dated after the day its family dates were counted from: so."""
+    if letter.status != READY or letter.letter_date is None or letter.type not in _COUNTED:
+        return None
+    name = {**APPEAL_NOTICES, **SERVED_NOTICES}[letter.type]
+    start = letter.context.get(name)
+    if not start:
+        return None
+    began = date.fromisoformat(str(start))
+    days = (letter.letter_date - began).days
+    if days <= 0:
+        return None
+    what, fact = _COUNTED[letter.type]
+    return (
+        f"This letter is dated {govuk_date(letter.letter_date)}, {days} day"
+        f"{'' if days == 1 else 's'} after {what} on {govuk_date(began)}: {fact} in it "
+        "is counted from the letter's date."
+    )
 
 
 def letters_banner(made: list[Letter], waiting: list[Letter]) -> str:
@@ -267,7 +342,7 @@ def case_page(
         next_steps=_next_steps(view),
         deadlines=view.evaluation.deadlines,
         windows=windows,
-        timeline=_timeline(view.events),
+        timeline=_timeline(view.events, letters, withdrawn),
         letters=letters,
         letter_subjects={letter.id: _letter_subject(letter) for letter in letters},
         letter_needs={x.id: ", ".join(detail_name(m) for m in x.missing or []) for x in letters},
@@ -279,7 +354,7 @@ def case_page(
         replacements={c.replaced_by for c in view.corrections if c.replaced_by},
         can_record=bool(accepts(view.case.state)),
         banner=_banner(request, view),
-        banner_note=_banner_note(request, letters, withdrawn),
+        banner_note=_banner_note(request, view, letters, withdrawn),
         today=today,
         **extra,
     )
