@@ -66,6 +66,7 @@ def load(
             clock=system_clock,
             settings=cfg.clock_settings(),
             working_days=cfg.working_days,
+            project_events=True,
         )
     typer.echo(f"Loaded {summary.cases_created} demo cases ({summary.events} events)")
 

@@ -95,6 +95,8 @@ def people(rng: random.Random, age: int) -> dict[str, Any]:
         details["parent_email"] = f"{parent.lower()}.{surname.lower()}@example.org"
     if age >= 14:  # letters go to the young person from the 31 August after they turn 16
         details["young_person_address"] = home
+        if details["communication"] == "email":  # their letters go by email too
+            details["young_person_email"] = f"{child.lower()}.{surname.lower()}@example.org"
         details["parent_copy"] = rng.random() < 0.5
     if rng.random() < 0.03:
         details["large_print"] = True
