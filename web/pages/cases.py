@@ -157,7 +157,10 @@ def _banner(request: Request, view: CaseView) -> str | None:
                 label = EVENT_LABELS.get(c.type, c.type)
                 return f"{label} on {govuk_date(c.date)} voided"
     if "letters_made" in request.query_params:
-        return "Details updated" if request.query_params.get("details") == "1" else "Letter made"
+        if request.query_params.get("details") == "1":
+            return "Details updated"
+        ids = [x for x in request.query_params["letters_made"].split(",") if x.isdigit()]
+        return "Letters made" if len(ids) > 1 else "Letter made" if ids else "Details saved"
     made = request.query_params.get("correction_letter", "")
     if made.isdigit():
         return f"Correction letter {made} made"
