@@ -434,8 +434,16 @@ def for_events(
 ) -> list[Letter]:
     """The letters of new events of one case (recorded one by one, or imported).
     `letter_details` (checked by `catalogue.parse_letter_field`; ValueError names a bad
-    one) are given to each letter that takes them (the reasons for a decision)."""
+    one) are given to each letter that takes them (the reasons for a decision); a detail
+    no letter of these events takes is refused (ValueError), not dropped unsaid."""
     pairs = [(row, event) for row, event in pairs if letters_for_event(event)]
+    given = {k for k, v in (letter_details or {}).items() if v not in (None, "")}
+    taken = {
+        f for _row, event in pairs for spec in letters_for_event(event) for f in spec.letter_fields
+    }
+    if given - taken:
+        names = ", ".join(sorted(given - taken))
+        raise ValueError(f"{names}: this event makes no letter that takes it")
     if not pairs:
         return []
     people = people_of(session, case)

@@ -334,3 +334,19 @@ def test_letters_are_in_the_timeline_with_their_status_and_downloads(
     assert "Dated <time" in timeline and "Ready" in timeline
     pdf = officer.get(f"/cases/{ref}/letters/{refusal.id}.pdf")  # type: ignore[attr-defined]
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_api_refuses_reasons_for_an_event_whose_letter_gives_none(
+    api: Callable[[str | None], object], people: People, requested_case: str, session: Session
+) -> None:
+    client = api(people.officer)
+    sent = {
+        "type": "decision_to_assess",
+        "date": "2026-10-05",
+        "expected_version": 2,
+        "letter_details": {"reasons": REASONS},
+    }
+    response = client.post(f"/api/cases/{requested_case}/events", json=sent)  # type: ignore[attr-defined]
+    assert response.status_code in (400, 422), response.text
+    assert "makes no letter that takes it" in response.text
+    assert "decision_to_assess" not in _letters(session, requested_case)
