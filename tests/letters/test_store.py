@@ -111,8 +111,12 @@ def test_request_to_final_plan_leaves_four_letters_whose_pdfs_hold_the_dates(
     assert "Monday 19 February 2024" in texts[0]  # decision due: 6 weeks from 8 Jan
     assert "27 May 2024" in texts[0]  # final plan: 20 weeks
     assert "Monday 27 May 2024" in texts[1]
-    assert "Monday 6 May 2024" in texts[2]  # representations close
-    assert "You must appeal by Monday 22 July 2024" in texts[3]
+    # Made (dated) on 20 November 2026, long after the 2024 events: the dates the law
+    # counts from the notice count from the letter's date, not the event's (issue 19):
+    # representations 15 days beginning with it (not 6 May 2024), the appeal 2 months
+    # from it (HESC r.20; not 22 July 2024).
+    assert "Friday 4 December 2026" in texts[2] and "6 May 2024" not in texts[2]
+    assert "You must appeal by Wednesday 20 January 2027" in texts[3]
     for text in texts:
         assert "Sam Sample" in text and "23 November 2026" not in text
         assert "20 November 2026" in text  # the letter's date, from the clock
@@ -242,7 +246,8 @@ def test_reasons_are_a_detail_of_the_letter(session: Session, clock: Clock) -> N
     )
     assert done.status == READY
     assert "The school can meet Sam's needs." in (done.text or "")
-    assert "You must appeal by Friday 12 April 2024" in (done.text or "")
+    # Dated 20 November 2026 (the clock's day): the appeal runs 2 months from the letter.
+    assert "You must appeal by Wednesday 20 January 2027" in (done.text or "")
 
 
 def test_the_event_note_never_gives_the_reasons(session: Session, clock: Clock) -> None:
