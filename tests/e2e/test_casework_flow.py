@@ -122,7 +122,7 @@ def test_officer_records_a_request_and_a_decision_and_sees_the_deadlines(
     advice = deadline_row(page, re.compile("^Psychological advice"))
     expect(advice).to_contain_text("30 December 2026")
     expect(advice).to_contain_text("Pending")
-    timeline = page.locator("#timeline + ol")
+    timeline = page.locator("#timeline + .moj-timeline")
     expect(timeline).to_contain_text("Advice requested")
     expect(timeline).to_contain_text("Decision to assess")
     v.shot(page, "advice-requested")
