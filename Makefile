@@ -77,8 +77,8 @@ format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-golden: install ## Check `ehc deadlines` against ../shared/golden
-	$(PYTHON) ../shared/golden/check_deadlines.py --ehc $(BIN)/ehc
+golden: install ## Check `ehc deadlines` against ../shared/golden/deadlines-v3 (spec v3)
+	$(PYTHON) ../shared/golden/check_deadlines.py --ehc $(BIN)/ehc ../shared/golden/deadlines-v3/*.json
 
 # Benchmarks (docs/performance.md): SCALE=council|national, SCENARIOS=breaches,kpis, BENCH_ARGS=--fresh
 SCALE ?= council

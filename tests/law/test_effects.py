@@ -111,6 +111,40 @@ WITHDRAWN = [
     ev("request_withdrawn", "2024-03-01"),
 ]
 
+# v3: review notice and papers, a refused re-assessment, an order to re-assess, advice
+# for it (reg 26), its amended plan, a move and the transfer out (reg 15(2)).
+REASSESSED_AND_MOVED = [
+    ev("plan_transferred_in", "2024-02-05", last_reviewed="2023-06-01"),
+    ev("review_meeting_notice_sent", "2024-04-01", meeting_date="2024-04-22"),
+    ev("review_papers_circulated", "2024-04-05"),
+    ev("review_meeting_held", "2024-04-22"),
+    ev("review_decision", "2024-05-01", outcome="maintain"),
+    ev("reassessment_requested", "2024-06-03", source="parent"),
+    ev("decision_not_to_reassess", "2024-06-14"),
+    ev("tribunal_order", "2024-10-01", order="reassess"),
+    ev("decision_to_reassess", "2024-10-08"),
+    ev("advice_requested", "2024-10-09", advice="psychological"),
+    ev("advice_received", "2024-11-01", advice="psychological"),
+    ev("amendment_notice_sent", "2024-11-15"),
+    ev("amended_plan_issued", "2024-12-20"),
+    ev("move_reported", "2025-01-06", move_date="2025-03-03"),
+    ev("plan_transferred_out", "2025-03-03", to_la="Kent"),
+]
+
+# v3: a cease outside a review (reg 31), and the mediation about it, which survives the
+# plan's end (spec 3, second review).
+CEASED_OUTSIDE_REVIEW = [
+    ev("request_received", "2024-01-08", source="parent"),
+    ev("decision_to_assess", "2024-02-01"),
+    ev("draft_plan_issued", "2024-04-15"),
+    ev("final_plan_issued", "2024-05-20"),
+    ev("cease_proposed", "2025-01-06"),
+    ev("cease_notice_sent", "2025-02-03"),
+    ev("mediation_adviser_contacted", "2025-02-10", pursue_mediation=True),
+    ev("mediation_requested", "2025-02-12"),
+    ev("plan_ceased", "2025-03-03", reason="needs_met"),
+]
+
 
 @pytest.mark.parametrize(
     "raws, rows",
@@ -198,8 +232,59 @@ WITHDRAWN = [
                 "due 2024-03-18, cancelled 2024-03-01",
             ],
         ),
+        (
+            REASSESSED_AND_MOVED,
+            [
+                "0 annual_review: created 2024-02-05, starts 2024-02-05, due 2024-05-31, "
+                "met 2024-05-01",
+                "1 transfer_notice: created 2024-02-05, starts 2024-02-05, due 2024-03-18, "
+                "cancelled 2025-03-03",
+                # Reg 20(3)-(4): both due two weeks before the meeting; the notice is born met.
+                "2 review_meeting_notice: created 2024-04-01, starts 2024-04-01, "
+                "due 2024-04-08, met 2024-04-01",
+                "3 review_papers: created 2024-04-01, starts 2024-04-01, due 2024-04-08, "
+                "met 2024-04-05",
+                "4 review_report: created 2024-04-22, starts 2024-04-22, due 2024-05-06, "
+                "cancelled 2025-03-03",
+                "5 review_decision: created 2024-04-22, starts 2024-04-22, due 2024-05-20, "
+                "met 2024-05-01",
+                "6 annual_review: created 2024-05-01, starts 2024-05-01, due 2025-04-30, "
+                "cancelled 2025-03-03",
+                "7 reassessment_decision: created 2024-06-03, starts 2024-06-03, "
+                "due 2024-06-18, met 2024-06-14",
+                "8 order_compliance reassess: created 2024-10-01, starts 2024-10-01, "
+                "due 2024-10-15, met 2024-10-08",
+                # After the order: 14 weeks from the order (reg 44(2)(b)(ii)), no amended_plan.
+                "9 reassessment_final: created 2024-10-08, starts 2024-10-01, "
+                "due 2025-01-07, met 2024-12-20",
+                "10 advice psychological: created 2024-10-09, starts 2024-10-09, "
+                "due 2024-11-20, met 2024-11-01",
+                "11 transfer_out: created 2025-01-06, starts 2025-01-06, due 2025-03-03, "
+                "met 2025-03-03",
+            ],
+        ),
+        (
+            CEASED_OUTSIDE_REVIEW,
+            [
+                "0 decision_to_assess: created 2024-01-08, starts 2024-01-08, "
+                "due 2024-02-19, met 2024-02-01",
+                "1 decision_not_to_issue: created 2024-02-01, starts 2024-01-08, "
+                "due 2024-04-29, cancelled 2024-04-15",
+                "2 final_plan: created 2024-02-01, starts 2024-01-08, due 2024-05-27, "
+                "met 2024-05-20",
+                "3 annual_review: created 2024-05-20, starts 2024-05-20, due 2025-05-19, "
+                "cancelled 2025-03-03",
+                "4 mediation: created 2025-02-12, starts 2025-02-12, due 2025-03-14, open",
+            ],
+        ),
     ],
-    ids=["assessed-and-reviewed", "transferred-in", "withdrawn"],
+    ids=[
+        "assessed-and-reviewed",
+        "transferred-in",
+        "withdrawn",
+        "reassessed-and-moved",
+        "ceased-outside-review",
+    ],
 )
 def test_deadlines_keep_their_order_of_creation(
     raws: list[dict[str, Any]], rows: list[str]
@@ -208,7 +293,14 @@ def test_deadlines_keep_their_order_of_creation(
 
 
 def test_the_cases_use_every_event_type() -> None:
-    used = {raw["type"] for raw in ASSESSED_AND_REVIEWED + TRANSFERRED_IN + WITHDRAWN}
+    used = {
+        raw["type"]
+        for raw in ASSESSED_AND_REVIEWED
+        + TRANSFERRED_IN
+        + WITHDRAWN
+        + REASSESSED_AND_MOVED
+        + CEASED_OUTSIDE_REVIEW
+    }
     assert used == {t.value for t in EventType}
 
 

@@ -24,6 +24,7 @@ from workflow.law.machine import (
 # Written out by hand from the spec's table, not derived from the machine's own table.
 ANYWHERE = {
     "exception_recorded",
+    "mediation_adviser_contacted",
     "mediation_requested",
     "mediation_held",
     "mediation_withdrawn",
@@ -43,6 +44,25 @@ PLAN = {
     "decision_not_to_amend",
     "phase_transfer_scheduled",
     "transfer_notice_sent",
+    # v3
+    "advice_requested",
+    "review_meeting_notice_sent",
+    "review_papers_circulated",
+    "reassessment_requested",
+    "decision_to_reassess",
+    "decision_not_to_reassess",
+    "cease_proposed",
+    "cease_notice_sent",
+    "move_reported",
+}
+# v3: a ceased case with a cease decision still takes the dispute about it (guarded).
+CEASE_DISPUTE = {
+    "mediation_adviser_contacted",
+    "mediation_requested",
+    "mediation_held",
+    "mediation_withdrawn",
+    "mediation_certificate_issued",
+    "appeal_registered",
 }
 EXPECTED: dict[str, dict[str, str]] = {
     "new": {"request_received": "requested", "plan_transferred_in": "plan_in_force"},
@@ -70,19 +90,26 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "not_assessed": {
         "decision_to_assess": "assessing",
+        "request_withdrawn": "withdrawn",  # v3
         **dict.fromkeys(ANYWHERE, "not_assessed"),
     },
     "not_issued": {
         "draft_plan_issued": "draft_issued",
+        "request_withdrawn": "withdrawn",  # v3
         **dict.fromkeys(ANYWHERE, "not_issued"),
     },
     "plan_in_force": {
         **dict.fromkeys(PLAN, "plan_in_force"),
         "plan_ceased": "ceased",
+        "plan_transferred_out": "transferred_out",  # v3
         **dict.fromkeys(ANYWHERE, "plan_in_force"),
     },
     "withdrawn": {},
-    "ceased": {},
+    "ceased": {
+        **dict.fromkeys(CEASE_DISPUTE, "ceased"),
+        "plan_transferred_out": "transferred_out",
+    },
+    "transferred_out": {},
 }
 
 TABLE = [(state.value, event.value) for state in State for event in EventType]
@@ -169,6 +196,7 @@ def test_refusal_names_case_event_state_and_what_it_accepts() -> None:
         "20 May 2024. It can take instead: \u201cAdvice requested\u201d, "
         "\u201cAdvice received\u201d, \u201cStatutory exception recorded\u201d, "
         "\u201cDraft plan issued\u201d, \u201cDecision not to issue a plan\u201d, "
+        "\u201cFamily contacted the mediation adviser\u201d, "
         "\u201cMediation requested\u201d, \u201cMediation held\u201d, "
         "\u201cMediation withdrawn\u201d, \u201cMediation certificate issued\u201d, "
         "\u201cAgreement reached at mediation\u201d, "

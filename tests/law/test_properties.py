@@ -56,8 +56,9 @@ def _fields(
             fields["received_on"] = (day + timedelta(days=draw(st.integers(0, 7)))).isoformat()
         return fields
     if t is E.ADVICE_RECEIVED:
+        # v3: only a request the adviser had received by this day (reg 8(1)).
         open_keys = sorted(
-            (k for k, n in flow.unanswered_advice.items() if n > 0),
+            {(a, r) for a, r, starts in flow.advice_open if starts <= day},
             key=lambda k: (k[0], k[1] or ""),
         )
         if not open_keys:
@@ -65,7 +66,10 @@ def _fields(
         advice, ref = draw(st.sampled_from(open_keys))
         return {"advice": advice, **({"ref": ref} if ref else {})}
     if t is E.EXCEPTION_RECORDED:
-        options = sorted(walk.kinds & {"decision_to_assess", "final_plan", "decision_not_to_issue"})
+        options = sorted(
+            walk.kinds
+            & {"decision_to_assess", "final_plan", "decision_not_to_issue", "reassessment_final"}
+        )
         options += ["advice"] * bool(walk.advice) + ["order_compliance"] * bool(walk.order_refs)
         if not options:
             return None
@@ -89,13 +93,29 @@ def _fields(
     if t is E.REVIEW_DECISION:
         return {"outcome": draw(st.sampled_from(("maintain", "amend", "cease")))}
     if t is E.PHASE_TRANSFER_SCHEDULED:
+        if draw(st.integers(0, 3)) == 0:
+            # v3, reg 18(2): a move between post-16 institutions on a date.
+            move = day + timedelta(days=draw(st.integers(30, 500)))
+            return {"to": "post16_institution", "transfer_date": move.isoformat()}
         # A transfer in a September after the scheduling, as councils plan them.
         year = day.year + draw(st.integers(1, 2))
         return {"transfer_year": year, "to": draw(st.sampled_from(("school", "post16")))}
+    if t is E.REVIEW_MEETING_NOTICE_SENT:
+        meeting = day + timedelta(days=draw(st.integers(0, 40)))
+        return {"meeting_date": meeting.isoformat()}
+    if t is E.MOVE_REPORTED:
+        return {"move_date": (day + timedelta(days=draw(st.integers(0, 60)))).isoformat()}
+    if t is E.REASSESSMENT_REQUESTED:
+        return {"source": draw(st.sampled_from(("parent", "young_person", "school", "health")))}
     if t is E.PLAN_CEASED:
         return {"reason": draw(st.sampled_from(("needs_met", "moved_la", "max_age")))}
     if t in ORDER_TYPES:
-        orders = [o for o, states in ORDER_STATES.items() if flow.state in states]
+        orders = [
+            o
+            for o, states in ORDER_STATES.items()
+            if flow.state in states
+            and (o != "reassess" or (flow.reassessment_refused and t is not E.MEDIATION_AGREEMENT))
+        ]
         if not orders:
             return None
         return {"order": draw(st.sampled_from(orders))}
@@ -108,6 +128,8 @@ def _remember(walk: Walk, event: Event) -> None:
         walk.kinds.add("decision_to_assess")
     elif t is E.DECISION_TO_ASSESS:
         walk.kinds.update(("final_plan", "decision_not_to_issue"))
+    elif t is E.DECISION_TO_REASSESS:
+        walk.kinds.add("reassessment_final")
     elif t is E.ADVICE_REQUESTED and event.get("advice") != "parent":
         walk.advice.add((event.get("advice"), event.get("ref")))
     elif t in ORDER_TYPES:
@@ -117,6 +139,7 @@ def _remember(walk: Walk, event: Event) -> None:
                 "issue_plan": ["issue_plan_draft", "issue_plan_final"],
                 "amend": ["amend"],
                 "name_school": ["name_school"],
+                "reassess": ["reassess"],
             }[event.get("order")]
         )
 
@@ -142,7 +165,7 @@ def _feasible(flow: CaseFlow, walk: Walk) -> list[EventType]:
         t = E(name)
         if t in (E.REQUEST_RECEIVED, E.PLAN_TRANSFERRED_IN):
             continue
-        if t is E.ADVICE_RECEIVED and not +flow.unanswered_advice:
+        if t is E.ADVICE_RECEIVED and not flow.advice_open:
             continue
         if t is E.EXCEPTION_RECORDED and not (walk.kinds or walk.advice or walk.order_refs):
             continue
@@ -161,6 +184,8 @@ _PROBE: dict[EventType, dict[str, Any]] = {
     E.REVIEW_DECISION: {"outcome": "maintain"},
     E.PHASE_TRANSFER_SCHEDULED: {"transfer_year": 2025, "to": "school"},
     E.PLAN_CEASED: {"reason": "needs_met"},
+    E.REVIEW_MEETING_NOTICE_SENT: {"meeting_date": "2024-02-01"},
+    E.MOVE_REPORTED: {"move_date": "2024-03-01"},
 }
 
 
@@ -218,7 +243,11 @@ def test_evaluate_never_raises_and_due_follows_start(events: list[Event], data: 
     ordered = sorted((e for e in events if e.date <= as_of), key=lambda e: e.sort_key)
     for x in result.deadlines:
         capped = x.kind == "amended_plan" and x.due != x.starts + timedelta(days=56)
-        # Only an amended plan may be due before it starts, and only when Devon caps it.
+        # Only an amended plan may be due before it starts, and only when Devon caps it;
+        # and (v3) a review meeting's notice and papers, due two weeks before the meeting,
+        # when the notice went out later than that.
+        if x.kind in ("review_meeting_notice", "review_papers"):
+            continue
         assert x.due >= x.starts or capped, x
         if not capped:
             continue

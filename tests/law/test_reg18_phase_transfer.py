@@ -1,5 +1,8 @@
 """Reg 18(1): review and amend the plan before 15 February (to school) or 31 March (post-16)
-of the year of the transfer, under the `before` (default) and `by` readings."""
+of the year of the transfer, under the `before` (default) and `by` readings; from 1
+September of the year before, whenever the transfer was recorded (spec v3 change 3).
+Reg 18(2): a move between post-16 institutions on a date, at least 5 months before it
+(spec v3 change 13)."""
 
 from __future__ import annotations
 
@@ -36,16 +39,133 @@ def test_phase_transfer_unknown_rule_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "scheduled, year, starts",
+    "year, starts",
     [
-        ("2024-06-10", 2025, "2024-09-01"),  # Mon -> Sun 1 Sep of the year before
-        ("2024-10-07", 2025, "2024-10-07"),  # Mon: scheduled after 1 Sep, from that day
-        ("2024-09-01", 2025, "2024-09-01"),  # Sun: the same day
-        ("2023-11-20", 2025, "2024-09-01"),  # Mon, two years ahead
+        (2025, "2024-09-01"),  # Sun 1 Sep of the year before
+        (2024, "2023-09-01"),  # Fri
+        (2030, "2029-09-01"),  # Sat: never moved
     ],
 )
-def test_phase_transfer_starts(scheduled: str, year: int, starts: str) -> None:
-    assert ts.phase_transfer_starts(d(scheduled), year) == d(starts)
+def test_phase_transfer_starts(year: int, starts: str) -> None:
+    assert ts.phase_transfer_starts(year) == d(starts)
+
+
+@pytest.mark.parametrize(
+    "scheduled, starts",
+    [
+        ("2024-06-10", "2024-09-01"),  # recorded before 1 Sep
+        ("2024-10-07", "2024-09-01"),  # v3: recorded after 1 Sep, still from 1 Sep
+        ("2023-11-20", "2024-09-01"),  # recorded two years ahead
+        ("2025-02-20", "2024-09-01"),  # v3: recorded after it was due
+    ],
+)
+def test_phase_transfer_starts_whatever_the_recording_date(scheduled: str, starts: str) -> None:
+    result = run(
+        [
+            *PLAN_2023_05_22,
+            ev("phase_transfer_scheduled", scheduled, transfer_year=2025, to="school"),
+        ],
+        "2025-03-01",
+    )
+    assert one(result, "phase_transfer").starts == d(starts)
+
+
+@pytest.mark.parametrize(
+    "earlier, met_on, status",
+    [
+        # v3: an amendment done from 1 Sep meets a transfer recorded after it
+        (
+            [
+                ev("amendment_notice_sent", "2024-11-04"),  # Mon
+                ev("amended_plan_issued", "2025-01-06"),  # Mon
+            ],
+            "2025-01-06",
+            "met",
+        ),
+        # ... as does a review decision to maintain, the earliest qualifying one
+        (
+            [
+                ev("review_meeting_held", "2024-10-01"),
+                ev("review_decision", "2024-10-14", outcome="maintain"),  # Mon
+                ev("amendment_notice_sent", "2024-11-04"),
+                ev("amended_plan_issued", "2025-01-06"),
+            ],
+            "2024-10-14",
+            "met",
+        ),
+        # one before 1 Sep does not
+        (
+            [
+                ev("review_meeting_held", "2024-07-01"),
+                ev("review_decision", "2024-07-15", outcome="maintain"),  # Mon
+            ],
+            None,
+            "overdue",
+        ),
+    ],
+)
+def test_phase_transfer_met_by_work_before_it_was_recorded(
+    earlier: list, met_on: str | None, status: str
+) -> None:
+    result = run(
+        [
+            *PLAN_2023_05_22,
+            *earlier,
+            ev("phase_transfer_scheduled", "2025-02-20", transfer_year=2025, to="school"),
+        ],
+        "2025-03-01",
+    )
+    deadline = one(result, "phase_transfer")
+    assert (deadline.met_on, deadline.status) == (d(met_on) if met_on else None, status)
+
+
+@pytest.mark.parametrize(
+    "transfer, starts, due",
+    [
+        ("2025-01-31", "2024-01-31", "2024-08-31"),  # the spec's example
+        ("2026-07-31", "2025-07-31", "2026-02-28"),  # clamped: the earlier, stricter day
+        ("2024-07-31", "2023-07-31", "2024-02-29"),  # clamped in a leap year
+        ("2025-09-15", "2024-09-15", "2025-04-15"),
+    ],
+)
+def test_post16_institution_transfer(transfer: str, starts: str, due: str) -> None:
+    assert ts.post16_institution_transfer_starts(d(transfer)) == d(starts)
+    assert ts.post16_institution_transfer_due(d(transfer)) == d(due)
+    result = run(
+        [
+            *PLAN_2023_05_22,
+            ev(
+                "phase_transfer_scheduled",
+                "2024-01-02",
+                to="post16_institution",
+                transfer_date=transfer,
+            ),
+        ],
+        "2024-01-02",
+    )
+    deadline = one(result, "phase_transfer")
+    assert (deadline.starts, deadline.due) == (d(starts), d(due))
+    assert deadline.regulation.endswith("reg 18(2)")
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"to": "school"}, "enter the transfer_year"),
+        ({"to": "post16_institution"}, "enter the transfer_date"),
+        ({"to": "post16_institution", "transfer_year": 2025}, "enter the transfer_date"),
+        (
+            {"to": "school", "transfer_year": 2025, "transfer_date": "2025-09-01"},
+            "transfer_date applies only",
+        ),
+    ],
+)
+def test_phase_transfer_fields_by_destination(fields: dict, message: str) -> None:
+    from workflow.errors import InvalidEvent
+    from workflow.law.events import parse_event
+
+    with pytest.raises(InvalidEvent, match=message):
+        parse_event({"type": "phase_transfer_scheduled", "date": "2024-06-10", **fields})
 
 
 SCHEDULED = ev("phase_transfer_scheduled", "2024-06-10", transfer_year=2025, to="school")
@@ -148,7 +268,7 @@ def test_post16_and_rescheduling_cancels_the_earlier_one() -> None:
     transfers = sorted(all_of(result, "phase_transfer"), key=lambda x: x.due)
     assert [summary(x) for x in transfers] == [
         ("2024-09-01", "2025-02-15", None, "cancelled", False, None),
-        ("2024-09-02", "2025-03-31", None, "pending", False, None),  # Mon 31 Mar
+        ("2024-09-01", "2025-03-31", None, "pending", False, None),  # Mon 31 Mar
     ]
 
 

@@ -1,7 +1,7 @@
 """The family's windows (spec section 6): representations, reg 13(1)(a) and 22(2)(c), "at
 least 15 days beginning with" the day served; and the appeal window, HESC r.20(1)(c) (2
 months after the notice, or 1 month after a mediation certificate) moved on by r.12(2)-(3)
-out of August, Christmas to New Year, weekends and bank holidays."""
+out of August, Christmas to New Year, weekends and bank holidays, once (spec v3 change 1)."""
 
 from __future__ import annotations
 
@@ -65,13 +65,16 @@ def test_amendment_representations_with_and_without_served_on() -> None:
         ("2025-06-30", "2025-09-01"),  # Mon -> Sat 30 Aug -> Mon 1 Sep
         ("2026-06-15", "2026-09-01"),  # Mon -> Sat 15 Aug -> Tue 1 Sep (Mon 31 Aug is a
         # bank holiday, but the rule is the first working day *after* 31 August anyway)
-        ("2022-05-31", "2022-09-01"),  # Tue -> Sun 31 Jul -> Mon 1 Aug -> Thu 1 Sep (rules repeat)
+        # v3: one move only (r.12(2)), never a second (r.12(3)(a)) on top of it
+        ("2022-05-31", "2022-08-01"),  # Tue -> Sun 31 Jul -> Mon 1 Aug, not 1 Sep
+        ("2027-05-31", "2027-08-02"),  # Mon -> Sat 31 Jul -> Mon 2 Aug (the spec's example)
         # Christmas to New Year
         ("2024-10-25", "2025-01-02"),  # Fri -> Wed 25 Dec -> Thu 2 Jan
         ("2024-10-31", "2025-01-02"),  # Thu -> Tue 31 Dec -> Thu 2 Jan
         ("2024-11-01", "2025-01-02"),  # Fri -> Wed 1 Jan -> Thu 2 Jan
         ("2022-10-28", "2023-01-03"),  # Fri -> Wed 28 Dec -> Tue 3 Jan (Mon 2 Jan a holiday)
-        ("2022-10-24", "2023-01-03"),  # Mon -> Sat 24 Dec -> Wed 28 Dec -> Tue 3 Jan
+        # v3: Sat 24 Dec -> Wed 28 Dec (26, 27 Dec bank holidays), not on to 3 Jan
+        ("2022-10-24", "2022-12-28"),
         ("2024-10-24", "2024-12-24"),  # Thu -> Tue 24 Dec, a working day: stays
         ("2025-11-02", "2026-01-02"),  # Sun -> Fri 2 Jan, already after New Year
         ("2027-10-28", "2028-01-04"),  # Thu -> Tue 28 Dec -> Tue 4 Jan (Mon 3 Jan observed)
@@ -100,10 +103,46 @@ def test_appeal_closes_without_certificate(notice: str, closes: str) -> None:
         ("2024-10-01", "2024-11-27", "2025-01-02"),  # Tue, Wed -> Fri 27 Dec -> Thu 2 Jan
         ("2024-10-01", "2024-12-31", "2025-01-31"),  # Tue, Tue -> Fri 31 Jan
         ("2024-10-01", "2025-01-31", "2025-02-28"),  # Tue, Fri -> Fri 28 Feb (clamped)
+        # the spec's v3 table (section 6)
+        ("2024-04-12", "2024-06-17", "2024-07-17"),  # Fri, Mon -> Wed 17 Jul
+        ("2025-05-02", "2025-07-10", "2025-09-01"),  # Fri, Thu -> Sun 10 Aug -> Mon 1 Sep
     ],
 )
 def test_appeal_closes_with_certificate(notice: str, certificate: str, closes: str) -> None:
     assert ts.appeal_closes(d(notice), d(certificate), WORKING_DAYS) == d(closes)
+
+
+@pytest.mark.parametrize(
+    "closes, moved",
+    [
+        ("2027-07-31", "2027-08-02"),  # Sat -> Mon 2 Aug: r.12(2) only, not on to Sep
+        ("2024-08-15", "2024-09-02"),  # Thu in August -> Mon 2 Sep, r.12(3)(a)
+        ("2022-12-24", "2022-12-28"),  # Sat 24 Dec -> Wed 28 Dec, r.12(2) only
+        ("2024-12-25", "2025-01-02"),  # Christmas Day -> Thu 2 Jan, r.12(3)(a)
+        ("2025-01-01", "2025-01-02"),  # New Year's Day -> Thu 2 Jan
+        ("2024-07-22", "2024-07-22"),  # Mon, a working day: stays
+    ],
+)
+def test_roll_once(closes: str, moved: str) -> None:
+    """HESC r.12(3)(a), else r.12(2): exactly one move, once."""
+    assert ts.roll_once(d(closes), WORKING_DAYS) == d(moved)
+
+
+def test_contacting_the_mediation_adviser_changes_no_date() -> None:
+    """HESC r.20(1)(c) as written: the certificate extends the appeal whenever the family
+    contacted the adviser (spec v3 change 2); the contact changes nothing."""
+    events = [
+        *PLAN_2023_05_22,
+        ev("review_meeting_held", "2024-04-01"),
+        ev("review_decision", "2024-04-12", outcome="maintain"),  # Fri
+        ev("mediation_certificate_issued", "2024-06-17"),  # Mon
+    ]
+    contacted = ev("mediation_adviser_contacted", "2024-06-14", pursue_mediation=False)
+    without = run(events, "2024-08-01")
+    with_contact = run([*events, contacted], "2024-08-01")
+    assert windows(without, "appeal") == windows(with_contact, "appeal")
+    assert ("2024-04-12", "2024-07-17") in windows(with_contact, "appeal")
+    assert without.deadlines == with_contact.deadlines
 
 
 def test_local_holiday_list_moves_the_appeal_close() -> None:

@@ -4,7 +4,7 @@ Working days: Monday to Friday, not an England and Wales bank holiday. Bank
 holidays come from `holidays` (UK, subdivision ENG) plus a local list of
 one-off holidays that the package does not know yet (a coronation, a state
 funeral), one `YYYY-MM-DD` per line, `#` starting a comment. Used only where a
-rule says working days (the appeal window, HESC r.12).
+rule says working days (the appeal window, HESC r.12; a transfer out, reg 15(2)).
 
 `govuk_date` writes a day as GOV.UK does ("5 January 2026"); letters and web
 pages both use it (their weekday and timestamp forms build on it).
@@ -34,6 +34,19 @@ class WorkingDays:
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return day
+
+    def count(self, first: date, last: date) -> int:
+        """The working days from `first` to `last`, both included (0 when last < first)."""
+        days, day = 0, first
+        while day <= last:
+            days += self.is_working_day(day)
+            day += timedelta(days=1)
+        return days
+
+    def nth_beginning_with(self, day: date, n: int) -> date:
+        """'The Nth working day beginning with' `day`: `day` is the first when it is one."""
+        first = self.next_on_or_after(day)
+        return self.add(first, n - 1)
 
     def add(self, day: date, working_days: int) -> date:
         """The working day `working_days` after `day` (negative counts back)."""

@@ -9,16 +9,16 @@ event type). Statuses that depend on the day (pending, overdue) are worked out f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from workflow.errors import WorkflowError
 from workflow.law import timescales as ts
-from workflow.law.calendar import WorkingDays
-from workflow.law.effects import EFFECTS, opens_appeal
-from workflow.law.events import Event, in_processing_order
+from workflow.law.calendar import WorkingDays, govuk_date
+from workflow.law.effects import EFFECTS, EXCEPTIONS_BY_KIND, is_cease_decision, opens_appeal
+from workflow.law.events import Day, Event, in_processing_order
 from workflow.law.machine import CaseFlow
 
 # Every deadline kind of spec section 3, in the spec's order.
@@ -35,6 +35,12 @@ KINDS = (
     "transfer_notice",
     "mediation",
     "order_compliance",
+    # v3
+    "reassessment_decision",
+    "reassessment_final",
+    "review_meeting_notice",
+    "review_papers",
+    "transfer_out",
 )
 
 # Kinds whose cancellation never makes them lapse: they limit a decision rather than
@@ -69,6 +75,8 @@ class Deadline:
     created_on: date | None = None  # date of the event that created it
     position: int = 0  # order of creation within the case
     exception_on: date | None = None  # date of the exception_recorded that excused it
+    # The exception reasons the regulation that set it allows (spec section 4).
+    exceptions: tuple[str, ...] = ()
     # A final_plan cancelled by a decision not to issue never lapses (section 5).
     never_lapses: bool = False
     status: str = ""
@@ -142,9 +150,47 @@ class Window:
         }
 
 
+@dataclass(frozen=True)
+class LawWarning:
+    """A fact the family or a manager must see that is not a deadline (spec section 5a).
+
+    `ceased_during_appeal_period`: the plan ceased on `date`, on or before `closes`, the
+    end of the time to appeal the cease decision notified on `notice` (CFA s.45;
+    Explanatory Notes para 247: the plan is maintained until that time has passed).
+    """
+
+    kind: str
+    date: Day
+    notice: Day
+    closes: Day
+
+    @property
+    def text(self) -> str:
+        """The warning in a sentence, as the case page and `ehc case show` list it."""
+        return (
+            f"The plan was ceased on {govuk_date(self.date)}, while the family could still "
+            f"appeal the decision to cease it sent on {govuk_date(self.notice)} (until "
+            f"{govuk_date(self.closes)}). The plan must be kept until that time has passed "
+            "or an appeal is decided (Children and Families Act 2014 s.45)."
+        )
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "date": self.date.isoformat(),
+            "notice": self.notice.isoformat(),
+            "closes": self.closes.isoformat(),
+        }
+
+
 @dataclass
 class Evaluation:
-    """What `evaluate` found: the case's state, deadlines and windows as of a day."""
+    """What `evaluate` found: the case's state, deadlines and windows as of a day.
+
+    `warnings` are sentences for people (an early final plan, a plan ceased during its
+    appeal period); `law_warnings` the section 5a warnings, as `ehc deadlines --json`
+    writes them.
+    """
 
     case: str
     as_of: date
@@ -152,6 +198,7 @@ class Evaluation:
     deadlines: list[Deadline]
     windows: list[Window]
     warnings: list[str] = field(default_factory=list)
+    law_warnings: list[LawWarning] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -159,6 +206,7 @@ class Evaluation:
             "as_of": self.as_of.isoformat(),
             "deadlines": [d.to_json() for d in self.deadlines],
             "windows": [w.to_json() for w in self.windows],
+            "warnings": [w.to_json() for w in self.law_warnings],
         }
 
 
@@ -169,15 +217,25 @@ class Replay:
     effects share and how they make, meet and cancel deadlines.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, working_days: WorkingDays | None = None) -> None:
         self.settings = settings
+        self.working_days = working_days or default_working_days()
         self.deadlines: list[Deadline] = []
         self.request: date | None = None
         self.assess_order: date | None = None  # latest order assess since a decision not to assess
-        self.advice_requests: list[tuple[str, str | None, Deadline | None]] = []
+        # Open advice requests (reg 8(1)): advice, ref, the day received, its deadline.
+        self.advice_requests: list[tuple[str, str | None, date, Deadline | None]] = []
         self.latest_meeting: date | None = None
-        self.amend_decided_after_meeting = False
-        self.notices: list[tuple[int, date]] = []  # appeal notices: position, date
+        # The amendment a review decided is unfinished (Devon cap, spec 3).
+        self.review_amendment_unfinished = False
+        # Days of the events that can meet a phase transfer review (reg 18), as processed.
+        self.phase_qualifiers: list[date] = []
+        # The latest order to re-assess not yet used by a decision to re-assess: day, event.
+        self.reassess_order: Event | None = None
+        self.latest_cease_decision: date | None = None
+        self.ceased_on: date | None = None
+        # Appeal notices: position, date, whether it is a decision to cease the plan.
+        self.notices: list[tuple[int, date, bool]] = []
         self.certificates: list[tuple[int, date]] = []
         self.representations: list[Window] = []
         self.representations_close: date | None = None
@@ -191,7 +249,7 @@ class Replay:
         self.today, self.position = event.date, position
         EFFECTS[event.type](self, event)
         if opens_appeal(event):
-            self.notices.append((position, event.date))
+            self.notices.append((position, event.date, is_cease_decision(event)))
 
     def add(
         self,
@@ -203,7 +261,9 @@ class Replay:
         party: str = "local_authority",
         advice: str | None = None,
         ref: str | None = None,
+        exceptions: tuple[str, ...] | None = None,
     ) -> Deadline:
+        """A new deadline; its exceptions are its kind's unless the caller says (spec 4)."""
         deadline = Deadline(
             kind,
             starts,
@@ -214,6 +274,7 @@ class Replay:
             ref=ref,
             created_on=self.today,
             position=len(self.deadlines),
+            exceptions=EXCEPTIONS_BY_KIND.get(kind, ()) if exceptions is None else exceptions,
         )
         self.deadlines.append(deadline)
         return deadline
@@ -226,10 +287,21 @@ class Replay:
                 if not every:
                     return
 
-    def cancel(self, kinds: Iterable[str], on: date, *, never_lapse: bool = False) -> None:
+    def has_open(self, kind: str) -> bool:
+        return any(d.kind == kind and d.open for d in self.deadlines)
+
+    def cancel(
+        self,
+        kinds: Iterable[str],
+        on: date,
+        *,
+        never_lapse: bool = False,
+        keep: Callable[[Deadline], bool] | None = None,
+    ) -> None:
+        """Cancel every open deadline of `kinds` (but those `keep` says survive)."""
         kinds = frozenset(kinds)
         for d in self.deadlines:
-            if d.kind in kinds and d.open:
+            if d.kind in kinds and d.open and not (keep is not None and keep(d)):
                 d.cancelled_on = on
                 d.never_lapses = d.never_lapses or never_lapse
 
@@ -239,10 +311,11 @@ class Replay:
         self.representations.append(window)
         return window
 
-    def windows(self, working_days: WorkingDays) -> list[Window]:
-        """Representations, then HESC r.20(1)(c) appeal windows with their certificates."""
-        out = list(self.representations)
-        for i, (_position, notice) in enumerate(self.notices):
+    def appeal_windows(self, working_days: WorkingDays) -> list[tuple[Window, bool]]:
+        """HESC r.20(1)(c) appeal windows with their certificates, each marked when it is a
+        cease decision's."""
+        out = []
+        for i, (_position, notice, cease) in enumerate(self.notices):
             next_position = self.notices[i + 1][0] if i + 1 < len(self.notices) else None
             certificate = next(
                 (
@@ -252,10 +325,32 @@ class Replay:
                 ),
                 None,
             )
-            out.append(
-                Window("appeal", notice, ts.appeal_closes(notice, certificate, working_days))
-            )
+            closes = ts.appeal_closes(notice, certificate, working_days)
+            out.append((Window("appeal", notice, closes), cease))
         return out
+
+    def windows(self, working_days: WorkingDays) -> list[Window]:
+        """Representations, then HESC r.20(1)(c) appeal windows with their certificates."""
+        return list(self.representations) + [w for w, _ in self.appeal_windows(working_days)]
+
+    def law_warnings(self, working_days: WorkingDays) -> list[LawWarning]:
+        """Spec 5a: a plan ceased on or before the close of the appeal window of the latest
+        cease decision dated on or before it (CFA s.45)."""
+        if self.ceased_on is None:
+            return []
+        decisions = [
+            w
+            for w, cease in self.appeal_windows(working_days)
+            if cease and w.opens <= self.ceased_on
+        ]
+        if not decisions:
+            return []
+        latest = max(decisions, key=lambda w: w.opens)
+        if self.ceased_on > latest.closes:
+            return []
+        return [
+            LawWarning("ceased_during_appeal_period", self.ceased_on, latest.opens, latest.closes)
+        ]
 
 
 _DEFAULT_WORKING_DAYS: WorkingDays | None = None
@@ -282,8 +377,9 @@ def evaluate(
     for a history the law does not allow; the message names the event.
     """
     settings = settings or Settings()
+    working_days = working_days or default_working_days()
     flow = CaseFlow(case_ref)
-    replay = Replay(settings)
+    replay = Replay(settings, working_days)
     ordered = [e for e in in_processing_order(events) if e.date <= as_of]
     for position, event in enumerate(ordered):
         try:
@@ -295,7 +391,14 @@ def evaluate(
     for d in replay.deadlines:
         d.settle(as_of)
     deadlines = sorted(replay.deadlines, key=lambda d: d.sort_key)
-    windows = sorted(
-        replay.windows(working_days or default_working_days()), key=lambda w: (w.opens, w.kind)
+    windows = sorted(replay.windows(working_days), key=lambda w: (w.opens, w.kind))
+    law_warnings = sorted(replay.law_warnings(working_days), key=lambda w: (w.date, w.kind))
+    return Evaluation(
+        case_ref,
+        as_of,
+        flow.state,
+        deadlines,
+        windows,
+        [*replay.warnings, *(w.text for w in law_warnings)],
+        law_warnings,
     )
-    return Evaluation(case_ref, as_of, flow.state, deadlines, windows, replay.warnings)

@@ -25,6 +25,9 @@ class EventType(StrEnum):
     # Declared in the spec's processing order for events on the same date.
     REQUEST_RECEIVED = "request_received"
     PLAN_TRANSFERRED_IN = "plan_transferred_in"
+    REASSESSMENT_REQUESTED = "reassessment_requested"
+    MOVE_REPORTED = "move_reported"
+    MEDIATION_ADVISER_CONTACTED = "mediation_adviser_contacted"
     MEDIATION_REQUESTED = "mediation_requested"
     MEDIATION_HELD = "mediation_held"
     MEDIATION_WITHDRAWN = "mediation_withdrawn"
@@ -35,12 +38,16 @@ class EventType(StrEnum):
     TRIBUNAL_ORDER = "tribunal_order"
     DECISION_TO_ASSESS = "decision_to_assess"
     DECISION_NOT_TO_ASSESS = "decision_not_to_assess"
+    DECISION_TO_REASSESS = "decision_to_reassess"
+    DECISION_NOT_TO_REASSESS = "decision_not_to_reassess"
     ADVICE_REQUESTED = "advice_requested"
     ADVICE_RECEIVED = "advice_received"
     EXCEPTION_RECORDED = "exception_recorded"
     DECISION_NOT_TO_ISSUE = "decision_not_to_issue"
     DRAFT_PLAN_ISSUED = "draft_plan_issued"
     FINAL_PLAN_ISSUED = "final_plan_issued"
+    REVIEW_MEETING_NOTICE_SENT = "review_meeting_notice_sent"
+    REVIEW_PAPERS_CIRCULATED = "review_papers_circulated"
     REVIEW_MEETING_HELD = "review_meeting_held"
     REVIEW_REPORT_SENT = "review_report_sent"
     REVIEW_DECISION = "review_decision"
@@ -49,7 +56,10 @@ class EventType(StrEnum):
     DECISION_NOT_TO_AMEND = "decision_not_to_amend"
     PHASE_TRANSFER_SCHEDULED = "phase_transfer_scheduled"
     TRANSFER_NOTICE_SENT = "transfer_notice_sent"
+    CEASE_PROPOSED = "cease_proposed"
+    CEASE_NOTICE_SENT = "cease_notice_sent"
     REQUEST_WITHDRAWN = "request_withdrawn"
+    PLAN_TRANSFERRED_OUT = "plan_transferred_out"
     PLAN_CEASED = "plan_ceased"
 
 
@@ -62,6 +72,9 @@ ORDER_EVENTS = frozenset(
 )
 
 REQUEST_SOURCES = ("parent", "young_person", "school", "health", "social_care", "other")
+# CFA s.44(2): who may ask for a re-assessment (the parent or young person, the
+# institution attended, the responsible commissioning body).
+REASSESSMENT_SOURCES = ("parent", "young_person", "school", "health")
 ADVICE_KINDS = (
     "parent",
     "educational",
@@ -72,8 +85,13 @@ ADVICE_KINDS = (
     "other",
 )
 REVIEW_OUTCOMES = ("maintain", "amend", "cease")
-ORDER_KINDS = ("assess", "issue_plan", "amend", "name_school")
-PHASES = ("school", "post16")
+ORDER_KINDS = ("assess", "issue_plan", "amend", "name_school", "reassess")
+# A mediation agreement cannot oblige a re-assessment (spec 2a: reg 42 not checked ⚠);
+# a Tribunal order (reg 44(2)(b)) or a concession (reg 45(3)) can.
+MEDIATION_ORDER_KINDS = tuple(k for k in ORDER_KINDS if k != "reassess")
+PHASES = ("school", "post16", "post16_institution")
+# Phases whose transfer is in September of a year (reg 18(1)); the other is on a date (18(2)).
+YEAR_PHASES = ("school", "post16")
 CEASE_REASONS = (
     "max_age",
     "needs_met",
@@ -86,32 +104,32 @@ CEASE_REASONS = (
     "other",
 )
 
-# Statutory exceptions (spec section 4): which reasons each deadline kind allows.
+# Reg 10(4), 13(3), and reg 27(3) which repeats them for a re-assessment.
+REG_10_4_REASONS = (
+    "school_closure",
+    "early_years_closure",
+    "personal_circumstances",
+    "absence_from_area",
+)
+# Reg 44(3) (and reg 45 for a concession ⚠): reg 10(4)'s reasons and the family's late
+# representations on the plan (spec section 4).
+REG_44_3_REASONS = (*REG_10_4_REASONS, "late_representations")
+
+# Statutory exceptions (spec section 4): every reason a deadline kind may allow. Which of
+# them applies to one deadline depends on the regulation that set it (a final plan set
+# after an order takes reg 44(3)): `workflow.law.effects.exception_recorded` checks that.
 EXCEPTION_REASONS: dict[str, tuple[str, ...]] = {
     # reg 5(4)(a)-(c)
     "decision_to_assess": ("school_closure", "personal_circumstances", "absence_from_area"),
-    # reg 10(4), 13(3)
-    "decision_not_to_issue": (
-        "school_closure",
-        "early_years_closure",
-        "personal_circumstances",
-        "absence_from_area",
-    ),
-    "final_plan": (
-        "school_closure",
-        "early_years_closure",
-        "personal_circumstances",
-        "absence_from_area",
-    ),
+    # reg 10(4), 13(3); after an order, reg 44(3) (via reg 44(2)(b))
+    "decision_not_to_issue": REG_44_3_REASONS,
+    "final_plan": REG_44_3_REASONS,
     # reg 8(2)
     "advice": ("personal_circumstances", "absence_from_area", "missed_appointment"),
     # reg 44(3)
-    "order_compliance": (
-        "school_closure",
-        "early_years_closure",
-        "personal_circumstances",
-        "absence_from_area",
-    ),
+    "order_compliance": REG_44_3_REASONS,
+    # reg 27(3); after an order to re-assess, reg 44(3)
+    "reassessment_final": REG_44_3_REASONS,
 }
 
 # Fields every event may carry, besides its type and date.
@@ -201,6 +219,14 @@ def _year(value: Any) -> int:
     return year
 
 
+def _yes_no(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise ValueError(f"must be true or false (got {str(value)[:20]!r})")
+
+
 _DEADLINE_KINDS_WITH_EXCEPTIONS = tuple(EXCEPTION_REASONS)
 
 
@@ -216,6 +242,7 @@ def _date_field(required: bool = True) -> FieldSpec:
 
 
 _ORDER_FIELDS = {"order": FieldSpec(_one_of(ORDER_KINDS))}
+_MEDIATION_ORDER_FIELDS = {"order": FieldSpec(_one_of(MEDIATION_ORDER_KINDS))}
 
 # Fields each event type carries (spec section 2).
 EVENT_FIELDS: dict[EventType, dict[str, FieldSpec]] = {
@@ -250,17 +277,32 @@ EVENT_FIELDS: dict[EventType, dict[str, FieldSpec]] = {
     EventType.AMENDED_PLAN_ISSUED: {},
     EventType.DECISION_NOT_TO_AMEND: {},
     EventType.PHASE_TRANSFER_SCHEDULED: {
-        "transfer_year": FieldSpec(_year),
+        # transfer_year for school and post16, transfer_date for post16_institution
+        # (`_check_phase_transfer`).
+        "transfer_year": FieldSpec(_year, required=False),
         "to": FieldSpec(_one_of(PHASES)),
+        "transfer_date": _date_field(required=False),
     },
     EventType.PLAN_CEASED: {"reason": FieldSpec(_one_of(CEASE_REASONS))},
     EventType.PLAN_TRANSFERRED_IN: {"last_reviewed": _date_field()},
     EventType.TRANSFER_NOTICE_SENT: {},
+    EventType.REASSESSMENT_REQUESTED: {
+        "source": FieldSpec(_one_of(REASSESSMENT_SOURCES), required=False)
+    },
+    EventType.DECISION_TO_REASSESS: {},
+    EventType.DECISION_NOT_TO_REASSESS: {},
+    EventType.REVIEW_MEETING_NOTICE_SENT: {"meeting_date": _date_field()},
+    EventType.REVIEW_PAPERS_CIRCULATED: {},
+    EventType.CEASE_PROPOSED: {},
+    EventType.CEASE_NOTICE_SENT: {},
+    EventType.MOVE_REPORTED: {"move_date": _date_field()},
+    EventType.PLAN_TRANSFERRED_OUT: {"to_la": FieldSpec(_text, required=False)},
+    EventType.MEDIATION_ADVISER_CONTACTED: {"pursue_mediation": FieldSpec(_yes_no, required=False)},
     EventType.MEDIATION_REQUESTED: {},
     EventType.MEDIATION_HELD: {},
     EventType.MEDIATION_WITHDRAWN: {},
     EventType.MEDIATION_CERTIFICATE_ISSUED: {},
-    EventType.MEDIATION_AGREEMENT: _ORDER_FIELDS,
+    EventType.MEDIATION_AGREEMENT: _MEDIATION_ORDER_FIELDS,
     EventType.APPEAL_REGISTERED: {},
     EventType.APPEAL_CONCEDED: _ORDER_FIELDS,
     EventType.TRIBUNAL_ORDER: _ORDER_FIELDS,
@@ -371,6 +413,8 @@ def parse_event(
             raise InvalidEvent(f"{prefix} on {when.isoformat()}: {name} {NO_CONTROL}", field=name)
     if event_type is EventType.EXCEPTION_RECORDED:
         _check_exception(fields, f"{prefix} on {when.isoformat()}")
+    elif event_type is EventType.PHASE_TRANSFER_SCHEDULED:
+        _check_phase_transfer(fields, f"{prefix} on {when.isoformat()}")
     common: dict[str, str | None] = {}
     for name in COMMON_OPTIONAL:
         value = raw.get(name)
@@ -411,6 +455,28 @@ def _check_exception(fields: dict[str, Any], label: str) -> None:
         raise InvalidEvent(
             f"{label}: ref applies only to an advice or order exception", field="ref"
         )
+
+
+def _check_phase_transfer(fields: dict[str, Any], label: str) -> None:
+    """Reg 18(1) transfers happen in September of a year; reg 18(2) ones on a date."""
+    if fields["to"] in YEAR_PHASES:
+        if "transfer_year" not in fields:
+            raise InvalidEvent(f"{label}: enter the transfer_year", field="transfer_year")
+        if "transfer_date" in fields:
+            raise InvalidEvent(
+                f"{label}: transfer_date applies only to a move to a post16_institution; "
+                f"a move to {fields['to']} takes a transfer_year",
+                field="transfer_date",
+            )
+    else:
+        if "transfer_date" not in fields:
+            raise InvalidEvent(f"{label}: enter the transfer_date", field="transfer_date")
+        if "transfer_year" in fields:
+            raise InvalidEvent(
+                f"{label}: transfer_year does not apply to a move to a post16_institution; "
+                "enter its transfer_date",
+                field="transfer_year",
+            )
 
 
 def in_processing_order(events: Iterable[Event]) -> list[Event]:

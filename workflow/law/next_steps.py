@@ -40,6 +40,18 @@ STEPS: dict[str, tuple[EventType, str]] = {
     "transfer_notice": (E.TRANSFER_NOTICE_SENT, "Tell the family the plan has transferred"),
     "mediation": (E.MEDIATION_HELD, "Hold the mediation"),
     "order_compliance": (E.TRIBUNAL_ORDER, "Do what the order requires"),
+    "reassessment_decision": (E.DECISION_TO_REASSESS, "Decide whether to re-assess"),
+    "reassessment_final": (
+        E.AMENDED_PLAN_ISSUED,
+        "Finish the re-assessment: issue the amended plan, or decide not to amend it",
+    ),
+    # Born met: never an open step, but every kind has one.
+    "review_meeting_notice": (
+        E.REVIEW_MEETING_NOTICE_SENT,
+        "Send the notice of the review meeting",
+    ),
+    "review_papers": (E.REVIEW_PAPERS_CIRCULATED, "Send out the papers for the review meeting"),
+    "transfer_out": (E.PLAN_TRANSFERRED_OUT, "Transfer the plan to the new council"),
 }
 assert set(STEPS) == set(KINDS), "every deadline kind needs a step"
 
@@ -50,7 +62,12 @@ ORDER_STEPS: dict[str, tuple[EventType, str]] = {
     "issue_plan_final": (E.FINAL_PLAN_ISSUED, "Issue the final plan, as ordered"),
     "amend": (E.AMENDED_PLAN_ISSUED, "Issue the amended plan, as ordered"),
     "name_school": (E.AMENDED_PLAN_ISSUED, "Name the school in the plan, as ordered"),
+    "reassess": (E.DECISION_TO_REASSESS, "Decide to re-assess, as ordered"),
 }
+
+# Who acts on each kind, when it is not the council: reg 20(4) has the person arranging
+# the review meeting (the head teacher or principal) send the papers.
+WHO: dict[str, str] = {"review_papers": "The school or college"}
 
 ADVISERS: dict[str, tuple[str, str]] = {
     "educational": ("The educational adviser", "educational"),
@@ -121,7 +138,7 @@ def _limit_passed(deadline: Deadline, as_of: date) -> bool:
 
 def _deadline_step(deadline: Deadline, evaluation: Evaluation, as_of: date) -> NextStep:
     event, label = STEPS[deadline.kind]
-    who, chase_on = COUNCIL, None
+    who, chase_on = WHO.get(deadline.kind, COUNCIL), None
     if deadline.kind == "advice":
         who, kind = ADVISERS.get(deadline.advice or "other", ADVISERS["other"])
         label = f"Receive the {kind} advice" + (f" ({deadline.ref})" if deadline.ref else "")

@@ -26,6 +26,10 @@ DEVON_CAP_DAYS = 84  # Devon [2022] EWHC 493: 12 weeks from the review meeting
 TRANSFER_NOTICE_DAYS = 42  # reg 15(4): "within 6 weeks" of the transfer
 MEDIATION_DAYS = 30  # mediation within 30 days of the LA being told (reg 37)
 REPRESENTATIONS_DAYS = 15  # reg 13(1)(a), 22(2)(c): "at least 15 days beginning with"
+REASSESSMENT_DECISION_DAYS = 15  # reg 25(1): "within 15 days" of the request
+REASSESSMENT_FINAL_DAYS = 98  # reg 27(2); reg 44(2)(b)(ii), 45(3A)(b): 14 weeks
+REVIEW_NOTICE_DAYS = 14  # reg 20(3)-(4), 21(3)-(4): "at least two weeks before" the meeting
+TRANSFER_OUT_WORKING_DAYS = 15  # reg 15(2): 15 working days
 
 # Orders (reg 44(2), 42(2), 45), by step.
 ORDER_ASSESS_DAYS = 14  # reg 44(2): 2 weeks
@@ -33,11 +37,14 @@ ORDER_ISSUE_DRAFT_DAYS = 35  # reg 44(2): draft within 5 weeks
 ORDER_ISSUE_FINAL_DAYS = 77  # reg 44(2): final within 11 weeks
 ORDER_AMEND_DAYS = 35  # reg 44(2): 5 weeks
 ORDER_NAME_SCHOOL_DAYS = 14  # reg 44(2): 2 weeks
+ORDER_REASSESS_DAYS = 14  # reg 44(2)(b), 45(3): notify the re-assessment within 2 weeks
 
 APPEAL_MONTHS = 2  # HESC r.20(1)(c): 2 months after the notice
 APPEAL_AFTER_CERTIFICATE_MONTHS = 1  # r.20(1)(c)(ii): 1 month after the certificate
 ANNUAL_REVIEW_MONTHS = 12  # CFA s.44(1): every period of 12 months
 TRANSFER_REVIEW_MONTHS = 3  # reg 15(5): within 3 months of the transfer
+POST16_INSTITUTION_MONTHS = 5  # reg 18(2): "at least five months before" the transfer
+POST16_INSTITUTION_START_MONTHS = 12  # ⚠ borrowed from reg 18(1) "within 12 months"
 
 # Reg 18(1): phase transfer reviews, "before 15 February" (school) / "31 March" (post-16).
 PHASE_TRANSFER_LIMIT = {"school": (2, 15), "post16": (3, 31)}
@@ -123,9 +130,27 @@ def amended_plan_due(notice: date, *, review_meeting: date | None = None) -> dat
     return due
 
 
-def phase_transfer_starts(scheduled: date, transfer_year: int) -> date:
-    """Reg 18(1): the review and amendment fall in the year before the transfer."""
-    return max(scheduled, date(transfer_year - 1, 9, 1))
+def phase_transfer_starts(transfer_year: int) -> date:
+    """Reg 18(1): the duty arises within 12 months of the September transfer.
+
+    It starts on 1 September of the year before, whenever the transfer was recorded
+    (spec v3 change 3): the duty comes from the child's age, not from the record.
+    """
+    return date(transfer_year - 1, 9, 1)
+
+
+def post16_institution_transfer_starts(transfer: date) -> date:
+    """Reg 18(2) gives no start; ⚠ the spec borrows reg 18(1)'s 12 months: T - 12 months."""
+    return add_months(transfer, -POST16_INSTITUTION_START_MONTHS)
+
+
+def post16_institution_transfer_due(transfer: date) -> date:
+    """Reg 18(2): review and amend "at least five months before" the transfer T.
+
+    add_months(T, -5), clamped at a month's end: the earlier, stricter of the two readings
+    of a missing day (31 Jul -> 28 Feb, not 3 Mar), so no LA is told it has longer.
+    """
+    return add_months(transfer, -POST16_INSTITUTION_MONTHS)
 
 
 def phase_transfer_due(transfer_year: int, to: str, *, rule: str = "before") -> date:
@@ -162,12 +187,44 @@ ORDER_STEPS: dict[str, tuple[tuple[str, int], ...]] = {
     ),
     "amend": (("amend", ORDER_AMEND_DAYS),),
     "name_school": (("name_school", ORDER_NAME_SCHOOL_DAYS),),
+    "reassess": (("reassess", ORDER_REASSESS_DAYS),),
 }
 
 
 def order_steps(order: str, made: date) -> list[tuple[str, date]]:
     """Reg 44(2) (and 42(2), 45): each step an order obliges, with its due date."""
     return [(ref, made + timedelta(days=days)) for ref, days in ORDER_STEPS[order]]
+
+
+def reassessment_decision_due(requested: date) -> date:
+    """Reg 25(1): notify whether it will re-assess "within 15 days" of the request Q."""
+    return requested + timedelta(days=REASSESSMENT_DECISION_DAYS)
+
+
+def reassessment_final_due(start: date) -> date:
+    """Reg 27(2): the plan amended, replaced or left as it was within 14 weeks of the
+    decision to re-assess; after an order, 14 weeks of it (reg 44(2)(b)(ii), 45(3A)(b))."""
+    return weeks_after(start, REASSESSMENT_FINAL_DAYS)
+
+
+def review_notice_due(meeting: date) -> date:
+    """Reg 20(3)-(4), 21(3)-(4): notice, and the papers, "at least two weeks before" the
+    meeting P: P - 14."""
+    return meeting - timedelta(days=REVIEW_NOTICE_DAYS)
+
+
+def meeting_of_notice(papers_due: date) -> date:
+    """The meeting day P of a review_papers deadline due P - 14."""
+    return papers_due + timedelta(days=REVIEW_NOTICE_DAYS)
+
+
+def transfer_out_due(aware: date, move: date, working_days: WorkingDays) -> date:
+    """Reg 15(2): transfer the plan on the move date V when the old LA knew at least 15
+    working days before (counting the day it knew A, to the day before V); else within
+    15 working days beginning with A."""
+    if working_days.count(aware, move - timedelta(days=1)) >= TRANSFER_OUT_WORKING_DAYS:
+        return move
+    return working_days.nth_beginning_with(aware, TRANSFER_OUT_WORKING_DAYS)
 
 
 def representations_close(served: date) -> date:
@@ -178,19 +235,22 @@ def representations_close(served: date) -> date:
 def appeal_closes(notice: date, certificate: date | None, working_days: WorkingDays) -> date:
     """HESC r.20(1)(c): 2 months after the notice, or 1 month after a mediation certificate.
 
-    r.12(2)-(3): a deadline in August, or from 25 December to 1 January, or on
-    another non-working day, moves on; repeated until none applies.
+    Then exactly one move, once (spec v3 change 1): r.12(3)(a), a date in August moves to
+    the first working day after 31 August, and one from 25 December to 1 January to the
+    first working day after 1 January; else r.12(2), a non-working day moves to the next
+    working day. The moved day is not moved again: the family is never told it has longer.
     """
     closes = add_months(notice, APPEAL_MONTHS)
     if certificate is not None:
         closes = max(closes, add_months(certificate, APPEAL_AFTER_CERTIFICATE_MONTHS))
-    while True:
-        if closes.month == 8:
-            closes = working_days.next_on_or_after(date(closes.year, 9, 1))
-        elif (closes.month, closes.day) >= (12, 25) or (closes.month, closes.day) == (1, 1):
-            year = closes.year + 1 if closes.month == 12 else closes.year
-            closes = working_days.next_on_or_after(date(year, 1, 2))
-        elif not working_days.is_working_day(closes):
-            closes = working_days.next_on_or_after(closes)
-        else:
-            return closes
+    return roll_once(closes, working_days)
+
+
+def roll_once(closes: date, working_days: WorkingDays) -> date:
+    """HESC r.12(3)(a) then r.12(2), whichever applies first, applied once."""
+    if closes.month == 8:
+        return working_days.next_on_or_after(date(closes.year, 9, 1))
+    if (closes.month, closes.day) >= (12, 25) or (closes.month, closes.day) == (1, 1):
+        year = closes.year + 1 if closes.month == 12 else closes.year
+        return working_days.next_on_or_after(date(year, 1, 2))
+    return working_days.next_on_or_after(closes)
