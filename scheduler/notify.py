@@ -148,11 +148,21 @@ class Staff:
         return None
 
 
+# The kinds whose stored names do not read as words (spec v3's new duties).
+KIND_NAMES = {
+    "reassessment_decision": "decision whether to re-assess",
+    "reassessment_final": "re-assessment's plan",
+    "review_meeting_notice": "review meeting notice",
+    "review_papers": "review meeting papers",
+    "transfer_out": "transfer of the plan to the new council",
+}
+
+
 def describe_deadline(kind: str, advice: str | None, ref: str | None) -> str:
     """'final plan', 'psychological advice', 'order compliance (issue_plan_draft)'."""
     if kind == "advice" and advice:
         return f"{advice.replace('_', ' ')} advice" + (f" ({ref})" if ref else "")
-    return kind.replace("_", " ") + (f" ({ref})" if ref else "")
+    return KIND_NAMES.get(kind, kind.replace("_", " ")) + (f" ({ref})" if ref else "")
 
 
 def _day(d: date) -> str:

@@ -23,8 +23,10 @@ from workflow.law.events import (
     CEASE_REASONS,
     EVENT_FIELDS,
     EXCEPTION_REASONS,
+    MEDIATION_ORDER_KINDS,
     ORDER_KINDS,
     PHASES,
+    REASSESSMENT_SOURCES,
     REQUEST_SOURCES,
     REVIEW_OUTCOMES,
     EventType,
@@ -65,6 +67,33 @@ EVENT_HINTS: dict[str, str] = {
     "tribunal_order": "The tribunal ordered the council to do something",
     "request_withdrawn": "The request for an assessment was withdrawn",
     "plan_ceased": "The council stopped maintaining the plan",
+    "reassessment_requested": (
+        "The family, the school or college, or health asked for the plan's needs to be "
+        "assessed again"
+    ),
+    "decision_to_reassess": "The council decided to assess the needs in the plan again",
+    "decision_not_to_reassess": (
+        "The council decided not to assess again; the family can appeal to the tribunal"
+    ),
+    "review_meeting_notice_sent": (
+        "Everyone invited was told the date of the review meeting, at least 2 weeks before it"
+    ),
+    "review_papers_circulated": (
+        "The advice and information for the review meeting were sent to everyone invited"
+    ),
+    "cease_proposed": (
+        "The council told the family it is thinking of stopping the plan, and asked their views"
+    ),
+    "cease_notice_sent": (
+        "The council sent its decision to stop the plan, with the family's right to appeal"
+    ),
+    "move_reported": (
+        "The council learned the child or young person is moving to another council's area"
+    ),
+    "plan_transferred_out": "The plan was sent to the new council, which now maintains it",
+    "mediation_adviser_contacted": (
+        "The family contacted the mediation adviser before deciding whether to appeal"
+    ),
 }
 assert set(EVENT_HINTS) == set(EVENT_LABELS), "every event type needs a hint"
 
@@ -82,6 +111,10 @@ MEETS: dict[str, tuple[str, ...]] = {
     "phase_transfer": ("amended_plan_issued",),
     "transfer_notice": ("transfer_notice_sent",),
     "mediation": ("mediation_held",),
+    "reassessment_decision": ("decision_to_reassess", "decision_not_to_reassess"),
+    "reassessment_final": ("amended_plan_issued", "decision_not_to_amend"),
+    "review_papers": ("review_papers_circulated",),
+    "transfer_out": ("plan_transferred_out",),
 }
 ORDER_STEPS: dict[str, tuple[str, ...]] = {
     "assess": ("decision_to_assess",),
@@ -89,6 +122,7 @@ ORDER_STEPS: dict[str, tuple[str, ...]] = {
     "issue_plan_final": ("final_plan_issued",),
     "amend": ("amended_plan_issued",),
     "name_school": ("amended_plan_issued",),
+    "reassess": ("decision_to_reassess",),
 }
 
 
@@ -148,7 +182,11 @@ CHOICE_LABELS: dict[str, str] = {
     "issue_plan": "Issue a plan",
     "amend": "Amend the plan",
     "name_school": "Name a school",
+    "reassess": "Re-assess",
     "post16": "Post-16",
+    "post16_institution": "Another post-16 institution, on a date",
+    "true": "Yes",
+    "false": "No",
     "max_age": "Reached the maximum age",
     "needs_met": "Needs met without a plan",
     "moved_la": "Moved to another council",
@@ -181,8 +219,35 @@ _FIELDS: dict[tuple[str, str], tuple[str, str | None, tuple[str, ...] | None]] =
     ("*", "ends"): ("Date the exception ends (optional)", None, None),
     ("*", "evidence"): ("Evidence (optional)", "Where the evidence is kept", None),
     ("*", "outcome"): ("Outcome of the review", None, REVIEW_OUTCOMES),
-    ("*", "transfer_year"): ("Year of the transfer", "For example, 2027", None),
+    ("*", "transfer_year"): (
+        "Year of the transfer",
+        "For a move to school or post-16, in September: for example, 2027",
+        None,
+    ),
     ("*", "to"): ("Moving to", None, PHASES),
+    ("*", "transfer_date"): (
+        "Date of the move",
+        "Only for a move from one post-16 institution to another",
+        None,
+    ),
+    ("reassessment_requested", "source"): (
+        "Who asked for the re-assessment",
+        "Only the family, the school or college, or health can ask",
+        REASSESSMENT_SOURCES,
+    ),
+    ("*", "meeting_date"): (
+        "Date of the review meeting",
+        "The notice and the papers must go out at least 2 weeks before it",
+        None,
+    ),
+    ("*", "move_date"): ("Date of the move", None, None),
+    ("*", "to_la"): ("Council the plan was sent to", None, None),
+    ("*", "pursue_mediation"): ("Does the family want mediation?", None, ("true", "false")),
+    ("mediation_agreement", "order"): (
+        "What the agreement requires",
+        None,
+        MEDIATION_ORDER_KINDS,
+    ),
     ("plan_ceased", "reason"): ("Reason the plan ceased", None, CEASE_REASONS),
     ("*", "last_reviewed"): ("Date the plan was last reviewed", None, None),
     ("*", "order"): ("What the order requires", None, ORDER_KINDS),
