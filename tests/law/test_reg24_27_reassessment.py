@@ -232,3 +232,18 @@ def test_reassessment_exceptions_follow_the_regulation(
 def test_reassessment_ends_with_the_plan() -> None:
     result = run([*REASSESSING, ev("plan_ceased", "2024-03-01", reason="needs_met")], "2024-09-01")
     assert one(result, "reassessment_final").status == "cancelled"
+
+
+def test_refusing_a_second_request_leaves_the_reassessment_under_way() -> None:
+    """Advice (reg 26) and a decision not to amend still need the open re-assessment."""
+    result = run(
+        [
+            *REASSESSING,
+            ev("reassessment_requested", "2024-03-01", source="parent"),
+            ev("decision_not_to_reassess", "2024-03-05"),
+            ev("advice_requested", "2024-03-06", advice="health"),
+            ev("decision_not_to_amend", "2024-04-01"),
+        ],
+        "2024-04-02",
+    )
+    assert one(result, "reassessment_final").met_on == d("2024-04-01")

@@ -492,7 +492,8 @@ class CaseFlow:
             self.reassessment_requests_open += 1
         elif t in (E.DECISION_TO_REASSESS, E.DECISION_NOT_TO_REASSESS):
             self.reassessment_requests_open = max(0, self.reassessment_requests_open - 1)
-            self.reassessing = t is E.DECISION_TO_REASSESS
+            # A refusal of a second request leaves a re-assessment under way as it was.
+            self.reassessing = self.reassessing or t is E.DECISION_TO_REASSESS
             self.reassessment_refused = t is E.DECISION_NOT_TO_REASSESS
         elif t is E.CEASE_PROPOSED:
             self.cease_proposed = True
