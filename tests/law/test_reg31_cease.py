@@ -143,3 +143,30 @@ def test_the_plans_duties_end_with_it(kind: str, opening: list) -> None:
         "2024-12-01",
     )
     assert [(x.status, x.breach) for x in all_of(late, kind)] == [("lapsed", True)]
+
+
+def test_a_ceased_case_without_a_dispute_or_move_says_it_takes_nothing_more() -> None:
+    with pytest.raises(EventNotAllowed, match="It cannot take any more events"):
+        run(
+            [
+                *PLAN_2023_05_22,
+                ev("plan_ceased", "2024-02-15", reason="needs_met"),
+                ev("review_meeting_held", "2024-03-01"),
+            ],
+            "2024-04-01",
+        )
+
+
+def test_a_ceased_case_after_a_cease_decision_offers_the_dispute() -> None:
+    with pytest.raises(EventNotAllowed) as err:
+        run(
+            [
+                *PROPOSED,
+                NOTICE,
+                ev("plan_ceased", "2024-02-15", reason="needs_met"),
+                ev("review_meeting_held", "2024-03-01"),
+            ],
+            "2024-04-01",
+        )
+    assert "\u201cMediation requested\u201d" in str(err.value)
+    assert "\u201cPlan transferred out to another council\u201d" not in str(err.value)

@@ -296,10 +296,16 @@ def quoted(event_type: str) -> str:
     return f"\u201c{EVENT_NAMES[EventType(event_type)]}\u201d"
 
 
-def refusal(case_ref: str, event: Event, state: str, why: str = "") -> str:
-    """Why a case cannot take `event`, and what it can take instead, in plain English."""
+def refusal(
+    case_ref: str, event: Event, state: str, why: str = "", accepted: list[str] | None = None
+) -> str:
+    """Why a case cannot take `event`, and what it can take instead, in plain English.
+
+    `accepted` narrows what the state takes to what the case's history allows (a ceased
+    case takes the dispute about its cease decision only when it has one).
+    """
     reason = f" ({why})" if why else ""
-    taken = by_stage(accepts(state))
+    taken = by_stage(accepts(state) if accepted is None else accepted)
     if taken:
         names = [quoted(t) for t in taken]
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
@@ -343,13 +349,26 @@ class CaseFlow:
         self.transfer_out_open = False
 
     def refuse(self, event: Event, why: str = "") -> EventNotAllowed:
+        accepted = self.accepted()
         return EventNotAllowed(
             self.case_ref,
             event.describe(),
             self.state,
-            accepts(self.state),
-            refusal(self.case_ref, event, self.state, why),
+            accepted,
+            refusal(self.case_ref, event, self.state, why, accepted),
         )
+
+    def accepted(self) -> list[str]:
+        """What the state takes, less what a ceased case's history rules out (spec 2a)."""
+        taken = accepts(self.state)
+        if self.state != State.CEASED.value:
+            return taken
+        return [
+            t
+            for t in taken
+            if (t == E.PLAN_TRANSFERRED_OUT and self.transfer_out_open)
+            or (t != E.PLAN_TRANSFERRED_OUT and self.cease_decided)
+        ]
 
     def guard(self, event: Event) -> str | None:
         """Why the history forbids `event`, or None when it allows it."""
