@@ -337,6 +337,21 @@ def test_breach_rules(events: list[Event], data: Any) -> None:
             assert x.met_on is not None and x.met_on >= x.starts and x.met_on <= as_of, x
 
 
+@PROFILE
+@given(events=histories(), data=st.data())
+def test_a_duty_that_ended_with_the_case_never_becomes_overdue(
+    events: list[Event], data: Any
+) -> None:
+    """Spec v3 change 6: a withdrawn or transferred-out case has no open duty; a ceased
+    one keeps only a transfer out still owed and a mediation about its cease decision."""
+    result = _run(events, _as_of(data.draw, events))
+    still_open = {x.kind for x in result.deadlines if x.status in ("pending", "overdue")}
+    if result.state in ("withdrawn", "transferred_out"):
+        assert not still_open, result.deadlines
+    elif result.state == "ceased":
+        assert still_open <= {"transfer_out", "mediation"}, result.deadlines
+
+
 def test_the_generator_reaches_plans_reviews_and_orders() -> None:
     """The walk is not stuck at the front door: over many draws it reaches deep states."""
     seen: set[str] = set()
@@ -347,5 +362,14 @@ def test_the_generator_reaches_plans_reviews_and_orders() -> None:
         seen.update(e.type.value for e in events)
 
     collect()
-    for needed in ("final_plan_issued", "review_decision", "amended_plan_issued"):
+    for needed in (
+        "final_plan_issued",
+        "review_decision",
+        "amended_plan_issued",
+        # v3: the new duties are walked too, so the properties above cover their kinds
+        "review_meeting_notice_sent",
+        "decision_to_reassess",
+        "move_reported",
+        "cease_notice_sent",
+    ):
         assert needed in seen
