@@ -1,5 +1,5 @@
 """Mediation must take place within 30 days of the LA being told the family wants it
-(SEND Regulations 2014, reg 37)."""
+(SEND Regulations 2014; the spec cites no paragraph)."""
 
 from __future__ import annotations
 

@@ -568,7 +568,8 @@ def cease_notice_sent(replay: Replay, event: Event) -> None:
 def mediation_requested(replay: Replay, event: Event) -> None:
     """SEND Regulations 2014, mediation: within 30 days (not weeks) of the LA being told."""
     on = event.date
-    replay.add("mediation", on, ts.mediation_due(on), f"{REGS} reg 37 (mediation)")
+    # The spec cites no paragraph: the 30-day rule's paragraph is unconfirmed (not reg 37).
+    replay.add("mediation", on, ts.mediation_due(on), f"{REGS}, mediation (30 days)")
 
 
 def mediation_held(replay: Replay, event: Event) -> None:

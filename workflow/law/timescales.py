@@ -24,7 +24,7 @@ REVIEW_DECISION_DAYS = 28  # reg 20(10): "within 4 weeks" of the review meeting
 AMENDED_PLAN_DAYS = 56  # reg 22(3): "within 8 weeks" of the proposed amendments
 DEVON_CAP_DAYS = 84  # Devon [2022] EWHC 493: 12 weeks from the review meeting
 TRANSFER_NOTICE_DAYS = 42  # reg 15(4): "within 6 weeks" of the transfer
-MEDIATION_DAYS = 30  # mediation within 30 days of the LA being told (reg 37)
+MEDIATION_DAYS = 30  # mediation within 30 days of the LA being told (SEND Regs 2014)
 REPRESENTATIONS_DAYS = 15  # reg 13(1)(a), 22(2)(c): "at least 15 days beginning with"
 REASSESSMENT_DECISION_DAYS = 15  # reg 25(1): "within 15 days" of the request
 REASSESSMENT_FINAL_DAYS = 98  # reg 27(2); reg 44(2)(b)(ii), 45(3A)(b): 14 weeks
@@ -174,7 +174,8 @@ def transfer_notice_due(transferred: date) -> date:
 
 
 def mediation_due(requested: date) -> date:
-    """Reg 37: mediation must take place within 30 days of the LA being told."""
+    """SEND Regulations 2014: mediation within 30 days of the LA being told (the spec
+    cites no paragraph; the rule's paragraph is unconfirmed, not reg 37)."""
     return requested + timedelta(days=MEDIATION_DAYS)
 
 
