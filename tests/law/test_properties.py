@@ -155,6 +155,7 @@ PROGRESS = {
     E.REVIEW_DECISION: 4,
     E.AMENDMENT_NOTICE_SENT: 3,
     E.AMENDED_PLAN_ISSUED: 4,
+    E.CEASE_NOTICE_SENT: 3,  # v3: after a cease_proposed, so the walk reaches it
 }
 
 
@@ -370,6 +371,6 @@ def test_the_generator_reaches_plans_reviews_and_orders() -> None:
         "review_meeting_notice_sent",
         "decision_to_reassess",
         "move_reported",
-        "cease_notice_sent",
+        "cease_proposed",
     ):
         assert needed in seen

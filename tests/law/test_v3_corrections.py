@@ -189,7 +189,8 @@ def test_the_refusal_of_an_exception_names_the_event_and_the_regulation() -> Non
     with pytest.raises(InvalidException) as err:
         run(raws, "2024-04-01")
     assert str(err.value).startswith(
-        "\u201cStatutory exception recorded\u201d on 20 March 2024: late representations is not "
+        "Case T1: \u201cStatutory exception recorded\u201d on 20 March 2024: "
+        "late representations is not "
         "an allowed exception for the final plan deadline set under SEND Regulations 2014 "
         "reg 13(2)"
     )

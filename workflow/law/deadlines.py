@@ -217,8 +217,11 @@ class Replay:
     effects share and how they make, meet and cancel deadlines.
     """
 
-    def __init__(self, settings: Settings, working_days: WorkingDays | None = None) -> None:
+    def __init__(
+        self, settings: Settings, working_days: WorkingDays | None = None, case_ref: str = ""
+    ) -> None:
         self.settings = settings
+        self.case_ref = case_ref  # names the case in an input error
         self.working_days = working_days or default_working_days()
         self.deadlines: list[Deadline] = []
         self.request: date | None = None
@@ -379,7 +382,7 @@ def evaluate(
     settings = settings or Settings()
     working_days = working_days or default_working_days()
     flow = CaseFlow(case_ref)
-    replay = Replay(settings, working_days)
+    replay = Replay(settings, working_days, case_ref)
     ordered = [e for e in in_processing_order(events) if e.date <= as_of]
     for position, event in enumerate(ordered):
         try:

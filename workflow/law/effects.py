@@ -209,7 +209,8 @@ def exception_recorded(replay: Replay, event: Event) -> None:
         reason = event.get("reason")
         if reason not in d.exceptions:
             raise InvalidException(
-                f"{event.describe()}: {_reason_words(reason)} is not an allowed exception for "
+                f"{_case(replay)}{event.describe()}: {_reason_words(reason)} is not an "
+                "allowed exception for "
                 f"the {_kind_words(d)} deadline set under {d.regulation}; it allows "
                 f"{', '.join(_reason_words(r) for r in d.exceptions)}"
             )
@@ -220,8 +221,13 @@ def exception_recorded(replay: Replay, event: Event) -> None:
         return
     which = kind if kind != "advice" else f"{advice} advice" + (f" {ref}" if ref else "")
     raise InvalidException(
-        f"{event.describe()}: there is no {which} deadline for the exception to apply to"
+        f"{_case(replay)}{event.describe()}: there is no {which} deadline for the exception "
+        "to apply to"
     )
+
+
+def _case(replay: Replay) -> str:
+    return f"Case {replay.case_ref}: " if replay.case_ref else ""
 
 
 def _reason_words(reason: str) -> str:
