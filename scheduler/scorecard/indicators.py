@@ -249,6 +249,7 @@ NATIONAL_20_WEEKS: dict[int, tuple[Decimal | None, Decimal | None]] = {
 # mediation agreement, appeal, concession or Tribunal order (kpis.md v3: orders reached by
 # concession or agreement, and the adviser contact, count too).
 DISPUTE_TYPES = (
+    "mediation_adviser_contacted",
     "mediation_requested",
     "mediation_agreement",
     "appeal_registered",

@@ -464,3 +464,31 @@ def test_age_bands_are_bounded_in_days(days: int, twenty_week_days: int, band: s
     """kpis.md v3: both bounds inclusive, in days; each day in exactly one band."""
     bands = age_bands(twenty_week_days)
     assert [b.label for b in bands if b.contains(days)] == [band]
+
+
+@pytest.mark.parametrize(
+    "dispute",
+    [
+        ev("mediation_adviser_contacted", "2024-05-01"),
+        ev("mediation_requested", "2024-05-01"),
+        ev("appeal_registered", "2024-05-01"),
+    ],
+    ids=lambda e: e["type"],
+)
+def test_disputed_from_the_first_contact_with_the_mediation_adviser(
+    session: Session, clock: Clock, dispute: dict[str, Any]
+) -> None:
+    """kpis.md v3: contact with the mediation adviser makes a case disputed too, so its plan
+    is left out of the scorecard's 20-week figures, and counted by the DfE method."""
+    load(
+        session,
+        clock,
+        {"D1": plan_case("2024-06-10", before=[dispute]), "D2": plan_case("2024-06-12")},
+    )
+    assert fig(card(session, "2024-06"), "plans_within_20_weeks_incl_exceptions", "2024-06") == (
+        Decimal("100.0"), 1, 1,
+    )  # fmt: skip
+    dfe = compute_scorecard(
+        session, first=Month(2024, 6), last=Month(2024, 6), settings=Settings(), dfe_method=True
+    )
+    assert fig(dfe, "plans_within_20_weeks_incl_exceptions", "2024-06")[2] == 2
