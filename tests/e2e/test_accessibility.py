@@ -113,6 +113,20 @@ def case_details_with_mistakes(page: Page) -> None:
     assert page.title().startswith("Error: "), page.title()
 
 
+def letter_to_complete(page: Page) -> None:
+    """The open case's first waiting letter: the form asking all it needs."""
+    page.goto(f"/cases/{OPEN_CASE}")
+    page.get_by_role("link", name=re.compile("^Complete this letter")).first.click()
+    page.wait_for_load_state()
+
+
+def letter_to_complete_sent_empty(page: Page) -> None:
+    letter_to_complete(page)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
 SCREENS = [
     Screen("sign-in", None, go("/sign-in"), "Sign in to EHC casework"),
     Screen("sign-in-errors", None, submit_empty("/sign-in", "Sign in"), "Sign in to EHC casework"),
@@ -121,6 +135,20 @@ SCREENS = [
     Screen("privacy", None, go("/privacy"), "Privacy notice"),
     Screen("cookies", "officer", go("/cookies"), "Cookies"),
     Screen("home-officer", "officer", go("/"), "My cases"),
+    Screen("waiting-letters", "officer", go("/letters/waiting"), "Letters waiting for details"),
+    Screen(
+        "waiting-letters-team",
+        "officer",
+        go("/letters/waiting?show=team"),
+        "Letters waiting for details",
+    ),
+    Screen(
+        "waiting-letters-manager", "manager", go("/letters/waiting"), "Letters waiting for details"
+    ),
+    Screen("letter-complete", "officer", letter_to_complete, "Complete this letter"),
+    Screen(
+        "letter-complete-errors", "officer", letter_to_complete_sent_empty, "Complete this letter"
+    ),
     Screen("home-officer-overdue", "officer", go("/?view=overdue"), "My cases"),
     Screen("home-officer-chase", "officer", go("/?view=chase"), "My cases"),
     Screen("dashboard", "manager", go("/"), "Dashboard"),
