@@ -25,6 +25,12 @@ def import_events(
     letters: bool = typer.Option(
         False, "--letters", help="Also make the letters the imported events call for"
     ),
+    create_missing: bool = typer.Option(
+        False,
+        "--create-missing",
+        help="Create the teams the file names that do not exist yet, and an account for each "
+        "unknown officer that cannot sign in until an administrator activates it",
+    ),
 ) -> None:
     """Import every line, or nothing: a bad line is named and nothing is saved."""
     cfg = config()
@@ -42,7 +48,13 @@ def import_events(
             settings=cfg.clock_settings(),
             working_days=cfg.working_days,
             project_events=letters,
+            create_missing=create_missing,
         )
+    for team in summary.teams_created:
+        typer.echo(f"Created the team {team}")
+    for officer in summary.officers_created:
+        typer.echo(f"Created the officer account {officer}: it cannot sign in until an "
+                   "administrator sets its password and activates it")  # fmt: skip
     typer.echo(
         f"Imported {summary.events} events: {summary.cases_created} new cases, "
         f"{summary.cases_updated} existing cases updated"

@@ -58,6 +58,7 @@ def load(
         if sum(service.cases_by_state(session=session).values()):
             typer.echo("The database already holds cases: demo data not loaded again")
             return
+        demo.add_demo_staff(session=session, clock=system_clock)  # its teams and officers
         summary = service.import_events(
             projections=bootstrap.projections(cfg),
             session=session,
@@ -82,7 +83,7 @@ def summary() -> None:
         typer.echo(f"  {state:15} {n:6}")
 
 
-DEMO_DOMAIN = "demo.example"  # example. is reserved (RFC 2606): these reach nobody
+DEMO_DOMAIN = demo.staff.DEMO_DOMAIN
 
 
 def demo_sign_ins(cfg: Config) -> str:
@@ -96,6 +97,7 @@ def demo_sign_ins(cfg: Config) -> str:
     ]
     lines = ["Demo users (sign in with the email address and password):"]
     with user_errors(), session_scope(cfg) as session:
+        demo.add_demo_staff(session=session, clock=system_clock)  # the teams, the officer
         for role, name, team in people:
             email = f"{role}@{DEMO_DOMAIN}"
             password = "-".join(secrets.token_hex(3) for _ in range(3))

@@ -83,6 +83,11 @@ class Filters:
     due_within: int = DEFAULT_DUE_WITHIN_DAYS
 
     def __post_init__(self) -> None:
+        # "north " finds North: spaces trimmed and collapsed here, case ignored in the query.
+        for name in ("team", "officer"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, " ".join(value.split()) or None)
         if self.kind is not None and self.kind not in KINDS:
             raise InvalidInput(
                 f"Select a deadline kind for --kind: one of {', '.join(KINDS)}", field="kind"
@@ -121,10 +126,12 @@ def queue_query(as_of: date, dialect: str, filters: Filters | None = None) -> sa
         sa.or_(D.met_on.is_(None), D.met_on > x),
         sa.or_(D.cancelled_on.is_(None), D.cancelled_on > x),
     )
+    # Stored teams and officers are the team's and the account's own spelling
+    # (workflow.teams), so matching them ignoring case is matching the team or officer.
     if f.team is not None:
-        query = query.where(C.team == f.team)
+        query = query.where(sa.func.lower(C.team) == f.team.lower())
     if f.officer is not None:
-        query = query.where(C.officer == f.officer)
+        query = query.where(sa.func.lower(C.officer) == f.officer.lower())
     if f.kind is not None:
         query = query.where(D.kind == f.kind)
     # Overdue deadlines have due < as_of <= the due of pending ones, and days late is

@@ -86,6 +86,7 @@ def _feature_routers() -> list[Any]:
         ready,
         scorecard,
         teams,
+        unassigned,
         users,
         waiting_letters,
     )
@@ -103,6 +104,7 @@ def _feature_routers() -> list[Any]:
         case_details.router,
         case_move.router,
         case_new.router,
+        unassigned.router,
         cases.router,
         breaches.router,
         scorecard.router,

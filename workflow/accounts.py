@@ -37,6 +37,7 @@ from workflow.account_models import (
 )
 from workflow.clock import Clock
 from workflow.errors import ConcurrentUpdate, InvalidInput, WorkflowError
+from workflow.teams import display_name, resolve_team, team_key
 
 SESSION_LIFETIME = timedelta(hours=10)  # a working day, then sign in again
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -168,6 +169,8 @@ def add_user(
     name_ = _text(name, "name", required=True)
     role = check_role(role)
     team_ = _text(team, "team", required=role == "officer")
+    if team_ is not None:
+        team_ = resolve_team(session, team_)
     pw_hash = _hasher.hash(check_password(password))
     now = clock()
     if find_user(session, email) is not None:
@@ -190,6 +193,53 @@ def add_user(
         session.rollback()
         raise InvalidInput(f"There is already a user {email}") from None
     return user
+
+
+# The password hash of an account made by an import: no password verifies against it.
+NO_PASSWORD = "!"
+# Where an imported officer named without an email gets a placeholder address: the
+# reserved .invalid domain (RFC 2606) can never deliver or belong to anyone.
+PENDING_DOMAIN = "imported.invalid"
+
+
+def add_pending_officer(
+    *, session: Session, given: str, team: str | None, now: datetime, actor: str = "import"
+) -> tuple[User, bool]:
+    """An officer account for a name or email an import gives that no active account has,
+    in the caller's transaction (`ehc import events --create-missing`): inactive and with
+    no password, so nobody can sign in with it until an administrator sets a password and
+    activates it. Returns the account and whether it is new: an existing (deactivated)
+    account of that email or name is reused, not duplicated."""
+    wanted = team_key(given)
+    for user in session.exec(select(User)):
+        if user.email == wanted or team_key(user.name) == wanted:
+            return user, False
+    if EMAIL.match(given.strip()):
+        email = given.strip().lower()
+        name = email.split("@")[0]
+    else:
+        name = display_name(given)
+        stem = re.sub(r"[^a-z0-9]+", ".", wanted).strip(".") or "officer"
+        email, n = f"{stem}@{PENDING_DOMAIN}", 1
+        while find_user(session, email) is not None:
+            n += 1
+            email = f"{stem}.{n}@{PENDING_DOMAIN}"
+    if len(name) > 100:
+        raise InvalidInput(f"The officer's name must be 100 characters or fewer: {name[:100]}")
+    user = User(
+        email=email,
+        name=name,
+        role="officer",
+        team=team,
+        password_hash=NO_PASSWORD,
+        active=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    _audit(session, now, actor, "user_added", email, role="officer", team=team, active=False)
+    session.flush()
+    return user, True
 
 
 def update_user(
@@ -220,6 +270,8 @@ def update_user(
         changes["active"] = bool(active)
     new_hash = _hasher.hash(check_password(password)) if password is not None else None
     now = clock()
+    if changes.get("team") is not None:
+        changes["team"] = resolve_team(session, changes["team"])
     user = get_user(session, email)
     if expected_version is not None and user.version != expected_version:
         session.rollback()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from workflow import teams
 from workflow.errors import ConcurrentUpdate, InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays, govuk_date
 from workflow.law.deadlines import Evaluation, Settings, evaluate
@@ -116,6 +117,22 @@ def case_field(name: str, value: Any, *, where: str) -> Any:
     if not isinstance(value, str) or len(value) > 100:
         raise InvalidInput(f"{where}: {name} must be text of at most 100 characters", field=name)
     return check_text(value, label=name.capitalize(), field=name, where=where).strip()
+
+
+def resolve_assignment(
+    session: Session, values: dict[str, Any], *, where: str, case_team: str | None = None
+) -> dict[str, Any]:
+    """`values` (checked by `case_field`) with its team and officer as stored: the
+    team's and the account's own spelling (`workflow.teams`), whatever case and spaces
+    they were given in. An unknown team or officer raises `InvalidInput` naming it.
+    `case_team` tells apart two officers of the same name when no team is given."""
+    out = dict(values)
+    if out.get("team") is not None:
+        out["team"] = teams.resolve_team(session, out["team"], where=where)
+    if out.get("officer") is not None:
+        team = out.get("team") or case_team
+        out["officer"] = teams.resolve_officer(session, out["officer"], team, where=where)
+    return out
 
 
 # -- the recorded history ----------------------------------------------------------

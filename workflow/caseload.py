@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from workflow import teams
+from workflow.account_models import User
 from workflow.case_writes import check_text
 from workflow.deadline_store import D, deadlines_as_of
 from workflow.models import Case, CasePeople
@@ -75,7 +77,9 @@ def find_cases(
     c, p = CASES.c, PEOPLE.c
     where: list[Any] = []
     if team is not None:
-        where.append(c.team == team)
+        # "north " finds North: a team is matched ignoring case and spaces (workflow.teams).
+        known = teams.find_team(session, team)
+        where.append(c.team == (known.name if known else teams.display_name(team)))
     if officer is not None:
         where.append(c.officer == officer)
     if search and search.strip():
@@ -250,3 +254,105 @@ def work_queue(
     items.sort(key=_urgency)
     counts = {v: sum(1 for i in items if i.shown_in(v)) for v in WORK_VIEWS}
     return WorkQueue(rows=[i for i in items if i.shown_in(view)], counts=counts, view=view)
+
+
+# The unassigned queue (issue 19 item 4): open cases nobody active holds.
+CLOSED_STATES = ("withdrawn", "ceased")
+
+
+@dataclass(frozen=True)
+class UnassignedItem:
+    """An open case with no officer, or whose officer's account is deactivated."""
+
+    reference: str
+    state: str
+    team: str | None
+    officer: str | None  # the deactivated officer's name, or None
+    version: int  # as read: a bulk move changes it only if nobody else has since
+    child_name: str | None
+    kind: str | None = None
+    advice: str | None = None
+    due: date | None = None
+    days_left: int | None = None  # negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+def _unassigned_where() -> list[Any]:
+    c = CASES.c
+    holding = sa.select(col(User.name)).where(
+        col(User.active).is_(True), col(User.role).in_(teams.HOLDERS)
+    )
+    return [
+        c.state.not_in(CLOSED_STATES),
+        sa.or_(c.officer.is_(None), c.officer.not_in(holding)),
+    ]
+
+
+def unassigned_counts(session: Session) -> dict[str | None, int]:
+    """How many open cases of each team nobody active holds (one query)."""
+    c = CASES.c
+    rows = session.execute(
+        sa.select(c.team, sa.func.count()).where(*_unassigned_where()).group_by(c.team)
+    ).all()
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def unassigned_cases(
+    session: Session, *, as_of: date, team: str | None = None
+) -> list[UnassignedItem]:
+    """Open cases (of `team`, when given) with no officer or an officer whose account is
+    no longer active, by team, then most urgent first (as the officer's work queue)."""
+    c, p = CASES.c, PEOPLE.c
+    where = _unassigned_where()
+    if team is not None:
+        known = teams.find_team(session, team)
+        where.append(c.team == (known.name if known else teams.display_name(team)))
+    cases = session.execute(
+        sa.select(c.id, c.reference, c.state, c.team, c.officer, c.version, p.child_name)
+        .select_from(CASES.outerjoin(PEOPLE, p.case_id == c.id))
+        .where(*where)
+    ).all()
+    dialect = session.get_bind().dialect.name
+    first: dict[int, Any] = {}
+    ids = [row.id for row in cases]
+    for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000)):
+        for row in session.execute(
+            deadlines_as_of(as_of, dialect)
+            .where(D.case_id.in_(chunk))
+            .order_by(D.case_id, D.due, D.position)
+        ).all():
+            if row.status in ("pending", "overdue"):
+                first.setdefault(row.case_id, row)
+    session.commit()
+    items = []
+    for case in cases:
+        d = first.get(case.id)
+        items.append(
+            UnassignedItem(
+                reference=case.reference,
+                state=case.state,
+                team=case.team,
+                officer=case.officer,
+                version=case.version,
+                child_name=case.child_name,
+                kind=d.kind if d else None,
+                advice=d.advice if d else None,
+                due=d.due if d else None,
+                days_left=(d.due - as_of).days if d else None,
+            )
+        )
+    items.sort(key=lambda i: (i.team or "", i.due is None, i.due or date.max, i.reference))
+    return items
+
+
+def cases_held(session: Session, officer: str) -> int:
+    """How many open cases carry `officer` (a user's name)."""
+    count = session.execute(
+        sa.select(sa.func.count())
+        .select_from(CASES)
+        .where(CASES.c.officer == officer, CASES.c.state.not_in(CLOSED_STATES))
+    ).scalar_one()
+    return int(count)

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from workflow import bulk
+from workflow import accounts, bulk, teams
 from workflow import people as letter_people
 from workflow.case_writes import (
     CASE_FIELDS,
@@ -82,6 +82,7 @@ class ImportCase:
     people: dict[str, Any] = field(default_factory=dict)
     numbered: bool = False  # its lines carry their `sequence`
     voids: dict[int, ImportVoid] = field(default_factory=dict)
+    field_lines: dict[str, int] = field(default_factory=dict)  # where each case field was set
 
     def effective(self, events: list[Event]) -> list[Event]:
         """`events` (this case's, in line order) without the voided ones."""
@@ -128,6 +129,7 @@ def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, Import
         for name in CASE_FIELDS:
             if name in raw:  # the last value seen wins
                 entry.fields[name] = case_field(name, raw[name], where=where)
+                entry.field_lines[name] = number
         if PEOPLE in raw:
             _parse_people(entry, raw[PEOPLE], today, f"{where} (case {ref})")
     for entry in cases.values():
@@ -268,21 +270,96 @@ def write_cases(
     working_days: WorkingDays | None,
     projections: Sequence[Projection],
     project_events: bool,
-) -> int:
-    """Replay and write the parsed cases; returns how many it opened. Nothing is committed.
+    create_missing: bool = False,
+) -> Written:
+    """Replay and write the parsed cases; returns how many it opened and the teams and
+    officer accounts it made (`create_missing`, see `resolve_assignments`; without it an
+    unknown team or officer is refused naming its line). Nothing is committed.
 
     Cases go in batches, all in the caller's transaction: memory stays bounded on a
     national import while a bad line anywhere still imports nothing. A refused event
     raises a `WorkflowError` naming its line. With `project_events` the projections see
     the new events (they make their letters).
     """
+    made = resolve_assignments(
+        session=session, cases=cases, create_missing=create_missing, clock=clock
+    )
     created = 0
     for batch in bulk.chunks(cases, IMPORT_BATCH):
         created += _import_batch(
             session, batch, actor, clock, settings, working_days, projections, project_events
         )
     session.flush()
-    return created
+    return Written(created, made)
+
+
+@dataclass
+class CreatedPeople:
+    """What `--create-missing` made: teams, and officer accounts that cannot sign in."""
+
+    teams: list[str] = field(default_factory=list)
+    officers: list[str] = field(default_factory=list)  # "Name (email)"
+
+
+def resolve_assignments(
+    *, session: Session, cases: list[ImportCase], create_missing: bool, clock: Clock
+) -> CreatedPeople:
+    """Each case's team and officer as stored (`workflow.teams`): the team's and the
+    account's own spelling. An unknown one raises `InvalidInput` naming its line, unless
+    `create_missing`, which makes the team, or an officer account that cannot sign in
+    until an administrator activates it (`accounts.add_pending_officer`). Nothing is
+    committed: a later bad line takes them back with the rest of the import."""
+    made = CreatedPeople()
+    found: dict[tuple[str, str, str | None], str] = {}  # each name is looked up once
+    for entry in cases:
+        for name in ("team", "officer"):
+            given = entry.fields.get(name)
+            if given is None:
+                continue
+            team = entry.fields.get("team") if name == "officer" else None
+            key = (name, teams.team_key(given), team)
+            if key not in found:
+                where = f"Line {entry.field_lines[name]} (case {entry.ref})"
+                found[key] = _resolve_or_create(
+                    session, name, given, team, where, made, clock, create_missing
+                )
+            entry.fields[name] = found[key]
+    return made
+
+
+def _resolve_or_create(
+    session: Session,
+    name: str,
+    given: str,
+    team: str | None,
+    where: str,
+    made: CreatedPeople,
+    clock: Clock,
+    create_missing: bool,
+) -> str:
+    try:
+        if name == "team":
+            return teams.resolve_team(session, given, where=where)
+        resolved = teams.resolve_officer(session, given, team, where=where)
+        assert resolved is not None
+        return resolved
+    except InvalidInput:
+        if not create_missing:
+            raise
+    if name == "team":
+        new_team = teams.insert_team(session, given, now=clock())
+        made.teams.append(new_team.name)
+        return new_team.name
+    user, new = accounts.add_pending_officer(session=session, given=given, team=team, now=clock())
+    if new:
+        made.officers.append(f"{user.name} ({user.email})")
+    return user.name
+
+
+@dataclass(frozen=True)
+class Written:
+    cases_created: int
+    made: CreatedPeople
 
 
 _Plan = tuple[ImportCase, Case | None, list[Event], Evaluation]

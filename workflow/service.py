@@ -34,6 +34,7 @@ from workflow.case_writes import (
     lock_case,
     refusals_roll_back,
     replay,
+    resolve_assignment,
     stored_to_event,
 )
 from workflow.clock import Clock, today_in_england
@@ -73,6 +74,9 @@ class ImportSummary:
     events: int
     cases_created: int
     cases_updated: int
+    # With `create_missing`: the teams and the (inactive) officer accounts it made.
+    teams_created: tuple[str, ...] = ()
+    officers_created: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ def record_event(
     with refusals_roll_back(session, case_ref=case_ref):
         case, seen = _case_for_change(session, case_ref, expected_version, now)
         assert case.id is not None
+        extra = resolve_assignment(session, extra, where=f"Case {case_ref}", case_team=case.team)
         stored = _events_of(session, case.id)
         sequence = _next_sequence(session, case.id)
         new = Event(
@@ -223,6 +228,7 @@ def import_events(
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
     project_events: bool = False,
+    create_missing: bool = False,
 ) -> ImportSummary:
     """Import a JSONL file of events, all or nothing (spec section 8).
 
@@ -239,7 +245,7 @@ def import_events(
     if not incoming:
         return ImportSummary(0, 0, 0)
     with refusals_roll_back(session, case_ref=", ".join(sorted(incoming))[:200]):
-        created = importing.write_cases(
+        written = importing.write_cases(
             session=session,
             cases=list(incoming.values()),
             actor=actor,
@@ -248,12 +254,15 @@ def import_events(
             working_days=working_days,
             projections=projections,
             project_events=project_events,
+            create_missing=create_missing,
         )
     commit(session, case_ref="in the import")
     return ImportSummary(
         events=sum(len(e.events) for e in incoming.values()),
-        cases_created=created,
-        cases_updated=len(incoming) - created,
+        cases_created=written.cases_created,
+        cases_updated=len(incoming) - written.cases_created,
+        teams_created=tuple(written.made.teams),
+        officers_created=tuple(written.made.officers),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -99,29 +100,46 @@ def team_names(session: Session) -> list[str]:
     return [t.name for t in list_teams(session, active_only=True)]
 
 
-def add_team(*, session: Session, name: Any, actor: str, clock: Clock) -> Team:
-    """Add a team (its own transaction, with an audit entry). A team whose name differs
-    from an existing one only in case or spacing is refused: it is the same team."""
+def _checked_name(name: Any, where: str | None = None) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("Enter the name of the team", field="name")
-    checked = display_name(check_text(name, label="The team's name", field="name"))
+        raise InvalidInput(_prefix(where, "Enter the name of the team"), field="name")
+    checked = display_name(check_text(name, label="The team's name", field="name", where=where))
     if len(checked) > MAX_NAME:
-        raise InvalidInput(f"The team's name must be {MAX_NAME} characters or fewer", field="name")
+        raise InvalidInput(
+            _prefix(where, f"The team's name must be {MAX_NAME} characters or fewer"),
+            field="name",
+        )
+    return checked
+
+
+def insert_team(session: Session, name: Any, *, now: datetime, actor: str = "import") -> Team:
+    """Add a team in the caller's transaction (not committed), with its audit entry.
+    `InvalidInput` if the name is empty or too long, or a team already has it."""
+    checked = _checked_name(name)
     key = team_key(checked)
     existing = session.exec(select(Team).where(Team.key == key)).first()
     if existing is not None:
-        session.rollback()
         raise InvalidInput(f"There is already a team called {_quoted(existing.name)}", field="name")
-    now = clock()
     team = Team(name=checked, key=key, active=True, created_at=now)
     session.add(team)
     session.add(AuditEntry(at=now, actor=actor, action="team_added", subject=checked, detail={}))
+    session.flush()
+    return team
+
+
+def add_team(*, session: Session, name: Any, actor: str, clock: Clock) -> Team:
+    """Add a team (its own transaction, with an audit entry). A team whose name differs
+    from an existing one only in case or spacing is refused: it is the same team."""
     try:
+        team = insert_team(session, name, now=clock(), actor=actor)
         session.commit()
+    except InvalidInput:
+        session.rollback()
+        raise
     except IntegrityError:
         session.rollback()
         raise InvalidInput(
-            f"There is already a team called {_quoted(checked)}", field="name"
+            f"There is already a team called {_quoted(display_name(str(name)))}", field="name"
         ) from None
     session.refresh(team)
     return team

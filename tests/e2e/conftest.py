@@ -132,6 +132,8 @@ def chromium_path() -> str:
 def _load_demo(engine: Engine) -> None:
     """The same data on either engine: the cohort, the known open case and the users."""
     with new_session(engine) as session:
+        # The cohort's teams and officers are the council's (the test officer is one).
+        demo.add_demo_staff(session=session, clock=_clock, first_officer=PEOPLE["officer"].email)
         lines = (json.dumps(x) for x in demo.generate(COHORT_SIZE, end=TODAY, seed=7))
         import_events(
             projections=projections(),
@@ -158,6 +160,12 @@ def _load_demo(engine: Engine) -> None:
         _publish_then_correct(session)
         _load_corrected_case(session)
         for person in PEOPLE.values():
+            if accounts.find_user(session, person.email) is not None:  # the demo officer
+                accounts.update_user(
+                    session=session, email=person.email, password=PASSWORD, actor="e2e",
+                    clock=_clock,
+                )  # fmt: skip
+                continue
             accounts.add_user(
                 session=session,
                 email=person.email,

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from tests.wiring import projections
 from web.app import create_app
 from web.context import WebContext
-from workflow import accounts
+from workflow import accounts, teams
 from workflow.db import new_session
 from workflow.service import record_event
 
@@ -59,6 +59,8 @@ class People:
 def people(engine: Engine, clock: Callable[[], datetime]) -> People:
     p = People()
     with new_session(engine) as session:
+        for team in (TEAM, "South"):  # teams are data (workflow.teams): they exist first
+            teams.add_team(session=session, name=team, actor="test", clock=clock)
         for email, name, role, team in (
             (p.officer, OFFICER_NAME, "officer", TEAM),
             (p.other_officer, "South officer 1", "officer", "South"),
@@ -128,7 +130,7 @@ def browser(app: FastAPI) -> Iterator[Callable[[str | None], Browser]]:
 
 
 @pytest.fixture
-def open_case(session: Session, clock: Callable[[], datetime]) -> str:
+def open_case(session: Session, clock: Callable[[], datetime], people: People) -> str:
     """A North-team case of the officer, with a request and a decision to assess."""
     ref = "WEB001"
     record_event(
@@ -177,7 +179,7 @@ def api(
 
 
 @pytest.fixture
-def south_case(session: Session, clock: Callable[[], datetime]) -> str:
+def south_case(session: Session, clock: Callable[[], datetime], people: People) -> str:
     record_event(
         projections=projections(),
         session=session,

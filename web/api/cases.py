@@ -51,6 +51,7 @@ from workflow.service import (
     record_event,
     void_event,
 )
+from workflow.teams import team_key
 
 router = APIRouter(dependencies=DOCUMENTED, tags=["cases"])
 
@@ -111,7 +112,7 @@ def list_cases(
 ) -> CaseList | JSONResponse:
     """Cases newest activity first, 50 a page; an officer sees their own team's only."""
     if who.user.role == "officer":
-        if team is not None and team != who.user.team:
+        if team is not None and team_key(team) != team_key(who.user.team or ""):
             return CaseList(items=[], total=0, page=1, pages=1)
         team = who.user.team
     try:
@@ -265,7 +266,11 @@ def _opening(
     never tell an officer that another team's case exists: recording on it is 404 as for
     a reference with no case, and opening it is a 409 that names no case.
     """
-    if who.user.role == "officer" and body.team not in (None, who.user.team):
+    if (
+        who.user.role == "officer"
+        and body.team is not None
+        and team_key(body.team) != team_key(who.user.team or "")
+    ):
         # Before looking the reference up, so the answer is the same whether it exists.
         raise InvalidInput(
             f"Case {ref}: you can open cases in your own team only ({who.user.team})",

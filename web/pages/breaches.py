@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from math import ceil
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
-from sqlmodel import Session
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col
+from starlette.datastructures import FormData
 
 from scheduler.breach_formats import render_csv
 from scheduler.breaches import (
@@ -30,10 +32,15 @@ from scheduler.breaches import (
 )
 from web import auth
 from web.date_input import read_date
-from web.deps import context, db
+from web.deps import context, db, posted_form, reading
+from web.pages import unassigned
 from web.queue_cache import Queue, breach_queue_kept
 from web.templating import render
+from workflow import teams
+from workflow.assignments import CasesChanged, reassign_cases
+from workflow.errors import WorkflowError
 from workflow.law.deadlines import KINDS
+from workflow.models import Case
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,9 +161,10 @@ READERS = ("officer", "manager")
 
 
 def _queue(
-    request: Request, session: Session, who: auth.Principal
+    request: Request, session: Session, who: auth.Principal, params: Mapping[str, str] | None = None
 ) -> tuple[QueueQuery, dict[str, str], Queue]:
-    query, errors = read_query(request.query_params, context(request).today())
+    params = request.query_params if params is None else params
+    query, errors = read_query(params, context(request).today())
     if who.user.role != "manager":
         query = replace(query, team=who.user.team or "")
         if not who.user.team:  # an officer with no team sees no one's deadlines
@@ -172,24 +180,57 @@ def _queue(
     return query, errors, queue
 
 
-def _page(request: Request, query: QueueQuery, errors: dict[str, str], queue: Queue) -> Response:
+def _page(
+    request: Request,
+    query: QueueQuery,
+    errors: dict[str, str],
+    queue: Queue,
+    who: auth.Principal | None = None,
+    status_code: int | None = None,
+    selecting: bool = False,
+    **move: object,
+) -> Response:
     listed = shown(queue.overdue if query.show == "overdue" else queue.items, query)
     pages = max(1, ceil(len(listed) / PAGE_SIZE))
     page = min(query.page, pages)
+    rows = listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    managing = who is not None and who.user.role == "manager"
+    if managing and selecting and rows:
+        move = {**_move_choices(request, [i.case for i in rows]), **move}
     return render(
         request,
         "breaches.html",
-        status_code=400 if errors else 200,
+        status_code=status_code or (400 if errors else 200),
         errors=errors,
+        move=move,
+        can_move=managing,
         query=query,
         kinds=[(k, k.replace("_", " ").capitalize()) for k in KINDS],
         counts=queue.counts,
         total=len(listed),
-        rows=listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        rows=rows,
         page=page,
         pages=pages,
         first_row=(page - 1) * PAGE_SIZE + 1,
     )
+
+
+def _move_choices(request: Request, refs: list[str]) -> dict[str, object]:
+    """What the managers' "move the selected cases" form needs: each listed case's
+    version (a case changed after the page was read is then not moved) and the choices."""
+    with reading(request) as read:
+        versions = dict(
+            read.execute(
+                sa.select(col(Case.reference), col(Case.version)).where(
+                    col(Case.reference).in_(set(refs))
+                )
+            ).all()
+        )
+        team_choices = [(t, t) for t in teams.team_names(read)]
+        officers = [
+            (u.email, f"{u.name} ({u.team})" if u.team else u.name) for u in teams.holders(read)
+        ]
+    return {"versions": versions, "team_choices": team_choices, "officer_choices": officers}
 
 
 @router.get("/breaches")
@@ -197,9 +238,54 @@ def breaches_page(
     request: Request,
     session: Annotated[Session, Depends(db)],
     who: Annotated[auth.Principal, Depends(auth.allow(*READERS))],
+    moved: str = "",
+    select: str = "",
 ) -> Response:
+    """With `select=1`, managers get a checkbox on each row to move cases at once."""
     query, errors, queue = _queue(request, session, who)
-    return _page(request, query, errors, queue)
+    return _page(
+        request, query, errors, queue, who, selecting=select == "1",
+        moved=int(moved) if moved.isdigit() else None,
+    )  # fmt: skip
+
+
+@router.post("/breaches/reassign", dependencies=[Depends(auth.check_csrf)])
+def move_cases(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    who: Annotated[auth.Principal, Depends(auth.allow("manager"))],
+    form: Annotated[FormData, Depends(posted_form)],
+) -> Response:
+    """Managers move the cases they ticked in the queue to an officer, all at once
+    (`workflow.assignments.reassign_cases`), and come back to the same view of the queue."""
+    back = str(form.get("back") or "")[:2000]  # the queue's query string, with select=1
+    chosen = unassigned.chosen_cases(form)
+    officer = str(form.get("to_officer") or "").strip()
+    team = str(form.get("to_team") or "").strip()
+    shown_move = {"to_officer": officer, "to_team": team, "cases": set(chosen)}
+    errors = unassigned.move_errors(chosen, officer)
+    status = 400
+    if not errors:
+        try:
+            done = reassign_cases(
+                session=session, cases=chosen, officer=officer, team=team or None,
+                actor=who.actor, clock=context(request).clock,
+            )  # fmt: skip
+        except CasesChanged as e:
+            errors, status = {"cases": str(e)}, 409
+        except WorkflowError as e:
+            errors = unassigned.refusal(e)
+        else:
+            moved = urlencode({"moved": len(done)})
+            return RedirectResponse(f"/breaches?{back}&{moved}" if back else f"/breaches?{moved}",
+                                    status_code=303)  # fmt: skip
+    session.rollback()
+    params = dict(parse_qsl(back))
+    query, query_errors, queue = _queue(request, session, who, params)
+    return _page(
+        request, query, query_errors, queue, who, status_code=status, selecting=True,
+        move_errors=errors, chosen=shown_move,
+    )  # fmt: skip
 
 
 @router.get("/breaches.csv")

@@ -17,7 +17,7 @@ from web.date_input import read_date
 from web.deps import context, db, posted_form, reading
 from web.event_forms import choice_label
 from web.templating import case_path, render
-from workflow import service
+from workflow import service, teams
 from workflow.case_writes import check_reference, check_text
 from workflow.errors import ConcurrentUpdate, InvalidInput, WorkflowError
 from workflow.law.events import REQUEST_SOURCES
@@ -32,14 +32,24 @@ Form = Annotated[FormData, Depends(posted_form)]
 def _new_case_form(
     request: Request, who: auth.Principal, status_code: int = 200, **extra: Any
 ) -> Response:
-    shown: dict[str, Any] = {"officer": who.user.name if who.user.role == "officer" else ""}
+    shown: dict[str, Any] = {"officer": who.user.email if who.user.role == "officer" else ""}
     shown.update(extra.pop("shown", {}))
+    # The choices: the council's teams, and the active officers (an officer's own team's).
+    with reading(request) as read:
+        team_choices = [(t, t) for t in teams.team_names(read)]
+        own_team = who.user.team if who.user.role == "officer" else None
+        officers = [
+            (u.email, f"{u.name} ({u.team})" if u.team else u.name)
+            for u in teams.holders(read, team=own_team)
+        ]
     return render(
         request,
         "case_new.html",
         status_code=status_code,
         shown=shown,
         sources=[(s, choice_label(s)) for s in REQUEST_SOURCES],
+        team_choices=team_choices,
+        officer_choices=officers,
         today=context(request).today(),
         **extra,
     )
@@ -67,11 +77,11 @@ def new_case(request: Request, session: Db, who: Casework, form: Form) -> Respon
     except InvalidInput as e:
         errors["reference"] = str(e)
     if not shown["team"]:
-        errors["team"] = "Enter the team"
+        errors["team"] = "Select the team"
     elif len(shown["team"]) > 100:
         errors["team"] = "Team must be 100 characters or fewer"
-    if len(shown["officer"]) > 100:
-        errors["officer"] = "Officer must be 100 characters or fewer"
+    if len(shown["officer"]) > 320:
+        errors["officer"] = "Select the officer from the list"
     for name, label in (("team", "Team"), ("officer", "Officer"), ("note", "Note")):
         try:
             check_text(shown[name], label=label, field=name, lines=name == "note")
@@ -113,7 +123,8 @@ def new_case(request: Request, session: Db, who: Casework, form: Form) -> Respon
         return _new_case_form(request, who, 400, shown=shown, errors=errors)
     except WorkflowError as e:
         field = e.field if e.field in ("team", "officer", "note") else "reference"
-        errors[field] = str(e)
+        # The form names the field: its message need not repeat the case ("Case X: ...").
+        errors[field] = str(e).split(": ", 1)[-1] if field in ("team", "officer") else str(e)
         return _new_case_form(request, who, 400, shown=shown, errors=errors)
     return RedirectResponse(f"{case_path(recorded.case.reference)}?recorded=1", status_code=303)
 

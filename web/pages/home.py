@@ -25,7 +25,7 @@ from web import auth
 from web.deps import context, db
 from web.queue_cache import breach_queue_kept
 from web.templating import HOME_PATHS, render
-from workflow.caseload import WORK_VIEWS, find_cases, work_queue
+from workflow.caseload import WORK_VIEWS, find_cases, unassigned_counts, work_queue
 from workflow.law.machine import OPEN_STATES
 from workflow.models import Case
 
@@ -232,6 +232,7 @@ def _dashboard(request: Request, session: Session) -> Response:
         session=session, engine=context(request).engine, as_of=today, filters=Filters()
     )
     rows = loads(queue.items, open_caseload(session))
+    unassigned = unassigned_counts(session)
     return render(
         request,
         "home.html",
@@ -241,4 +242,6 @@ def _dashboard(request: Request, session: Session) -> Response:
         teams=by_team(rows),
         officers=rows,
         chart=trend(session, today),
+        unassigned=sorted(unassigned.items(), key=lambda kv: kv[0] or ""),
+        unassigned_total=sum(unassigned.values()),
     )

@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from web import auth
-from web.deps import context, db
+from web.deps import context, db, reading
 from web.templating import render
-from workflow import accounts
+from workflow import accounts, caseload, teams
 from workflow.account_models import ROLES, User
 from workflow.errors import ConcurrentUpdate, InvalidInput
 
@@ -46,7 +46,7 @@ def _field_errors(
     except InvalidInput:
         errors["role"] = "Select a role"
     if role == "officer" and not team.strip():
-        errors["team"] = "Enter the team: an officer works in a team"
+        errors["team"] = "Select the team: an officer works in a team"
     elif len(team.strip()) > 100:
         errors["team"] = "The team must be 100 characters or fewer"
     if new or password or confirm:
@@ -78,20 +78,35 @@ def users_list(
     changed: str | None = None,
 ) -> Response:
     users = accounts.list_users(session)
-    emails = {u.email for u in users}
+    by_email = {u.email: u for u in users}
+    left = by_email.get(changed or "")
+    # A deactivated officer's open cases wait in the unassigned queue: say how many.
+    held = caseload.cases_held(session, left.name) if left and not left.active else 0
+    session.commit()
     return render(
         request,
         "users.html",
         users=users,
         # Only an address that is a user: the banner never repeats arbitrary text.
-        added=added if added in emails else None,
-        changed=changed if changed in emails else None,
+        added=added if added in by_email else None,
+        changed=changed if changed in by_email else None,
+        held=held,
     )
+
+
+def _team_choices(request: Request, current: str | None = None) -> list[tuple[str, str]]:
+    """The council's teams (and a user's current one, should it have closed)."""
+    with reading(request) as read:
+        names = teams.team_names(read)
+    if current and current not in names:
+        names.append(current)
+    return [(n, n) for n in names]
 
 
 def _new_form(request: Request, status: int = 200, **values: object) -> Response:
     return render(
         request, "user_form.html", status_code=status, new=True, roles=ROLES, hints=ROLE_HINTS,
+        team_choices=_team_choices(request),
         **{"errors": {}, "values": {"role": ""}, **values},
     )  # fmt: skip
 
@@ -133,8 +148,8 @@ def add_user(
                 actor=who.actor,
                 clock=context(request).clock,
             )
-        except InvalidInput as e:  # an address already taken
-            errors = {"email": str(e)}
+        except InvalidInput as e:  # an address already taken, or a team that closed
+            errors = {"team" if e.field == "team" else "email": str(e)}
         else:
             return RedirectResponse(f"/users?added={user.email}", status_code=303)
     return _new_form(request, 400, errors=errors, values=values)
@@ -148,9 +163,12 @@ def _edit_form(request: Request, user: User, status: int = 200, **values: object
         "active": "yes" if user.active else "no",
         "version": user.version,
     }
+    with reading(request) as read:
+        held = caseload.cases_held(read, user.name)
     return render(
         request, "user_form.html", status_code=status, new=False, user=user, roles=ROLES,
-        hints=ROLE_HINTS, **{"errors": {}, "values": stored, **values},
+        hints=ROLE_HINTS, team_choices=_team_choices(request, user.team), held=held,
+        **{"errors": {}, "values": stored, **values},
     )  # fmt: skip
 
 

@@ -15,9 +15,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from workflow.demo.people import OFFICERS, TEAMS, people
+from workflow.demo.staff import add_demo_staff
 from workflow.demo.stories import case_events
 
-__all__ = ["OFFICERS", "TEAMS", "generate", "json_lines"]
+__all__ = ["OFFICERS", "TEAMS", "add_demo_staff", "generate", "json_lines"]
 
 
 def generate(
