@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.council import add_council, council_for_lines
 from workflow import demo
+from workflow.db import make_engine
 
 EHC = str(Path(sys.executable).parent / "ehc")
 
@@ -23,7 +25,21 @@ def run(*args: str, db: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([EHC, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
+def _council(url: str, lines: list[str] | None = None, **officers: str) -> None:
+    """The teams and officers the commands name (a case's must be the council's)."""
+    engine = make_engine(url)
+    if lines is not None:
+        council_for_lines(engine, _now, lines)
+    add_council(engine, _now, officers=dict(officers))
+    engine.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def test_record_show_and_refuse(sqlite_url: str) -> None:
+    _council(sqlite_url, A="North")
     ok = run(
         "case", "record", "CLI1", "request_received", "--date", "2024-01-08",
         "--set", "source=parent", "--team", "North", "--officer", "A", db=sqlite_url,
@@ -89,6 +105,7 @@ def test_import_export_through_the_cli(sqlite_url: str, new_sqlite_url, tmp_path
     lines = [json.dumps(x) for x in demo.generate(40, end=date(2026, 10, 1), seed=3)]
     source = tmp_path / "events.jsonl"
     source.write_text("\n".join(lines) + "\n")
+    _council(sqlite_url, lines)
     imported = run("import", "events", str(source), db=sqlite_url)
     assert imported.returncode == 0, imported.stderr
     assert f"Imported {len(lines)} events: 40 new cases" in imported.stdout
@@ -96,6 +113,7 @@ def test_import_export_through_the_cli(sqlite_url: str, new_sqlite_url, tmp_path
     exported = tmp_path / "out.jsonl"
     assert run("export", "events", "--output", str(exported), db=sqlite_url).returncode == 0
     other = new_sqlite_url()
+    _council(other, lines)
     assert run("import", "events", str(exported), db=other).returncode == 0
     again = run("export", "events", db=other)
     assert again.stdout == exported.read_text()

@@ -22,6 +22,7 @@ from letters import service as letter_service
 from letters.models import READY, Letter
 from letters.render import sha256
 from letters.store import rerender
+from tests.council import council_for_lines
 from tests.wiring import council, projections
 from tests.workflow.factories import ev, import_all, record_all
 from workflow import service
@@ -275,7 +276,7 @@ def test_import_makes_letters_only_when_asked(session: Session, clock: Clock) ->
     service.import_events(
         projections=projections(),
         session=session,
-        lines=lines("I2"),
+        lines=council_for_lines(session, clock, lines("I2")),
         actor="t",
         clock=clock,
         project_events=True,

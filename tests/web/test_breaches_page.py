@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from cli.app import app as cli
 from scheduler.breach_formats import render_csv
 from scheduler.breaches import Filters, breach_queue
+from tests.council import add_council
 from tests.web.conftest import Browser, People
 from tests.wiring import projections
 from web.pages import breaches as page
@@ -175,6 +176,8 @@ def test_the_csv_download_neutralises_formulas(
     import csv
     import io
 
+    # An administrator could name a team or an officer so: it is stored as given.
+    add_council(session, clock, team_names=["=1+1"], officers={"@SUM(A1:A2)": "=1+1"})
     record_event(
         projections=projections(),
         session=session,

@@ -374,7 +374,7 @@ def test_a_new_case_form_names_each_problem(browser: Make, people: People, open_
     assert response.status_code == 400
     for anchor, message in (
         ("reference", "Case reference must only include letters"),
-        ("team", "Enter the team"),
+        ("team", "Select the team"),
         ("date-day", "Enter the date the request was received"),
         ("source", "Select who made the request"),
     ):

@@ -48,7 +48,7 @@ def _record(
 
 
 @pytest.fixture
-def corrected(session: Session, clock: Clock) -> None:
+def corrected(session: Session, clock: Clock, people: People) -> None:
     """Two decided cases; February 2024 published; then one decision corrected late (North)
     and one voided (South, with a reason that looks like a formula)."""
     _record(

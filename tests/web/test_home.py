@@ -45,7 +45,7 @@ def _request(on: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def caseload(session: Session, clock: Callable[[], datetime]) -> list[str]:
+def caseload(session: Session, clock: Callable[[], datetime], people: People) -> list[str]:
     """The officer's six cases, in the order of urgency, and a South case of another officer."""
     mine = {"team": TEAM, "officer": OFFICER_NAME}
     # Decision to assess due 13 July: 130 days overdue.

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from cli.app import app as ehc_app
 from cli.serve import default_workers
+from tests.council import add_council
 from workflow import accounts
 from workflow.account_models import SignInFailure
 from workflow.db import make_engine, new_session
@@ -91,6 +92,7 @@ def _sign_in_and_open_home(base: str) -> str:
 
 def test_several_workers_answer_on_one_port_and_share_sign_in(db_url: str, tmp_path: Path) -> None:
     engine = make_engine(db_url)
+    add_council(engine, lambda: datetime.now(UTC), team_names=["North"])
     with new_session(engine) as session:
         accounts.add_user(
             session=session,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from tests.council import council_for_lines
 from tests.wiring import projections
 from workflow import service
 
@@ -45,7 +46,9 @@ def import_all(
     clock: Callable[[], datetime],
     actor: str = "loader",
 ) -> service.ImportSummary:
-    """Import lines through the service, as `ehc import events` does (no letters)."""
+    """Import lines through the service, as `ehc import events` does (no letters), into
+    a council that has the teams and officers the lines name (`tests.council`)."""
+    lines = council_for_lines(session, clock, lines)
     return service.import_events(
         projections=projections(), session=session, lines=lines, actor=actor, clock=clock
     )

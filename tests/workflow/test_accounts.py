@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from tests.council import add_council
 from tests.wiring import projections
 from workflow import accounts, assignments
 from workflow.account_models import ApiToken, AuditEntry, User, WebSession
@@ -23,6 +24,12 @@ from workflow.service import record_event
 
 PASSWORD = "a long enough password"
 EHC = str(Path(sys.executable).parent / "ehc")
+
+
+@pytest.fixture(autouse=True)
+def _teams(engine: Engine, clock) -> None:  # type: ignore[no-untyped-def]
+    """The council's teams (a user's team must be one of them: workflow.teams)."""
+    add_council(engine, clock)
 
 
 def _add(session: Session, clock: Callable[[], datetime], email: str = "Jo@Council.example",
@@ -173,6 +180,7 @@ def test_audit_log_records_changes_and_is_append_only(engine: Engine, clock) -> 
 
 
 def test_reassigning_a_case_moves_it_and_is_audited(session: Session, clock) -> None:  # type: ignore[no-untyped-def]
+    add_council(session, clock, officers={"A": "North", "B": "South"})
     recorded = record_event(projections=projections(),
         session=session, case_ref="R1",
         event={"type": "request_received", "date": "2026-10-01", "source": "parent"},
@@ -189,7 +197,7 @@ def test_reassigning_a_case_moves_it_and_is_audited(session: Session, clock) -> 
             session=session, case_ref="R1", team="East", officer=None, actor="x", clock=clock,
             expected_version=seen,
         )  # fmt: skip
-    entry = session.exec(select(AuditEntry)).one()
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "case_reassigned")).one()
     assert entry.action == "case_reassigned" and entry.subject == "R1"
     assert entry.detail == {"from": {"team": "North", "officer": "A"},
                             "to": {"team": "South", "officer": "B"}}  # fmt: skip

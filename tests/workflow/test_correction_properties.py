@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.scorecard import counts
 from scheduler.scorecard.months import Month
+from tests.council import add_council
 from tests.law.test_properties import histories
 from tests.wiring import projections
 from workflow import service
@@ -44,6 +45,7 @@ def clock() -> datetime:
 
 
 def record(session: Session, ref: str, team: str, events: list[dict[str, Any]]) -> None:
+    add_council(session, clock, team_names=[team])
     for i, raw in enumerate(events):
         service.record_event(
             session=session,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli.app import app
+from tests.council import council_for_lines
 from tests.wiring import projections
 from tests.workflow.factories import import_all
 from workflow import demo, service
@@ -118,7 +119,7 @@ def test_people_on_a_line_are_stored_with_the_events(
     service.import_events(
         projections=projections(),
         session=session,
-        lines=[opening(people=people), later],
+        lines=council_for_lines(session, clock, [opening(people=people), later]),
         actor="t",
         clock=clock,
     )

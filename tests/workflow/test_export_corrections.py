@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from letters.models import Letter
 from tests.cli.test_cli import run
+from tests.council import council_for_lines
 from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, ev, import_all, record_all
 from workflow import demo, importing, service
@@ -433,7 +434,7 @@ def test_with_letters_only_the_effective_events_of_a_file_make_letters(
     exported = _export(session, with_corrections=True)
     service.import_events(
         session=other_session,
-        lines=exported,
+        lines=council_for_lines(other_session, clock, exported),
         actor="loader",
         clock=clock,
         projections=projections(),

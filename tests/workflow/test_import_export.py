@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from tests.council import council_for_lines
 from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, import_all, record_all
 from workflow import demo, service
@@ -86,7 +87,7 @@ def test_import_adds_back_dated_events_to_existing_cases(session: Session, clock
     summary = service.import_events(
         projections=projections(),
         session=session,
-        lines=[json.dumps({**line, "team": "East"})],
+        lines=council_for_lines(session, clock, [json.dumps({**line, "team": "East"})]),
         actor="l",
         clock=clock,
     )

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from tests.council import council_for_lines
 from tests.wiring import projections
 from workflow import demo, migrate, service
 from workflow.db import make_engine, new_session
@@ -40,7 +41,7 @@ def _imported(url: str, clock: Callable[[], datetime], settings: Settings) -> En
         service.import_events(
             projections=projections(),
             session=session,
-            lines=LINES,
+            lines=council_for_lines(session, clock, LINES),
             actor="loader",
             clock=clock,
             settings=settings,

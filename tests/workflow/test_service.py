@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from tests.council import add_council
 from tests.wiring import projections
 from tests.workflow.factories import ASSESSMENT, ev, record_all
 from workflow import service
@@ -30,6 +31,7 @@ def _count(engine: Engine, table: str) -> int:
 
 
 def test_first_event_opens_the_case(session: Session, clock) -> None:
+    add_council(session, clock, officers={"A": "North"})
     result = service.record_event(
         projections=projections(),
         session=session,

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from tests.council import add_council
 from workflow import accounts
 from workflow.account_models import SignInFailure, User
 from workflow.db import new_session
@@ -28,6 +29,7 @@ GUESSES = 24
 
 
 def _add_user(session: Session, clock: Callable[[], datetime]) -> None:
+    add_council(session, clock, team_names=["North"])
     accounts.add_user(
         session=session, email=EMAIL, name="Jo Officer", role="officer", team="North",
         password=PASSWORD, actor="admin@council.example", clock=clock,
