@@ -4,9 +4,11 @@ events --create-missing` makes what the file names and lists it."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
-from tests.cli.test_cli import run
+from tests.cli.test_cli import EHC, run
 
 
 def test_record_with_an_unknown_team_exits_2_and_a_known_one_in_any_case_works(
@@ -51,3 +53,20 @@ def test_import_refuses_unknown_names_unless_told_to_create_them(
     ]
     users = run("users", "list", db=sqlite_url).stdout
     assert "pat.newcomer@imported.invalid" in users and "(deactivated)" in users
+
+
+def test_a_users_team_must_be_one_of_the_councils(sqlite_url: str) -> None:
+    assert run("teams", "add", "North", db=sqlite_url).returncode == 0
+    add = ["users", "add", "k@council.example", "--role", "officer", "--password-stdin"]
+    refused = subprocess.run(
+        [EHC, *add, "--team", "Nroth"], input="a long enough password\n", capture_output=True,
+        text=True, env={**os.environ, "EHC_DATABASE_URL": sqlite_url}, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "There is no team called “Nroth”. Enter one of: North"
+    added = subprocess.run(
+        [EHC, *add, "--team", " NORTH"], input="a long enough password\n", capture_output=True,
+        text=True, env={**os.environ, "EHC_DATABASE_URL": sqlite_url}, timeout=120,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "Added k@council.example (officer, North)"
