@@ -300,7 +300,8 @@ def _opening(
             )
         return None
     if who.user.role == "officer":
-        return {"team": who.user.team, "officer": body.officer or who.user.name}
+        # By email: their account, even if a colleague has the same name.
+        return {"team": who.user.team, "officer": body.officer or who.user.email}
     return {"team": body.team, "officer": body.officer}
 
 
