@@ -237,6 +237,9 @@ SCREENS = [
         "SEND timeliness scorecard",
     ),
     Screen("users", "admin", go("/users"), "Users"),
+    Screen("teams", "admin", go("/teams"), "Teams"),
+    Screen("unassigned", "manager", go("/cases/unassigned"), "Unassigned cases"),
+    Screen("breaches-select", "manager", go("/breaches?select=1"), "Breach queue"),
     Screen("add-user", "admin", go("/users/new"), "Add a user"),
     Screen("add-user-errors", "admin", submit_empty("/users/new", "Add user"), "Add a user"),
     Screen(
