@@ -415,6 +415,21 @@ def test_a_manager_moves_a_case_to_another_team(
     assert browser(people.other_officer).get(f"/cases/{open_case}").status_code == 200
 
 
+def test_the_move_form_offers_the_council_s_teams_and_officers(
+    browser: Make, people: People, open_case: str
+) -> None:
+    """Chosen from lists, not typed: the case's own team and officer chosen already."""
+    html = browser(people.manager).page(f"/cases/{open_case}")
+    form = html[html.index(f'action="/cases/{open_case}/reassign"') :]
+    form = form[: form.index("</form>")]
+    assert '<select class="govuk-select" id="team" name="team"' in form
+    assert '<option value="South">South</option>' in form
+    assert '<option value="North" selected>North</option>' in form
+    assert '<select class="govuk-select" id="officer" name="officer"' in form
+    assert "South officer 1 (South)" in form
+    assert "<option" in form and "selected" in form.split('id="officer"')[1]
+
+
 def test_moving_a_case_needs_a_manager_a_team_and_a_fresh_version(
     browser: Make, people: People, session: Session, clock: Clock, open_case: str
 ) -> None:

@@ -25,7 +25,7 @@ from web import auth
 from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
 from web.templating import case_path, render
-from workflow import service
+from workflow import service, teams
 from workflow.clock import LONDON
 from workflow.corrections import Correction
 from workflow.errors import CaseNotFound, InvalidInput
@@ -359,8 +359,23 @@ def case_page(
         banner=_banner(request, view),
         banner_note=_banner_note(request, view, letters, withdrawn),
         today=today,
+        **_move_choices(session, who, view),
         **extra,
     )
+
+
+def _move_choices(session: Session, who: auth.Principal, view: CaseView) -> dict[str, Any]:
+    """For a manager's "Move this case": the council's teams and the active officers,
+    with the case's own chosen (officers by email, which no two accounts share)."""
+    if who.user.role != "manager":
+        return {}
+    holders = teams.holders(session)
+    current = next((u.email for u in holders if u.name == view.case.officer), "")
+    return {
+        "move_teams": [(t, t) for t in teams.team_names(session)],
+        "move_officers": [(u.email, f"{u.name} ({u.team})" if u.team else u.name) for u in holders],
+        "move_officer": current,
+    }
 
 
 # -- the case page --------------------------------------------------------------------
