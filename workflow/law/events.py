@@ -134,6 +134,7 @@ EXCEPTION_REASONS: dict[str, tuple[str, ...]] = {
 
 # Fields every event may carry, besides its type and date.
 COMMON_OPTIONAL = ("note", "actor")
+MAX_ACTOR = 100  # who recorded it (workflow.models.StoredEvent.actor)
 # The dates an event may carry.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -427,6 +428,13 @@ def parse_event(
                 raise InvalidEvent(
                     f"{prefix} on {when.isoformat()}: {name} {NO_CONTROL}", field=name
                 )
+        if name == "actor" and value is not None and len(value) > MAX_ACTOR:
+            # Stored in a column of that size: refused here, not by the database mid-import.
+            raise InvalidEvent(
+                f"{prefix} on {when.isoformat()}: the actor must be {MAX_ACTOR} characters "
+                "or fewer",
+                field=name,
+            )
         common[name] = value
     return Event(
         type=event_type,
