@@ -259,13 +259,14 @@ def _serve(config: Config, lock: LeaderLock, poll: float, stop: threading.Event)
     """Run the scheduler while this process holds the lock and is not asked to stop."""
     scheduler = build_scheduler(config)
     beats = make_engine(config.database_url)
+    beat = _heartbeat(beats, runner_name())
+    beat()  # at once, on becoming active; then every interval
     scheduler.add_job(
-        _heartbeat(beats, runner_name()),
+        beat,
         IntervalTrigger(seconds=config.scheduler_heartbeat_seconds),
         id="heartbeat",
         name="Heartbeat for /ready",
         jobstore="local",
-        next_run_time=datetime.now(LONDON),  # at once, then every interval
         coalesce=True,
     )
     done = threading.Event()

@@ -67,8 +67,13 @@ def logging_config(fmt: str = "json", level: int | str = logging.INFO) -> dict[s
         "root": {"level": level, "handlers": ["ehc"]},
         "loggers": {
             # uvicorn's loggers hand their lines to the root's handler, formatted as above.
-            name: {"level": level, "handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "apscheduler")
+            **{
+                name: {"level": level, "handlers": [], "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "apscheduler")
+            },
+            # Each job run (the heartbeat's every minute) would be two lines: the jobs log
+            # their own summaries, and a job's failure is still logged (an error).
+            "apscheduler.executors.default": {"level": "WARNING", "propagate": True},
         },
     }
 
