@@ -16,6 +16,11 @@
 | decision_not_to_amend | decision_not_to_amend | family | reg 22(4); s.51 |
 | plan_ceased | plan_ceased | family | s.45; reg 31 |
 | transfer_notice_sent | transfer_in_notice | family | reg 15(4) |
+| decision_not_to_reassess | decision_not_to_reassess | family | s.44(2)-(3), s.51; reg 25 |
+| decision_to_reassess | decision_to_reassess | family | reg 25(1), 27(2) |
+| cease_proposed | cease_proposal | family | s.45; reg 31(1) |
+| cease_notice_sent | cease_notice | family | s.45, s.51; reg 31(2)-(3) |
+| review_meeting_notice_sent | review_meeting_notice | family | reg 20(3)-(4), 21(3)-(4) |
 | (an officer, after a void) | correction | family | none: putting a mistake right |
 
 "family" is the parent, or the young person from the 31 August ending the
@@ -175,6 +180,48 @@ _SPECS = [
         "SEND Regulations 2014 reg 15(4) and 15(5)",
         E.TRANSFER_NOTICE_SENT,
         letter_fields=("will_assess",),
+    ),
+    LetterSpec(
+        "decision_not_to_reassess",
+        "We have decided not to carry out a new EHC needs assessment",
+        "family",
+        c.DecisionNotToReassessContext,
+        "Children and Families Act 2014 s.44(2) and s.51; SEND Regulations 2014 reg 25",
+        E.DECISION_NOT_TO_REASSESS,
+        letter_fields=("reasons",),
+    ),
+    LetterSpec(
+        "decision_to_reassess",
+        "We will carry out a new EHC needs assessment",
+        "family",
+        c.DecisionToReassessContext,
+        "Children and Families Act 2014 s.44(2); SEND Regulations 2014 reg 25(1) and 27(2)",
+        E.DECISION_TO_REASSESS,
+    ),
+    LetterSpec(
+        "cease_proposal",
+        "We are thinking about ending the EHC plan",
+        "family",
+        c.CeaseProposalContext,
+        "Children and Families Act 2014 s.45; SEND Regulations 2014 reg 31(1)",
+        E.CEASE_PROPOSED,
+    ),
+    LetterSpec(
+        "cease_notice",
+        "We have decided to end the EHC plan",
+        "family",
+        c.CeaseNoticeContext,
+        "Children and Families Act 2014 s.45 and s.51; SEND Regulations 2014 reg 31(2) and 31(3)",
+        E.CEASE_NOTICE_SENT,
+        letter_fields=("reasons",),
+    ),
+    LetterSpec(
+        "review_meeting_notice",
+        "The annual review meeting for the EHC plan",
+        "family",
+        c.ReviewMeetingNoticeContext,
+        "SEND Regulations 2014 reg 20(3) and 20(4), or reg 21(3) and 21(4)",
+        E.REVIEW_MEETING_NOTICE_SENT,
     ),
     LetterSpec(
         "correction",

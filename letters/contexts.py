@@ -191,6 +191,43 @@ class TransferInContext(LetterContext):
     review_due: date
 
 
+class DecisionNotToReassessContext(LetterContext):
+    """A refusal of a request to re-assess (CFA s.44(2)-(3), reg 25; appeal s.51(2)(d))."""
+
+    decision_date: date
+    reasons: str
+    appeal_by: date
+
+
+class DecisionToReassessContext(LetterContext):
+    """A decision to re-assess (reg 25(1)); the plan, amended or not, by reg 27(2)."""
+
+    decision_date: date
+    reassessment_final_due: date
+
+
+class CeaseProposalContext(LetterContext):
+    """The council is considering ceasing the plan (reg 31(1)): the family's views first."""
+
+    proposed_on: date
+
+
+class CeaseNoticeContext(LetterContext):
+    """The decision to cease the plan (CFA s.45; reg 31(2)-(3); appeal s.51(2)(f))."""
+
+    decision_date: date
+    reasons: str
+    appeal_by: date
+
+
+class ReviewMeetingNoticeContext(LetterContext):
+    """The annual review meeting (reg 20(3)-(4)): 2 weeks' notice, papers 2 weeks before."""
+
+    notice_date: date
+    meeting_date: date
+    papers_by: date
+
+
 class CorrectionContext(LetterContext):
     """A correction to a letter withdrawn after its event was voided or corrected."""
 

@@ -205,6 +205,29 @@ def _transfer_in(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
     }
 
 
+def _decision_to_reassess(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    # Reg 27(2): 14 weeks from this decision, or from a Tribunal order to re-assess.
+    final = created(ev, "reassessment_final", e.date)
+    return {
+        "decision_date": e.date,
+        "reassessment_final_due": _due(final, "re-assessment final date", e),
+    }
+
+
+def _cease_proposal(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    # Reg 31(1) sets no period for the family's views: the letter gives no date.
+    return {"proposed_on": e.date}
+
+
+def _review_meeting_notice(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    papers = created(ev, "review_papers", e.date)
+    return {
+        "notice_date": e.date,
+        "meeting_date": e.get("meeting_date"),
+        "papers_by": _due(papers, "review papers deadline", e),
+    }
+
+
 _FACTS = {
     "acknowledgement_of_request": _acknowledgement,
     "decision_to_assess": _decision_to_assess,
@@ -219,6 +242,11 @@ _FACTS = {
     "decision_not_to_amend": _decision_with_appeal,
     "plan_ceased": _plan_ceased,
     "transfer_in_notice": _transfer_in,
+    "decision_not_to_reassess": _decision_with_appeal,
+    "decision_to_reassess": _decision_to_reassess,
+    "cease_proposal": _cease_proposal,
+    "cease_notice": _decision_with_appeal,
+    "review_meeting_notice": _review_meeting_notice,
 }
 
 
@@ -233,6 +261,8 @@ APPEAL_NOTICES = {
     "review_decision": "decision_date",
     "amended_plan": "issued_on",
     "decision_not_to_amend": "decision_date",
+    "decision_not_to_reassess": "decision_date",
+    "cease_notice": "decision_date",
 }
 # Letters that serve a draft plan or proposed amendments: representations for at least
 # 15 days beginning with the day served (reg 13(1)(a), 22(2)(c)).

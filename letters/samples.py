@@ -97,6 +97,34 @@ SAMPLES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
         {"will_assess": False},
     ),
 }
+_REASSESS_REQUEST = [*_FINAL, _e("reassessment_requested", "2024-09-02", source="parent")]
+_CEASE_PROPOSED = [*_FINAL, _e("cease_proposed", "2025-01-13")]
+CEASE_REASONS = (
+    "Sam now makes good progress with the support Oakfield Primary School gives from "
+    "its own resources.\nThe advice from the school and the educational psychologist says "
+    "Sam no longer needs the special educational provision in the plan."
+)
+SAMPLES.update(
+    {
+        "decision_not_to_reassess": (
+            [*_REASSESS_REQUEST, _e("decision_not_to_reassess", "2024-09-16")],
+            {"reasons": REASONS},
+        ),
+        "decision_to_reassess": (
+            [*_REASSESS_REQUEST, _e("decision_to_reassess", "2024-09-16")],
+            {},
+        ),
+        "cease_proposal": (_CEASE_PROPOSED, {}),
+        "cease_notice": (
+            [*_CEASE_PROPOSED, _e("cease_notice_sent", "2025-02-10")],
+            {"reasons": CEASE_REASONS},
+        ),
+        "review_meeting_notice": (
+            [*_FINAL, _e("review_meeting_notice_sent", "2025-03-24", meeting_date="2025-04-10")],
+            {},
+        ),
+    }
+)
 # Chasers: the advice request of "request_for_advice", chased on these days.
 CHASE_DAYS = {"advice_reminder": date(2024, 3, 19), "advice_overdue": date(2024, 4, 2)}
 

@@ -260,6 +260,88 @@ def test_transfer_in_notice() -> None:
     )
 
 
+def test_decision_not_to_reassess() -> None:
+    # CFA s.44(2)-(3), reg 25(1): a refusal to re-assess, appealable (s.51(2)(d)).
+    ev = clock("decision_not_to_reassess")
+    ctx, text = letter("decision_not_to_reassess")
+    # Mon 16 Sep 2024 + 2 months = Sat 16 Nov: rolled once to Monday 18 November.
+    assert ctx.appeal_by == window(ev, "appeal", date(2024, 9, 16)).closes == date(2024, 11, 18)
+    assert_appeal_rights(text, ctx.appeal_by)
+    assert "not to carry out a re-assessment" in text and "16 September 2024" in text
+    assert "Why we made this decision" in text
+    for line in REASONS.splitlines():
+        assert line in text
+    assert CATALOGUE["decision_not_to_reassess"].letter_fields == ("reasons",)
+
+
+def test_decision_to_reassess() -> None:
+    # Reg 27(2): the re-assessment's plan within 14 weeks of the decision to re-assess.
+    ev = clock("decision_to_reassess")
+    ctx, text = letter("decision_to_reassess")
+    decided = date(2024, 9, 16)  # Mon
+    assert (
+        ctx.reassessment_final_due
+        == deadline(ev, "reassessment_final", decided).due
+        == date(2024, 12, 23)  # Mon, 98 days
+    )
+    assert "We have decided to carry out a new Education, Health and Care (EHC) needs" in text
+    assert "by Monday 23 December 2024" in text
+    assert "You must appeal" not in text
+
+
+def test_decision_to_reassess_after_an_order_counts_from_the_order() -> None:
+    # Reg 44(2)(b)(ii): after a Tribunal order to re-assess, 14 weeks from the order.
+    history = [
+        *SAMPLES["decision_to_reassess"][0][:-1],
+        {"type": "decision_not_to_reassess", "date": "2024-09-16"},
+        {"type": "tribunal_order", "date": "2024-12-02", "order": "reassess"},
+        {"type": "decision_to_reassess", "date": "2024-12-09"},
+    ]
+    events = [parse_event(r, index=i) for i, r in enumerate(history, start=1)]
+    ev = evaluate("SAMPLE", events, events[-1].date)
+    facts = facts_for("decision_to_reassess", events[-1], ev, Settings())
+    assert facts["reassessment_final_due"] == "2025-03-10"  # Mon 2 Dec 2024 + 98 days
+
+
+def test_cease_proposal() -> None:
+    # Reg 31(1): tell the family the council is considering ceasing, and consult them.
+    ctx, text = letter("cease_proposal")
+    assert ctx.proposed_on == date(2025, 1, 13)
+    assert "We are thinking about stopping (ceasing) Sam's Education, Health" in text
+    assert "We have not decided yet." in text
+    assert "Tell us what you think" in text and "ask to meet us" in text
+    assert "The plan stays in place while we decide." in text
+    assert "You must appeal" not in text
+    assert_sendiass(text)
+
+
+def test_cease_notice() -> None:
+    # CFA s.45, reg 31(2)-(3): the decision, reasons, appeal rights and mediation.
+    ev = clock("cease_notice")
+    ctx, text = letter("cease_notice")
+    decided = date(2025, 2, 10)  # Mon
+    assert ctx.appeal_by == window(ev, "appeal", decided).closes == date(2025, 4, 10)  # Thu
+    assert_appeal_rights(text, ctx.appeal_by)
+    assert "We have decided to stop (cease) Sam's Education, Health and Care (EHC) plan" in text
+    assert "We made this decision on 10 February 2025." in text
+    assert "Why we made this decision" in text and "no longer needs the special" in text
+    assert "until the time to appeal has passed" in text
+    assert "disagreement resolution service" in text  # reg 31(3)(b)(i)
+    assert CATALOGUE["cease_notice"].letter_fields == ("reasons",)
+
+
+def test_review_meeting_notice() -> None:
+    # Reg 20(3)-(4): 2 weeks' notice of the meeting; the papers 2 weeks before it.
+    ev = clock("review_meeting_notice")
+    ctx, text = letter("review_meeting_notice")
+    notice = date(2025, 3, 24)
+    assert ctx.meeting_date == date(2025, 4, 10)  # Thu
+    assert ctx.papers_by == deadline(ev, "review_papers", notice).due == date(2025, 3, 27)
+    assert "The review meeting will be on Thursday 10 April 2025." in text
+    assert "by Thursday 27 March 2025, 2 weeks before the meeting" in text
+    assert "Sam can come too" in text
+
+
 def test_correction() -> None:
     ctx, text = letter("correction")
     assert ctx.letter_date == date(2024, 2, 19)

@@ -72,6 +72,22 @@ CASES: list[tuple[str, str, dict[str, Any], str, dict[str, Any], str | None]] = 
         None,
     ),
     (
+        "a refusal to re-assess made 9 days later: 2 months from the letter (s.51(2)(d))",
+        "decision_not_to_reassess",
+        {"decision_date": "2026-03-03", "appeal_by": "2026-05-05"},
+        "2026-03-12",
+        {"appeal_by": "2026-05-12"},
+        "2026-03-03",
+    ),
+    (
+        "a cease notice made 5 days later: 2 months from the letter, Sat 16 May -> Mon 18",
+        "cease_notice",
+        {"decision_date": "2026-03-11", "appeal_by": "2026-05-11"},
+        "2026-03-16",
+        {"appeal_by": "2026-05-18"},
+        "2026-03-11",
+    ),
+    (
         "a plan ceased: its appeal runs from the earlier decision notice, unchanged",
         "plan_ceased",
         {"ceased_on": "2026-03-03", "appeal_by": "2026-04-20"},
