@@ -217,6 +217,8 @@ def case_json(view: CaseView) -> dict[str, Any]:
         "deadlines": [d.to_json() for d in view.evaluation.deadlines],
         "windows": [w.to_json() for w in view.evaluation.windows],
         "warnings": view.warnings,
+        # Spec 5a: the structured warnings, exactly as `ehc deadlines --json` has `warnings`.
+        "law_warnings": [w.to_json() for w in view.evaluation.law_warnings],
     }
 
 

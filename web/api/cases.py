@@ -36,6 +36,7 @@ from web.api.models import (
     RecordedOut,
     VoidedOut,
     VoidIn,
+    WarningOut,
 )
 from web.deps import context, db, reading, refuse_if_stale
 from workflow.caseload import find_cases
@@ -174,6 +175,7 @@ def read_case(
         events=[EventOut.of(e) for e in view.events],
         corrections=[CorrectionOut.of(c) for c in view.corrections],
         warnings=view.warnings,
+        law_warnings=[WarningOut.of(w) for w in view.evaluation.law_warnings],
     )
 
 

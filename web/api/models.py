@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.caseload import CaseRow
 from workflow.corrections import Correction
-from workflow.law.deadlines import Deadline
+from workflow.law.deadlines import Deadline, LawWarning
 from workflow.law.events import EventType
 from workflow.law.next_steps import NextStep
 from workflow.models import Case, StoredEvent
@@ -118,6 +118,27 @@ class DeadlineOut(BaseModel):
         return cls.model_validate(deadline.to_json())
 
 
+_Day = date  # for fields declared after a field named `date`
+
+
+class WarningOut(BaseModel):
+    """A warning that is not a deadline (spec deadlines.md section 5a): exactly an item of
+    `warnings` in `ehc deadlines --json` and of `law_warnings` in `ehc case show --json`.
+
+    `ceased_during_appeal_period` (CFA s.45): the plan ceased on `date` while the family
+    could still appeal the decision to cease it, notified on `notice`, until `closes`.
+    """
+
+    kind: str = Field(description="ceased_during_appeal_period")
+    date: _Day
+    notice: _Day
+    closes: _Day
+
+    @classmethod
+    def of(cls, warning: LawWarning) -> WarningOut:
+        return cls.model_validate(warning.to_json())
+
+
 class NextStepOut(BaseModel):
     """An open statutory step: exactly an item of `next_steps` in `ehc case show --json`."""
 
@@ -207,7 +228,11 @@ class CaseDetail(BaseModel):
     corrections: list[CorrectionOut] = Field(
         description="The case's voids and corrections, in the order they were made"
     )
-    warnings: list[str]
+    warnings: list[str] = Field(description="The warnings in plain English, as on the case page")
+    law_warnings: list[WarningOut] = Field(
+        description="The same warnings that are not deadlines, structured (spec section 5a), "
+        "sorted by date then kind, as `ehc deadlines --json` has its `warnings`"
+    )
 
 
 class LetterDetailsIn(BaseModel):
