@@ -251,6 +251,61 @@ def test_reasons_are_a_detail_of_the_letter(session: Session, clock: Clock) -> N
     assert "You must appeal by Wednesday 20 January 2027" in (done.text or "")
 
 
+def test_the_v3_duties_make_their_letters_with_the_clocks_dates(
+    session: Session, clock: Clock
+) -> None:
+    # Spec v3 items 9, 10 and 12: a re-assessment refused, then one decided; a review
+    # meeting noticed; a cease proposed and decided. Dated 20 November 2026 (the clock).
+    update(session, clock, **PEOPLE)
+    events = [
+        *ASSESSMENT_TO_FINAL,
+        ev("reassessment_requested", "2026-09-01", source="parent"),
+        ev("decision_not_to_reassess", "2026-09-14"),
+        ev("reassessment_requested", "2026-10-01", source="school"),
+        ev("decision_to_reassess", "2026-10-12"),  # Mon
+        ev("review_meeting_notice_sent", "2026-11-02", meeting_date="2026-12-03"),  # Thu
+        ev("cease_proposed", "2026-11-16"),
+    ]
+    record_all(session=session, case_ref="L1", events=events, clock=clock)
+    cease_decided = service.record_event(
+        projections=projections(),
+        session=session,
+        case_ref="L1",
+        event=ev("cease_notice_sent", "2026-11-20"),
+        actor="t",
+        clock=clock,
+        letter_details={"reasons": "Sam's needs are now met without the plan."},
+    )
+    assert cease_decided.case.state == "plan_in_force"
+    made = {x.type: x for x in letters_of(session)}
+    refusal = made["decision_not_to_reassess"]
+    assert (refusal.status, refusal.missing) == ("awaiting_details", ["reasons"])
+    assert refusal.id is not None
+    done = letter_service.complete_letter(
+        session=session,
+        letter_id=refusal.id,
+        details={"reasons": "The plan still meets Sam's needs."},
+        actor="t",
+        clock=clock,
+        council=council(),
+    )
+    # Made 20 November 2026, after the decision on 14 September: 2 months from the letter.
+    assert "You must appeal by Wednesday 20 January 2027" in (done.text or "")
+    assert "The plan still meets Sam's needs." in (done.text or "")
+    reassess = made["decision_to_reassess"]
+    assert reassess.status == READY
+    assert "by Monday 18 January 2027" in (reassess.text or "")  # 12 Oct + 98 days
+    notice = made["review_meeting_notice"]
+    assert notice.status == READY
+    assert "Thursday 3 December 2026" in (notice.text or "")
+    assert "by Thursday 19 November 2026, 2 weeks before the meeting" in (notice.text or "")
+    assert made["cease_proposal"].status == READY
+    cease = made["cease_notice"]
+    assert cease.status == READY
+    assert "Sam's needs are now met without the plan." in (cease.text or "")
+    assert "You must appeal by Wednesday 20 January 2027" in (cease.text or "")
+
+
 def test_the_event_note_never_gives_the_reasons(session: Session, clock: Clock) -> None:
     # The note is internal (issue 17): the letter waits for reasons given for it.
     update(session, clock, **PEOPLE)
