@@ -21,7 +21,7 @@ from letters.store import build_context
 from tests.wiring import council
 from workflow.law.calendar import govuk_date
 from workflow.law.deadlines import Deadline, Evaluation, Settings, Window, evaluate
-from workflow.law.events import parse_event
+from workflow.law.events import EventType, parse_event
 
 COUNCIL = council()
 
@@ -63,6 +63,42 @@ def test_every_catalogued_letter_has_a_template_and_a_test() -> None:
     tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
     for letter_type in CATALOGUE:
         assert letter_type in tested, f"no test for {letter_type}"
+
+
+# Every event type either makes a letter (the catalogue) or is here, with why it makes none:
+# a new event type fails this test until someone decides which.
+NO_LETTER = {
+    "plan_transferred_in": "the new council writes once it decides (transfer_notice_sent)",
+    "reassessment_requested": "the decision on it is the letter (reg 25(1))",
+    "move_reported": "the move is the family's own news; the transfer is between councils",
+    "plan_transferred_out": "reg 15(2): the plan goes to the new council, which writes",
+    "mediation_adviser_contacted": "the mediation adviser writes, not the council",
+    "mediation_requested": "the mediation service arranges it",
+    "mediation_held": "the mediation service writes the outcome",
+    "mediation_withdrawn": "the family withdrew it",
+    "mediation_certificate_issued": "the mediation adviser issues the certificate",
+    "mediation_agreement": "the agreement is the record; the council's acts follow",
+    "appeal_registered": "the Tribunal writes",
+    "appeal_conceded": "the Tribunal writes; the council's acts follow",
+    "tribunal_order": "the Tribunal writes; the council's acts follow",
+    "advice_received": "no duty to write",
+    "exception_recorded": "an internal record of why a deadline moved",
+    "review_papers_circulated": "the papers themselves are what is sent (reg 20(4))",
+    "review_meeting_held": "the review report follows",
+    "review_report_sent": "the report itself is what is sent (reg 20(7))",
+    "phase_transfer_scheduled": "an internal record of the transfer date",
+    "request_withdrawn": "the family withdrew the request",
+}
+
+
+def test_every_event_type_makes_a_letter_or_is_listed_as_making_none() -> None:
+    makes = {s.event.value for s in CATALOGUE.values() if s.event is not None}
+    types = {t.value for t in EventType}
+    assert makes | set(NO_LETTER) == types, sorted(types - makes - set(NO_LETTER))
+    assert not makes & set(NO_LETTER)
+    for v3 in ("decision_not_to_reassess", "decision_to_reassess", "cease_proposed"):
+        assert v3 in makes
+    assert {"cease_notice_sent", "review_meeting_notice_sent"} <= makes
 
 
 def test_acknowledgement_of_request() -> None:
