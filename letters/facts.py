@@ -182,13 +182,17 @@ def _amended_plan(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
 
 
 def _plan_ceased(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
-    # The appeal runs from the decision to cease (the review decision's notice), if
-    # that window is still open on the day the plan ends.
-    open_appeals = [w for w in ev.windows if w.kind == "appeal" and w.opens <= e.date <= w.closes]
+    # The appeal runs from the decision to cease (a review decision to cease or a cease
+    # notice), if that window is still open on the day the plan ends: the clock's
+    # `ceased_during_appeal_period` warning (spec 5a). Another appeal still open (a
+    # refusal to re-assess, say) is not an appeal against ending the plan.
+    during = [
+        w for w in ev.law_warnings if w.kind == "ceased_during_appeal_period" and w.date == e.date
+    ]
     return {
         "ceased_on": e.date,
         "reason": e.get("reason"),
-        "appeal_by": open_appeals[-1].closes if open_appeals else None,
+        "appeal_by": during[-1].closes if during else None,
     }
 
 

@@ -278,6 +278,32 @@ def test_plan_ceased() -> None:
     assert "until Tuesday 24 June 2025" in text
 
 
+def test_plan_ceased_gives_only_the_cease_decisions_appeal() -> None:
+    # A refusal to re-assess is still open to appeal when the plan ends (the child moved
+    # away), but no decision to cease was made: the letter offers no appeal against ending
+    # the plan (spec 5a: only the latest cease decision's window counts).
+    history = [
+        *SAMPLES["final_plan_cover"][0],
+        {"type": "reassessment_requested", "date": "2025-01-06", "source": "parent"},
+        {"type": "decision_not_to_reassess", "date": "2025-01-13"},
+        {"type": "plan_ceased", "date": "2025-02-03", "reason": "moved_la"},
+    ]
+    events = [parse_event(r, index=i) for i, r in enumerate(history, start=1)]
+    ev = evaluate("SAMPLE", events, events[-1].date)
+    assert window(ev, "appeal", date(2025, 1, 13)).closes >= date(2025, 2, 3)
+    assert facts_for("plan_ceased", events[-1], ev, Settings())["appeal_by"] is None
+    # After a cease notice, the notice's window: Mon 3 Feb + 2 months = Thu 3 Apr.
+    noticed = [
+        *history[:-1],
+        {"type": "cease_proposed", "date": "2025-01-20"},
+        {"type": "cease_notice_sent", "date": "2025-02-03"},
+        {"type": "plan_ceased", "date": "2025-03-03", "reason": "needs_met"},
+    ]
+    events = [parse_event(r, index=i) for i, r in enumerate(noticed, start=1)]
+    ev = evaluate("SAMPLE", events, events[-1].date)
+    assert facts_for("plan_ceased", events[-1], ev, Settings())["appeal_by"] == "2025-04-03"
+
+
 def test_plan_ceased_on_a_death_makes_no_letter() -> None:
     event = parse_event({"type": "plan_ceased", "date": "2025-05-30", "reason": "deceased"})
     assert letters_for_event(event) == []
