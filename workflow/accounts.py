@@ -19,6 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,8 +57,14 @@ UNKNOWN_CLIENT = "0.0.0.0"
 _EMAIL_LOCK, _CLIENT_LOCK = 1701, 1702
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+    Hashed on first use, not at import: importing this module (as every `ehc` command that
+    opens the service does) costs no argon2 hash."""
+    return _hasher.hash("not a real password, only for timing")
 
 
 class SignInRefused(WorkflowError):
@@ -385,7 +392,7 @@ def sign_in(*, session: Session, email: str, password: str, client: str, clock: 
     attempt = _reserve_attempt(session, email, client_address(client), now)
     user = session.exec(select(User).where(User.email == email)).first()
     session.commit()  # no transaction (nor SQLite's write lock) held while hashing
-    if not _password_matches(user.password_hash if user else _DUMMY_HASH, password) or (
+    if not _password_matches(user.password_hash if user else _dummy_hash(), password) or (
         user is None or not user.active
     ):
         raise SignInRefused()  # the reserved failure stays counted
