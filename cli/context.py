@@ -8,12 +8,13 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from cli.common import fail, user_errors
 from workflow.config import DEFAULT_DATABASE_URL, Config, load_config, unmade_default_database
-from workflow.db import make_engine, new_session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def config() -> Config:
@@ -40,6 +41,9 @@ def database_url(cfg: Config) -> str:
 
 @contextmanager
 def session_scope(cfg: Config | None = None) -> Iterator[Session]:
+    # SQLAlchemy is imported here, by the commands that open the database (not `ehc deadlines`).
+    from workflow.db import make_engine, new_session
+
     eng = make_engine(database_url(cfg or config()))
     session = new_session(eng)
     try:

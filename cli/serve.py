@@ -18,7 +18,6 @@ import typer
 
 from cli.common import user_errors
 from cli.context import config, database_url
-from cli.demo import demo_sign_ins
 from workflow.logs import configure_logging, logging_config
 
 
@@ -79,6 +78,8 @@ def serve(
         # Printed last, once the server answers, so the scheduler's start-up log and
         # uvicorn's lines do not scroll the sign-ins away.
         near = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # an address to connect to
+        from cli.demo import demo_sign_ins  # the service, only for --demo-users
+
         banner = demo_sign_ins(cfg) + "\n\n" + _open_hint(near, port, url)
         threading.Thread(
             target=_print_when_listening, args=(near, port, banner), daemon=True

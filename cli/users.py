@@ -8,7 +8,6 @@ import typer
 
 from cli.common import user_errors
 from cli.context import config, default_actor, session_scope
-from cli.demo import demo_sign_ins
 from workflow import accounts
 from workflow.account_models import ROLES
 from workflow.clock import system_clock
@@ -109,4 +108,6 @@ def token(email: str = typer.Argument(...)) -> None:
 @app.command("demo")
 def demo_users() -> None:
     """Create (or reset) one demo user per role, with new passwords, and print them."""
+    from cli.demo import demo_sign_ins
+
     typer.echo(demo_sign_ins(config()))
