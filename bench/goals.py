@@ -63,6 +63,10 @@ GOALS = (
          "council", _p95("case_page"), 0.300, True, "s"),
     Goal("Web, PostgreSQL: case page and breach queue p95, 20 users, council", "web",
          "council-postgresql", _p95("case_page"), 0.300, True, "s"),
+    Goal("CLI start-up: `ehc --help` (median, 300-case SQLite)", "cli_startup", "council",
+         _median("help"), 0.300, True, "s"),
+    Goal("CLI start-up: `ehc --version` (median)", "cli_startup", "council",
+         _median("version"), 0.300, True, "s"),
 )  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from bench import data, machine, report
 from bench.config import RESULTS, ROOT, SCALES, Scale
 from bench.context import Context, Skipped
-from bench.scenarios import ORDER, load
+from bench.scenarios import ORDER, SELF_CONTAINED, load
 
 SKIPPED_EXIT = 3  # a worker's exit code when its scenario raised Skipped
 
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     described = machine.describe()
     print(f"bench: {scale.label}, {scale.cases:,} cases on {scale.database}; {described['cpu']}")
     fresh = args.fresh
-    if any(n != "import_events" for n in names) and "import_events" not in names:
+    needs_data = [n for n in names if n != "import_events" and n not in SELF_CONTAINED]
+    if needs_data and "import_events" not in names:
         if fresh or not data.is_current(scale, any_key=args.keep_data):
             names.insert(0, "import_events")  # the data set must be built first
     for name in names:

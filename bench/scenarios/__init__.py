@@ -10,7 +10,17 @@ import importlib
 from types import ModuleType
 
 # In running order: the import builds the data the others read.
-ORDER = ("import_events", "deadlines", "breaches", "kpis", "record_event", "web")
+ORDER = (
+    "import_events",
+    "deadlines",
+    "breaches",
+    "kpis",
+    "record_event",
+    "web",
+    "cli_startup",
+)
+# Scenarios that build their own small data and never need the scale's data set.
+SELF_CONTAINED = frozenset({"cli_startup"})
 
 
 def load(name: str) -> ModuleType | None:
