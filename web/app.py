@@ -20,6 +20,7 @@ from web import auth, security
 from web.context import WebContext
 from web.pages import sign_in
 from web.templating import render
+from workflow import accounts
 from workflow.config import load_config
 from workflow.errors import WorkflowError
 
@@ -45,6 +46,7 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx or WebContext.from_config(load_config())
+    accounts.prepare_sign_in()
     if not (STATIC / "app.css").exists():
         raise RuntimeError(f"The web app's assets are not built in {STATIC}: run `make assets`")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
