@@ -69,7 +69,7 @@ def _age(then: datetime | None, now: datetime) -> str:
         return "never"
     minutes = int((now - then).total_seconds() // 60)
     if minutes < 120:
-        return f"{minutes} minutes ago"
+        return f"{minutes} minute{'' if minutes == 1 else 's'} ago"
     return f"{minutes // 60} hours ago"
 
 

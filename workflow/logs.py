@@ -74,6 +74,8 @@ def logging_config(fmt: str = "json", level: int | str = logging.INFO) -> dict[s
             # Each job run (the heartbeat's every minute) would be two lines: the jobs log
             # their own summaries, and a job's failure is still logged (an error).
             "apscheduler.executors.default": {"level": "WARNING", "propagate": True},
+            # /ready reads the migration revision on every probe: two lines each time.
+            "alembic.runtime.migration": {"level": "WARNING", "propagate": True},
         },
     }
 
