@@ -165,6 +165,7 @@ class ProposedAmendmentsContext(LetterContext):
     served_on: date
     representations_close: date
     amended_plan_due: date
+    after_reassessment: bool = False  # a re-assessment's draft: due under reg 27(2)
 
 
 class AmendedPlanContext(LetterContext):

@@ -169,11 +169,16 @@ def _review_decision(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]
 def _proposed_amendments(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
     served = e.get("served_on") or e.date
     reps = _need(window(ev, "amendment_representations", served), "representations window", e)
+    amended = created(ev, "amended_plan", e.date)
+    # A re-assessment's draft (reg 27(1)) sets no reg 22 deadline: the plan is due by the
+    # re-assessment's own date (reg 27(2), or reg 44(2)(b) after an order).
+    reassessment = latest_before(ev, "reassessment_final", e.date) if amended is None else None
     return {
         "notice_date": e.date,
         "served_on": served,
         "representations_close": reps.closes,
-        "amended_plan_due": _due(created(ev, "amended_plan", e.date), "amended plan deadline", e),
+        "amended_plan_due": _due(amended or reassessment, "amended plan deadline", e),
+        "after_reassessment": reassessment is not None,
     }
 
 

@@ -247,6 +247,7 @@ def test_proposed_amendments() -> None:
         == date(2025, 5, 15)
     )
     assert ctx.amended_plan_due == deadline(ev, "amended_plan", notice).due == date(2025, 6, 26)
+    assert not ctx.after_reassessment and "re-assessment" not in text
     assert "You have until Thursday 15 May 2025 to tell us what you think" in text
     assert "we must do this by Thursday 26 June 2025" in text
     assert "ask us to name a particular school or college" in text
@@ -363,6 +364,24 @@ def test_decision_to_reassess_after_an_order_counts_from_the_order() -> None:
     ev = evaluate("SAMPLE", events, events[-1].date)
     facts = facts_for("decision_to_reassess", events[-1], ev, Settings())
     assert facts["reassessment_final_due"] == "2025-03-10"  # Mon 2 Dec 2024 + 98 days
+
+
+def test_a_reassessments_draft_is_due_by_the_reassessment_date() -> None:
+    # Reg 27(1)-(2): the draft after a re-assessment (an amendment notice) sets no reg 22
+    # deadline; the amended plan is due 14 weeks from the decision to re-assess.
+    history = [
+        *SAMPLES["decision_to_reassess"][0],
+        {"type": "advice_requested", "date": "2024-09-18", "advice": "psychological"},
+        {"type": "advice_received", "date": "2024-10-21", "advice": "psychological"},
+        {"type": "amendment_notice_sent", "date": "2024-11-04"},
+    ]
+    events = [parse_event(r, index=i) for i, r in enumerate(history, start=1)]
+    ev = evaluate("SAMPLE", events, events[-1].date)
+    assert not [d for d in ev.deadlines if d.kind == "amended_plan"]
+    facts = facts_for("proposed_amendments", events[-1], ev, Settings())
+    assert facts["amended_plan_due"] == "2024-12-23"  # Mon 16 Sep 2024 + 98 days
+    assert facts["after_reassessment"] is True
+    assert facts["representations_close"] == "2024-11-18"  # 15 days beginning with the notice
 
 
 def test_cease_proposal() -> None:

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from workflow import demo
-from workflow.law.deadlines import Deadline, evaluate
-from workflow.law.events import parse_event
+from workflow.law.deadlines import KINDS, Deadline, evaluate
+from workflow.law.events import ORDER_KINDS, EventType, parse_event
 
 START, END = date(2023, 11, 1), date(2026, 10, 31)
 CASE_KEYS = ("case", "team", "officer", "date_of_birth", "people")
@@ -68,10 +68,26 @@ def test_annual_reviews_have_a_backlog(deadlines: list[Deadline]) -> None:
 
 
 def test_every_kind_of_story_happens() -> None:
-    kinds = {str(line["type"]) for line in demo.generate(3000, start=START, end=END, seed=5)}
-    wanted = {
-        "plan_transferred_in", "decision_not_to_assess", "request_withdrawn",
-        "mediation_requested", "appeal_registered", "tribunal_order", "decision_not_to_issue",
-        "phase_transfer_scheduled", "plan_ceased", "amended_plan_issued", "exception_recorded",
-    }  # fmt: skip
-    assert wanted <= kinds
+    """The demo shows every event of spec v3, every order and every phase transfer."""
+    lines = list(demo.generate(3000, start=START, end=END, seed=5))
+    assert {str(line["type"]) for line in lines} == {t.value for t in EventType}
+    orders = {str(line["order"]) for line in lines if "order" in line}
+    assert orders == set(ORDER_KINDS)
+    phases = {str(line["to"]) for line in lines if line["type"] == "phase_transfer_scheduled"}
+    assert phases == {"school", "post16", "post16_institution"}
+
+
+def test_every_kind_of_deadline_and_warning_happens(deadlines: list[Deadline]) -> None:
+    assert {d.kind for d in deadlines} == set(KINDS)
+    assert any(w for w in _warnings())
+
+
+def _warnings() -> list[object]:
+    cases: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for line in demo.generate(3000, start=START, end=END, seed=5):
+        cases[str(line["case"])].append({k: v for k, v in line.items() if k not in CASE_KEYS})
+    out: list[object] = []
+    for ref, raw in cases.items():
+        events = [parse_event(r, index=i) for i, r in enumerate(raw, start=1)]
+        out.extend(evaluate(ref, events, END).warnings)
+    return out

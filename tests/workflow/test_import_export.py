@@ -57,7 +57,8 @@ def test_a_bad_line_500_imports_nothing(
     session: Session, engine: Engine, clock, bad, error, message
 ) -> None:
     lines = _lines(1000)
-    lines[499] = json.dumps({"case": "BAD1", **bad})
+    # Inserted, not replacing a line: every case's own history stays whole.
+    lines.insert(499, json.dumps({"case": "BAD1", **bad}))
     with pytest.raises(error) as caught:
         import_all(session=session, lines=lines, clock=clock)
     assert str(caught.value).startswith("Line 500")

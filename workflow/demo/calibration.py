@@ -56,6 +56,13 @@ NOT_ISSUED_ORDER: Final = 0.35  # of those: an appeal and an order to issue a pl
 ADVICE_EXCEPTION: Final = 0.03  # a missed appointment excuses EP advice (reg 8(2))
 PLAN_EXCEPTION: Final = 0.05  # personal circumstances excuse the 20 weeks (reg 13(3))
 CONTENTS_APPEAL: Final = 0.04  # a year of a plan: appeal against its contents, then an order
+# Disputes (spec v3): a family contacts the mediation adviser before mediation or an appeal
+# (reg 33); some go no further. Some disputes end in agreement at mediation (reg 42) or in
+# the council conceding the appeal (reg 45) rather than a Tribunal order.
+ADVISER_ONLY: Final = 0.15  # of refusals without mediation: the adviser contacted, no more
+MEDIATION_AGREEMENT: Final = 0.20  # of mediations after a refusal: agreement to assess
+MEDIATION_WITHDRAWN: Final = 0.10  # of mediations asked for: withdrawn before it is held
+CONCEDED: Final = 0.25  # of appeals that oblige the council: conceded, not ordered
 
 # -- plans in force ----------------------------------------------------------------------
 # BCP line 334: 1,404 to 1,030 annual reviews "meeting held but not processed". Review
@@ -70,6 +77,19 @@ AMENDED_PLAN_ON_TIME: Final = 0.70  # ASSUMED (BCP line 352 target: 95% of amend
 NOT_TO_AMEND: Final = 0.10  # ASSUMED: after a notice, a decision not to amend
 PHASE_TRANSFER_ON_TIME: Final = 0.85  # ASSUMED: amended before 15 February / 31 March
 CEASE_AT_18_PLUS: Final = 0.25  # ASSUMED: a review of a young person of 18+ ends the plan
+# The duties spec v3 adds (ASSUMED; no published rates). Per year of a plan in force:
+REASSESSMENT: Final = 0.03  # a re-assessment is asked for (CFA s.44(2), regs 24-27)
+REASSESSMENT_REFUSED: Final = 0.35  # of those: refused (an appeal notice, reg 25)
+REASSESSMENT_APPEAL_ORDER: Final = 0.40  # of refusals: appealed, with an order to re-assess
+REASSESSMENT_DECISION_ON_TIME: Final = 0.85  # decided within 15 days (reg 25(1))
+CEASE_OUTSIDE_REVIEW: Final = 0.015  # the council proposes to cease between reviews (reg 31)
+MOVED_OUT: Final = 0.02  # the family moves to another council's area (reg 15(2))
+TRANSFER_OUT_ON_TIME: Final = 0.80  # the plan transferred by its reg 15(2) day
+POST16_INSTITUTION_MOVE: Final = 0.10  # of young people 16-19: moving college mid-year (reg 18(2))
+# Review meeting notices and papers (reg 20(3)-(4)): the share recorded, and on time.
+REVIEW_NOTICE_RECORDED: Final = 0.85
+REVIEW_NOTICE_ON_TIME: Final = 0.85
+REVIEW_PAPERS_ON_TIME: Final = 0.70
 
 # -- the children (ASSUMED) ----------------------------------------------------------------
 # Age in whole years at the request, with its weight.

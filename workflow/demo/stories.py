@@ -127,17 +127,32 @@ class Story:
     def refusal_dispute(self, refused: int) -> int | None:
         """Mediation and an appeal after a refusal; the day of an order to assess, or None."""
         if not self.chance(cal.REFUSAL_MEDIATION):
+            if self.chance(cal.ADVISER_ONLY):
+                self.add(refused + self.days(5, 30), "mediation_adviser_contacted",
+                         pursue_mediation=False)  # fmt: skip
             return None
         asked = refused + self.days(10, 30)
+        self.add(asked - self.days(1, 7), "mediation_adviser_contacted", pursue_mediation=True)
         self.add(asked, "mediation_requested")
-        self.add(asked + self.days(10, 30), "mediation_held")
+        if self.chance(cal.MEDIATION_WITHDRAWN):  # the family lets the dispute go
+            self.add(asked + self.days(3, 20), "mediation_withdrawn")
+            return None
+        held = asked + self.days(10, 30)
+        self.add(held, "mediation_held")
+        if self.chance(cal.MEDIATION_AGREEMENT):
+            self.add(held, "mediation_agreement", order="assess")  # reg 42(2)
+            return held
         self.add(asked + self.days(31, 40), "mediation_certificate_issued")
         self.add(asked + self.days(45, 60), "appeal_registered")
         if not self.chance(cal.REFUSAL_APPEAL_ORDER):
             return None
-        order = asked + self.days(150, 240)
-        self.add(order, "tribunal_order", order="assess")
-        return order
+        return self.order(asked + self.days(150, 240), "assess")
+
+    def order(self, on: int, kind: str) -> int:
+        """An order after an appeal: the Tribunal's, or the council conceding (reg 45)."""
+        conceded = self.chance(cal.CONCEDED)
+        self.add(on, "appeal_conceded" if conceded else "tribunal_order", order=kind)
+        return on
 
     def assess(self, decided: int, clock_start: int, limit: int) -> None:
         """Decision to assess to final plan; `limit` days from `clock_start` is the plan's."""
@@ -197,8 +212,7 @@ class Story:
         if not self.chance(cal.NOT_ISSUED_ORDER):
             return
         self.add(on + self.days(40, 60), "appeal_registered")
-        order = on + self.days(150, 240)
-        self.add(order, "tribunal_order", order="issue_plan")
+        order = self.order(on + self.days(150, 240), "issue_plan")
         draft = order + self.days(20, 35)  # reg 44(2)(c): draft in 5 weeks
         final = draft + self.days(20, 42)  # final in 11 weeks of the order
         self.add(draft, "draft_plan_issued")
@@ -223,10 +237,21 @@ class Story:
         while last <= self.last:
             if self.chance(cal.CONTENTS_APPEAL):
                 since = self.contents_appeal(since + self.days(20, 60))
+            if self.chance(cal.REASSESSMENT):
+                since = self.reassessment(since + self.days(30, 150))
+            if self.chance(cal.MOVED_OUT):
+                self.transfer_out(since + self.days(30, 300))
+                return
+            if self.chance(cal.CEASE_OUTSIDE_REVIEW):
+                self.cease_outside_review(since + self.days(30, 300))
+                return
             meeting = self.review_meeting(last, since)
             transfer = self.phase_transfer(since, meeting, done_transfers)
+            if transfer is None:
+                transfer = self.post16_institution_move(since, meeting)
             if transfer is not None:
                 meeting = transfer
+            self.review_notice(meeting, since)
             last, since = self.review(meeting, phase_transfer=transfer is not None)
             if last < 0:
                 return
@@ -255,15 +280,102 @@ class Story:
             return scheduled + self.days(14, 40)
         return None
 
+    def post16_institution_move(self, since: int, meeting: int) -> int | None:
+        """A young person moving college mid-year (reg 18(2)): schedule it, and its review's
+        meeting day; None when there is no such move this year."""
+        if not 16 <= self.age_on(meeting) <= 19 or not self.chance(cal.POST16_INSTITUTION_MOVE):
+            return None
+        scheduled = max(since + 5, meeting - self.days(20, 60))
+        # The move comes 7 to 11 months after the meeting: the review starts within the
+        # 12 months before it, and its amended plan is due 5 months before it.
+        moves = date.fromordinal(meeting + self.days(210, 330)).isoformat()
+        self.add(scheduled, "phase_transfer_scheduled", to="post16_institution",
+                 transfer_date=moves)  # fmt: skip
+        return max(meeting, scheduled + self.days(14, 40))
+
+    def reassessment(self, asked: int) -> int:
+        """A re-assessment of the plan in force (CFA s.44(2), regs 24-27), refused or made,
+        perhaps after an appeal; the day its work ends."""
+        self.add(asked, "reassessment_requested",
+                 source=self.rng.choice(("parent", "school", "parent", "health")))  # fmt: skip
+        decided = asked + (
+            self.days(3, 15)
+            if self.chance(cal.REASSESSMENT_DECISION_ON_TIME)
+            else self.days(16, 35)
+        )
+        if self.chance(cal.REASSESSMENT_REFUSED):
+            self.add(decided, "decision_not_to_reassess")
+            if not self.chance(cal.REASSESSMENT_APPEAL_ORDER):
+                return decided
+            self.add(decided + self.days(20, 50), "appeal_registered")
+            ordered = self.order(decided + self.days(120, 220), "reassess")
+            decided = ordered + self.days(3, 14)  # reg 44(2)(b): notify within 2 weeks
+        self.add(decided, "decision_to_reassess")
+        asked_advice = decided + self.days(1, 7)
+        arrivals = []
+        for kind in ("psychological", "educational"):
+            self.add(asked_advice, "advice_requested", advice=kind)
+            on_time = self.chance(cal.ADVICE_ON_TIME[kind])
+            arrives = asked_advice + (
+                self.days(10, ADVICE_DAYS) if on_time else ADVICE_DAYS + self.days(1, 30)
+            )
+            self.add(arrives, "advice_received", advice=kind)
+            arrivals.append(arrives)
+        draft = max(arrivals) + self.days(3, 20)
+        self.add(draft, "amendment_notice_sent")  # the draft plan (reg 27(1))
+        done = draft + self.days(15, 45)
+        self.add(done, "decision_not_to_amend" if self.chance(0.1) else "amended_plan_issued")
+        return done + 1
+
+    def transfer_out(self, told: int) -> None:
+        """The family moves to another council's area (reg 15(2)): the plan goes with them."""
+        moves = told + self.days(10, 60)
+        self.add(told, "move_reported", move_date=date.fromordinal(moves).isoformat())
+        sent = (
+            moves - self.days(0, 5)
+            if self.chance(cal.TRANSFER_OUT_ON_TIME)
+            else moves + self.days(5, 40)
+        )
+        self.add(max(told, sent), "plan_transferred_out")
+
+    def cease_outside_review(self, proposed: int) -> None:
+        """The council proposes to cease the plan between reviews, consults and decides
+        (s.45, reg 31); some families dispute the decision through mediation."""
+        self.add(proposed, "cease_proposed")
+        notice = proposed + self.days(15, 40)
+        self.add(notice, "cease_notice_sent")
+        # Mostly after the appeal period (2 months, HESC r.12); a few too soon, which the
+        # case page warns about (spec v3 change 8).
+        ceased = notice + (self.days(65, 90) if self.chance(0.8) else self.days(28, 55))
+        if self.chance(0.3):
+            contacted = notice + self.days(5, 25)
+            self.add(contacted, "mediation_adviser_contacted", pursue_mediation=True)
+            self.add(contacted + self.days(1, 7), "mediation_requested")
+            self.add(contacted + self.days(14, 35), "mediation_held")
+        self.add(ceased, "plan_ceased", reason=self.rng.choice(("needs_met", "disengaged")))
+
     def contents_appeal(self, on: int) -> int:
         """An appeal against the plan's contents, the order and the amended plan; its day."""
+        if self.chance(0.5):  # mediation advice first (reg 33); no mediation this time
+            self.add(on - self.days(5, 15), "mediation_adviser_contacted", pursue_mediation=False)
         self.add(on, "appeal_registered")
-        order = on + self.days(120, 220)
         kind = self.rng.choice(("amend", "name_school"))
-        self.add(order, "tribunal_order", order=kind)
+        order = self.order(on + self.days(120, 220), kind)
         amended = order + self.days(7, 14 if kind == "name_school" else 35)
         self.add(amended, "amended_plan_issued")
         return amended
+
+    def review_notice(self, meeting: int, since: int) -> None:
+        """Notice of the meeting and its papers, two weeks before it (reg 20(3)-(4)), not
+        before `since` (the plan in force, or the last review's work done)."""
+        if not self.chance(cal.REVIEW_NOTICE_RECORDED):
+            return
+        on_time = self.chance(cal.REVIEW_NOTICE_ON_TIME)
+        notice = max(since, meeting - (self.days(15, 35) if on_time else self.days(3, 13)))
+        self.add(notice, "review_meeting_notice_sent",
+                 meeting_date=date.fromordinal(meeting).isoformat())  # fmt: skip
+        latest = meeting - 14 if self.chance(cal.REVIEW_PAPERS_ON_TIME) else meeting - 1
+        self.add(max(notice, latest - self.days(0, 7)), "review_papers_circulated")
 
     def review(self, meeting: int, *, phase_transfer: bool) -> tuple[int, int]:
         """Meeting, report, decision and what follows.
