@@ -12,20 +12,35 @@ from sqlalchemy.engine import make_url
 from cli.common import fail, user_errors
 from cli.context import config, session_scope
 from workflow import backup as backups
-from workflow import migrate, service
+from workflow import migrate, rules_stamp
 from workflow.clock import system_clock
 from workflow.db import make_engine
+from workflow.law.deadlines import RULES_VERSION
 
 app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 
 
 @app.command("upgrade")
 def upgrade() -> None:
-    """Apply every migration (creates the database on first use)."""
-    eng = make_engine(config().database_url)
+    """Apply every migration (creates the database on first use), then recompute the
+    stored deadlines if they were computed under older rules or other settings."""
+    cfg = config()
+    eng = make_engine(cfg.database_url)
     migrate.upgrade(eng)
     typer.echo(f"Database is at revision {migrate.current(eng)}")
     eng.dispose()
+    with user_errors(), session_scope(cfg) as session:
+        stale, count = rules_stamp.bring_up_to_date(
+            session=session,
+            clock=system_clock,
+            settings=cfg.clock_settings(),
+            working_days=cfg.working_days,
+        )
+    if stale is not None:
+        typer.echo(
+            f"Recomputed the stored deadlines of {count} cases under the "
+            f"v{RULES_VERSION} rules: {stale.reason}"
+        )
 
 
 @app.command("refresh-deadlines")
@@ -36,7 +51,7 @@ def refresh_deadlines(
     """Recompute every case's stored deadlines, after changing a setting."""
     cfg = config()
     with user_errors(), session_scope(cfg) as session:
-        count = service.refresh_all_deadlines(
+        count = rules_stamp.refresh(
             session=session,
             clock=system_clock,
             settings=cfg.clock_settings(twenty_week_days, phase_transfer_rule),

@@ -21,6 +21,11 @@ from workflow.law.effects import EFFECTS, EXCEPTIONS_BY_KIND, is_cease_decision,
 from workflow.law.events import Day, Event, in_processing_order
 from workflow.law.machine import CaseFlow
 
+# The version of spec deadlines.md these rules implement. Stored deadlines record the
+# version they were computed under (`workflow.rules_stamp`): a new version means every
+# stored deadline is recomputed when the database is upgraded.
+RULES_VERSION = 3
+
 # Every deadline kind of spec section 3, in the spec's order.
 KINDS = (
     "decision_to_assess",
