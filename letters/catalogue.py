@@ -21,6 +21,7 @@
 | cease_proposed | cease_proposal | family | s.45; reg 31(1) |
 | cease_notice_sent | cease_notice | family | s.45, s.51; reg 31(2)-(3) |
 | review_meeting_notice_sent | review_meeting_notice | family | reg 20(3)-(4), 21(3)-(4) |
+| plan_transferred_out | transfer_out_notice | family | reg 15(2)-(4) |
 | (an officer, after a void) | correction | family | none: putting a mistake right |
 
 "family" is the parent, or the young person from the 31 August ending the
@@ -214,6 +215,14 @@ _SPECS = [
         "Children and Families Act 2014 s.45 and s.51; SEND Regulations 2014 reg 31(2) and 31(3)",
         E.CEASE_NOTICE_SENT,
         letter_fields=("reasons",),
+    ),
+    LetterSpec(
+        "transfer_out_notice",
+        "Your EHC plan has moved to your new council",
+        "family",
+        c.TransferOutContext,
+        "SEND Regulations 2014 reg 15(2), 15(3) and 15(4)",
+        E.PLAN_TRANSFERRED_OUT,
     ),
     LetterSpec(
         "review_meeting_notice",

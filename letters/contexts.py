@@ -221,6 +221,15 @@ class CeaseNoticeContext(LetterContext):
     appeal_by: date
 
 
+class TransferOutContext(LetterContext):
+    """The plan transferred to the council of the family's new area (reg 15(2)); that
+    council must tell the family within 6 weeks what it will do (reg 15(4))."""
+
+    transferred_on: date
+    to_la: str | None
+    new_council_notice_by: date
+
+
 class ReviewMeetingNoticeContext(LetterContext):
     """The annual review meeting (reg 20(3)-(4)): 2 weeks' notice, papers 2 weeks before."""
 

@@ -237,6 +237,16 @@ def _review_meeting_notice(e: Event, ev: Evaluation, s: Settings) -> Mapping[str
     }
 
 
+def _transfer_out(e: Event, ev: Evaluation, s: Settings) -> Mapping[str, Any]:
+    # Reg 15(4) is the new council's duty, counted from the transfer: the family is told
+    # when to expect its letter (the engine keeps no deadline for another council).
+    return {
+        "transferred_on": e.date,
+        "to_la": e.get("to_la"),
+        "new_council_notice_by": ts.transfer_notice_due(e.date),
+    }
+
+
 _FACTS = {
     "acknowledgement_of_request": _acknowledgement,
     "decision_to_assess": _decision_to_assess,
@@ -256,6 +266,7 @@ _FACTS = {
     "cease_proposal": _cease_proposal,
     "cease_notice": _decision_with_appeal,
     "review_meeting_notice": _review_meeting_notice,
+    "transfer_out_notice": _transfer_out,
 }
 
 

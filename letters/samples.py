@@ -123,6 +123,14 @@ SAMPLES.update(
             [*_FINAL, _e("review_meeting_notice_sent", "2025-03-24", meeting_date="2025-04-10")],
             {},
         ),
+        "transfer_out_notice": (
+            [
+                *_FINAL,
+                _e("move_reported", "2025-01-06", move_date="2025-02-03"),
+                _e("plan_transferred_out", "2025-02-03", to_la="Westshire Council"),
+            ],
+            {},
+        ),
     }
 )
 # Chasers: the advice request of "request_for_advice", chased on these days.

@@ -71,7 +71,6 @@ NO_LETTER = {
     "plan_transferred_in": "the new council writes once it decides (transfer_notice_sent)",
     "reassessment_requested": "the decision on it is the letter (reg 25(1))",
     "move_reported": "the move is the family's own news; the transfer is between councils",
-    "plan_transferred_out": "reg 15(2): the plan goes to the new council, which writes",
     "mediation_adviser_contacted": "the mediation adviser writes, not the council",
     "mediation_requested": "the mediation service arranges it",
     "mediation_held": "the mediation service writes the outcome",
@@ -382,6 +381,17 @@ def test_a_reassessments_draft_is_due_by_the_reassessment_date() -> None:
     assert facts["amended_plan_due"] == "2024-12-23"  # Mon 16 Sep 2024 + 98 days
     assert facts["after_reassessment"] is True
     assert facts["representations_close"] == "2024-11-18"  # 15 days beginning with the notice
+
+
+def test_transfer_out_notice() -> None:
+    # Reg 15(2)-(4): the plan moved on the day of the move; the new council must write
+    # within 6 weeks of the transfer (Mon 3 Feb 2025 + 42 days).
+    ctx, text = letter("transfer_out_notice")
+    assert ctx.transferred_on == date(2025, 2, 3)
+    assert ctx.new_council_notice_by == date(2025, 3, 17)
+    assert "on 3 February 2025 we passed Sam's" in text
+    assert "to Westshire Council" in text
+    assert "By Monday 17 March 2025 Westshire Council must write to you" in text
 
 
 def test_cease_proposal() -> None:

@@ -160,3 +160,40 @@ def test_the_api_records_a_reassessment_and_a_cease_and_each_makes_its_letter(
     assert REASONS in text
     assert "You must appeal by Wednesday 20 January 2027." in text  # Fri 20 Nov + 2 months
     assert "until the time to appeal has passed" in text
+
+
+def test_a_transfer_out_recorded_in_the_browser_makes_its_letter(
+    browser: Make, people: People, plan_case: str, session: Session
+) -> None:
+    officer = browser(people.officer)
+    record_in_browser(
+        officer,
+        plan_case,
+        {"type": "move_reported", **day("date", "2026-11-02"), **day("move_date", "2026-11-16")},
+    )
+    record_in_browser(
+        officer,
+        plan_case,
+        {"type": "plan_transferred_out", **day("date", "2026-11-16"), "to_la": "Westshire Council"},
+    )
+    text = letter_text(session, plan_case, "transfer_out_notice")
+    # Reg 15(4): the new council writes within 6 weeks of the transfer (Mon 16 Nov + 42).
+    assert "By Monday 28 December 2026 Westshire Council must write to you" in text
+    case = officer.page(f"/cases/{plan_case}")
+    assert "Plan transferred out to another council" in case
+
+
+def test_the_api_records_a_transfer_out_and_it_makes_its_letter(
+    api: Callable[[str | None], Client], people: People, plan_case: str, session: Session
+) -> None:
+    client = api(people.officer)
+    post(
+        client,
+        plan_case,
+        {"type": "move_reported", "date": "2026-11-02", "move_date": "2026-12-14"},
+    )
+    post(client, plan_case, {"type": "plan_transferred_out", "date": "2026-11-20"})
+    text = letter_text(session, plan_case, "transfer_out_notice")
+    assert "to the council for the area you have moved to" in text
+    assert "By Friday 1 January 2027 the council for the area you have moved to must write" in text
+    assert client.get(f"/api/cases/{plan_case}").json()["case"]["state"] == "transferred_out"
