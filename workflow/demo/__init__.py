@@ -55,7 +55,9 @@ def generate(
                 line["team"] = team
                 line["officer"] = officer
                 line["date_of_birth"] = date.fromordinal(dob).isoformat()
-                line["people"] = people(rng, (opened - dob) // 365)
+                line["people"] = people(
+                    rng, (opened - dob) // 365, young_person=(last - dob) // 365 >= 16
+                )
             yield line
 
 

@@ -77,8 +77,9 @@ def address(rng: random.Random) -> str:
     return f"{rng.randint(1, 120)} {rng.choice(STREETS)}\n{town}\n{COUNTY}\n{postcode(rng)}"
 
 
-def people(rng: random.Random, age: int) -> dict[str, Any]:
-    """The people fields of one case (workflow.people.FIELDS), for a child of `age`."""
+def people(rng: random.Random, age: int, *, young_person: bool) -> dict[str, Any]:
+    """The people fields of one case (workflow.people.FIELDS), for a child of `age`;
+    `young_person`: they are 16 or over by the cohort's end (their own details too)."""
     surname = rng.choice(SURNAMES)
     child = rng.choice(FIRST_NAMES)
     parent = rng.choice(ADULT_NAMES)
@@ -93,7 +94,7 @@ def people(rng: random.Random, age: int) -> dict[str, Any]:
     if rng.random() < 0.3:
         details["communication"] = "email"
         details["parent_email"] = f"{parent.lower()}.{surname.lower()}@example.org"
-    if age >= 14:  # letters go to the young person from the 31 August after they turn 16
+    if young_person:  # letters go to the young person from the 31 August after they turn 16
         details["young_person_address"] = home
         if details["communication"] == "email":  # their letters go by email too
             details["young_person_email"] = f"{child.lower()}.{surname.lower()}@example.org"
