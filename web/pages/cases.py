@@ -121,10 +121,14 @@ def _timeline(
             needs=", ".join(detail_name(m) for m in letter.missing or []),
         )
         when = letter.rendered_at or letter.created_at
-        # After the last event recorded by then (its own event, when made with it).
+        event_at = made_at.get(letter.event_id)
+        if event_at is not None and not any(event_at < r.recorded_at <= when for r in events):
+            # Made with its event (recorded, or imported in one go with the case's other
+            # events, a moment later): right above that event.
+            keyed.append(((event_at, sequence_of[letter.event_id], 1, letter.id or 0), item))
+            continue
+        # Made later (completed after other events were recorded): where it was made.
         after = max((r.sequence for r in events if r.recorded_at <= when), default=0)
-        if letter.event_id in sequence_of and made_at.get(letter.event_id) == when:
-            after = sequence_of[letter.event_id]
         keyed.append(((when, after, 1, letter.id or 0), item))
     keyed.sort(key=lambda pair: pair[0], reverse=True)
     return [item for _key, item in keyed]
