@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"  # gitignored: cached data sets
 RESULTS = ROOT / "bench" / "results"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_PREFIX = "ehc_bench_"
+# Every bench database starts with this; EHC_BENCH_PG_PREFIX gives a checkout its own
+# (engineers sharing one server must not drop each other's data sets).
+PG_PREFIX = os.environ.get("EHC_BENCH_PG_PREFIX", "ehc_bench_")
 
 # The cohort is generated up to END; queries read the data as of END.
 END = date(2026, 11, 1)

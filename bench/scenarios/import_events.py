@@ -21,6 +21,7 @@ from bench.context import Context, Skipped
 from workflow import migrate, service
 from workflow.config import Config
 from workflow.db import make_engine, new_session
+from workflow.demo import add_demo_staff
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -31,6 +32,8 @@ def run(ctx: Context) -> dict[str, Any]:
     data.create_empty(staging)
     engine = make_engine(staging)
     migrate.upgrade(engine)
+    with new_session(engine) as session:  # the teams and officers the cohort names
+        add_demo_staff(session=session, clock=lambda: NOW, actor="bench")
     events = 0
     importing = 0.0
     batch_seconds: list[float] = []
