@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from workflow import bulk
 from workflow.case_writes import check_text
 from workflow.errors import InvalidInput
 from workflow.law.events import parse_date
@@ -146,5 +146,4 @@ def insert_people(
         {**blank, **details, "case_id": case_id, "updated_at": now, "updated_by": actor}
         for case_id, details in rows.items()
     ]
-    if values:
-        session.execute(sa.insert(CasePeople), values)
+    bulk.insert_rows(session, CasePeople.__table__, values)  # type: ignore[attr-defined]
