@@ -6,10 +6,16 @@ in Python (compiling parameters, grouping keys), about three times the database'
 own work. Here each column's value goes through the column type's own bind
 processor (so the stored form is exactly what SQLAlchemy would write), then the
 rows go to the driver at once: `executemany` on SQLite, `COPY` on PostgreSQL.
+
+A row the database refuses (a reference another transaction took first, a value
+longer than its column) raises `RowRefused` with the row itself and its place, on
+both databases, so the caller can name the line of the file it came from. Too-long
+text is refused here before the database sees it, as SQLite would store it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -19,33 +25,153 @@ from sqlalchemy.orm import Session
 Processor = Callable[[Any], Any]
 T = TypeVar("T")
 
+# What a refused row broke (`RowRefused.kind`).
+DUPLICATE = "duplicate"  # a unique key (a case reference) already stored
+TOO_LONG = "too long"  # text longer than its column
+MISSING = "missing"  # a required column without a value
+OTHER = "other"  # anything else the database refused about the row's data
+
+_PG_KINDS = {"23505": DUPLICATE, "22001": TOO_LONG, "23502": MISSING}
+_PG_REFUSALS = ("22", "23")  # SQLSTATE classes: data exception, integrity violation
+# SQLite's extended codes; its append-only triggers refuse a row that would replace a
+# stored case or event (migration 0005), which is a duplicate key too.
+_SQLITE_KINDS = {
+    "SQLITE_CONSTRAINT_UNIQUE": DUPLICATE,
+    "SQLITE_CONSTRAINT_PRIMARYKEY": DUPLICATE,
+    "SQLITE_CONSTRAINT_TRIGGER": DUPLICATE,
+    "SQLITE_CONSTRAINT_NOTNULL": MISSING,
+}
+_COPY_LINE = re.compile(r"COPY [^,]+, line (\d+)(?:, column (\w+))?")
+_SQLITE_FAILED = re.compile(r"constraint failed: \w+\.(\w+)$")
+
+
+class RowRefused(Exception):
+    """The database refused a row of `insert_rows`: nothing of the insert is usable and
+    the transaction must be rolled back.
+
+    `row` is the refused row as given (None when the database did not say which one,
+    as for a foreign key checked at the end), `index` its place in the rows, `column`
+    the column at fault when known, `kind` one of DUPLICATE, TOO_LONG, MISSING, OTHER.
+    The message holds no values from the row (it may hold personal data).
+    """
+
+    def __init__(
+        self,
+        table: str,
+        *,
+        kind: str,
+        index: int | None = None,
+        row: dict[str, Any] | None = None,
+        column: str | None = None,
+        limit: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.table, self.kind, self.index, self.row = table, kind, index, row
+        self.column, self.limit, self.code = column, limit, code
+        where = f"row {index + 1}" if index is not None else "a row"
+        about = f", column {column}" if column else ""
+        super().__init__(f"{table}: {where}{about} refused ({kind}{f', {code}' if code else ''})")
+
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys, ids left to the database) into `table`."""
+    """Insert `rows` (dicts with the same keys, ids left to the database) into `table`.
+
+    Raises `RowRefused` if the database refuses a row (the transaction is then unusable).
+    """
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     names = list(rows[0])
-    processors = [_processor(table.c[name].type, dialect) for name in names]
+    raw = [[row[name] for row in rows] for name in names]
+    _check_lengths(table, names, raw, rows)
     values = [
-        _convert(processor, [row[name] for row in rows])
-        for name, processor in zip(names, processors, strict=True)
+        _convert(_processor(table.c[name].type, dialect), column)
+        for name, column in zip(names, raw, strict=True)
     ]
     params = list(zip(*values, strict=True))
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     quoted = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql":
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {quoted} ({columns}) FROM STDIN") as copy:
-            for param in params:
-                copy.write_row(param)
-        cursor.close()
+        _copy(connection, table, f"COPY {quoted} ({columns}) FROM STDIN", params, rows)
         return
     marks = ", ".join("?" * len(names)) if dialect.paramstyle == "qmark" else None
     if marks is None:
         raise NotImplementedError(f"bulk insert on {dialect.name} ({dialect.paramstyle})")
-    connection.exec_driver_sql(f"INSERT INTO {quoted} ({columns}) VALUES ({marks})", params)
+    driver = connection.connection.dbapi_connection
+    before = driver.total_changes  # type: ignore[union-attr]
+    try:
+        connection.exec_driver_sql(f"INSERT INTO {quoted} ({columns}) VALUES ({marks})", params)
+    except sa.exc.IntegrityError as e:
+        # executemany runs row by row: the rows before the refused one went in.
+        index = driver.total_changes - before  # type: ignore[union-attr]
+        code = str(getattr(e.orig, "sqlite_errorname", ""))
+        failed = _SQLITE_FAILED.search(str(e.orig))
+        raise RowRefused(
+            table.name,
+            kind=_SQLITE_KINDS.get(code, OTHER),
+            index=index if index < len(rows) else None,
+            row=rows[index] if index < len(rows) else None,
+            column=failed.group(1) if failed else None,
+            code=code,
+        ) from e
+
+
+def _copy(
+    connection: sa.Connection,
+    table: sa.Table,
+    statement: str,
+    params: list[tuple[Any, ...]],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """COPY the rows in through psycopg, in the connection's transaction."""
+    import psycopg  # only PostgreSQL comes here
+
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            for param in params:
+                copy.write_row(param)
+    except psycopg.Error as e:
+        code = e.diag.sqlstate or ""
+        if not code.startswith(_PG_REFUSALS):
+            raise
+        # The row and column come from the error's context: "COPY events, line 3, column x".
+        where = _COPY_LINE.search(e.diag.context or "")
+        index = int(where.group(1)) - 1 if where else None
+        column = (where.group(2) if where else None) or e.diag.column_name
+        raise RowRefused(
+            table.name,
+            kind=_PG_KINDS.get(code, OTHER),
+            index=index,
+            row=rows[index] if index is not None and index < len(rows) else None,
+            column=column,
+            limit=_limit(table, column),
+            code=code,
+        ) from e
+    finally:
+        cursor.close()
+
+
+def _check_lengths(
+    table: sa.Table, names: list[str], columns: list[list[Any]], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Refuse text longer than its column, as PostgreSQL does and SQLite does not."""
+    for name, column in zip(names, columns, strict=True):
+        limit = _limit(table, name)
+        if limit is None or max(map(len, filter(None, column)), default=0) <= limit:
+            continue
+        index = next(i for i, value in enumerate(column) if value and len(value) > limit)
+        raise RowRefused(
+            table.name, kind=TOO_LONG, index=index, row=rows[index], column=name, limit=limit
+        )
+
+
+def _limit(table: sa.Table, name: str | None) -> int | None:
+    if name is None or name not in table.c:
+        return None
+    limit = getattr(table.c[name].type, "length", None)  # String(n), sqlmodel's AutoString(n)
+    return limit if isinstance(limit, int) else None
 
 
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:

@@ -39,7 +39,7 @@ from workflow.case_writes import (
 from workflow.clock import Clock
 from workflow.corrections import MAX_REASON, effective, last_sequences
 from workflow.deadline_store import deadline_rows
-from workflow.errors import InvalidEvent, InvalidInput, WorkflowError
+from workflow.errors import ConcurrentUpdate, InvalidEvent, InvalidInput, WorkflowError
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event, parse_event
@@ -286,9 +286,14 @@ def write_cases(
     )
     created = 0
     for batch in bulk.chunks(cases, IMPORT_BATCH):
-        created += _import_batch(
-            session, batch, actor, clock, settings, working_days, projections, project_events
-        )
+        ids: dict[str, int] = {}  # the batch's case ids, as they become known
+        try:
+            created += _import_batch(
+                session, batch, actor, clock, settings, working_days, projections,
+                project_events, ids,
+            )  # fmt: skip
+        except bulk.RowRefused as refused:
+            raise _refused(refused, batch, ids) from None
     session.flush()
     return Written(created, made)
 
@@ -374,8 +379,12 @@ def _import_batch(
     working_days: WorkingDays | None,
     projections: Sequence[Projection],
     project_events: bool,
+    ids: dict[str, int],
 ) -> int:
-    """Replay and write one batch of imported cases; returns how many it opened."""
+    """Replay and write one batch of imported cases; returns how many it opened.
+
+    `ids` is filled with the batch's case ids (reference -> id) as they become known.
+    """
     now = clock()
     existing = _lock_cases(session, [entry.ref for entry in batch])
     existing_ids = [c.id for c in existing.values() if c.id is not None]
@@ -428,7 +437,7 @@ def _import_batch(
         if case is None
     ]
     bulk.insert_rows(session, Case.__table__, new_cases)  # type: ignore[attr-defined]
-    ids = _case_ids(session, [row["reference"] for row in new_cases])
+    ids.update(_case_ids(session, [row["reference"] for row in new_cases]))
     for entry, case, _events, evaluation in plans:
         if case is not None:
             assert case.id is not None
@@ -566,6 +575,57 @@ def _project_imported(
                 clock=clock,
                 actor=actor,
             )
+
+
+def _refused(
+    refused: bulk.RowRefused, batch: list[ImportCase], ids: dict[str, int]
+) -> WorkflowError:
+    """A row the database refused, as the line of the file it came from.
+
+    The row says its case (a case row its reference, the others their case id) and an
+    event row its sequence; deadlines, people and the like name the case's first line.
+    """
+    row = refused.row or {}
+    by_id = {case_id: ref for ref, case_id in ids.items()}
+    ref = row.get("reference") or by_id.get(row.get("case_id", -1))
+    entry = next((e for e in batch if e.ref == ref), None)
+    if entry is None:  # the database did not say which row (a key checked at the end)
+        refs = ", ".join(e.ref for e in batch[:3]) + (" ..." if len(batch) > 3 else "")
+        return InvalidInput(
+            f"The database refused the import (cases {refs}: {refused}). Nothing was imported"
+        )
+    # A new case's events are numbered as its lines (1, 2, 3 ...); else its first line.
+    line = entry.events[0][0]
+    if refused.table == StoredEvent.__tablename__ and entry.events[0][1].index == 1:
+        line = next((n for n, e in entry.events if e.index == row.get("sequence")), line)
+    where = f"Line {line} (case {entry.ref})"
+    column = refused.column or "a value"
+    if refused.kind == bulk.DUPLICATE and refused.table == Case.__tablename__:
+        err: WorkflowError = ConcurrentUpdate(entry.ref)
+        err.args = (
+            f"{where}: the case was opened by someone else while this file was being "
+            "imported. Nothing was imported: look at the case, then import the file again",
+        )
+        return err
+    if refused.kind == bulk.DUPLICATE:
+        err = ConcurrentUpdate(entry.ref)
+        err.args = (
+            f"{where}: someone else recorded on the case while this file was being "
+            "imported. Nothing was imported: look at the case, then import the file again",
+        )
+        return err
+    if refused.kind == bulk.TOO_LONG:
+        limit = f"{refused.limit} characters or fewer" if refused.limit else "shorter"
+        return InvalidInput(
+            f"{where}: {column} must be {limit}. Nothing was imported", field=refused.column
+        )
+    if refused.kind == bulk.MISSING:
+        return InvalidInput(f"{where}: enter {column}. Nothing was imported", field=refused.column)
+    return InvalidInput(
+        f"{where}: the database refused {column} ({refused.table}, error {refused.code}). "
+        "Nothing was imported",
+        field=refused.column,
+    )
 
 
 def _name_line(err: WorkflowError, entry: ImportCase, new_events: list[Event]) -> WorkflowError:
