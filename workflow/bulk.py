@@ -15,7 +15,11 @@ text is refused here before the database sees it, as SQLite would store it.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -78,23 +82,107 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
 
     Raises `RowRefused` if the database refuses a row (the transaction is then unusable).
     """
-    if not rows:
-        return
+    if rows:
+        _insert(session.connection(), table, rows)
+
+
+def new_ids(session: Session, table: sa.Table, count: int) -> list[int]:
+    """`count` ids for new rows of `table` (its integer key `id`), in increasing order,
+    taken before the rows are written (so rows that refer to them can be made first).
+
+    PostgreSQL takes them from the column's sequence; SQLite follows the largest id,
+    as it would itself: its transactions begin IMMEDIATE, so no other writer can take
+    the same ones meanwhile (`workflow.db`)."""
+    if count == 0:
+        return []
     connection = session.connection()
+    name = table.name
+    if connection.dialect.name == "postgresql":
+        taken = connection.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": name, "n": count},
+        )
+        return sorted(int(i) for i in taken.scalars())
+    largest = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(largest + 1, largest + 1 + count))
+
+
+class Writer:
+    """Bulk inserts run in the order given while the caller works out the next rows.
+
+    On PostgreSQL a thread runs them on the session's connection, in its transaction:
+    the server's share of a COPY (indexes, foreign-key checks: most of its time) then
+    overlaps the caller's replaying; the thread waits on the socket without the GIL.
+    The caller must not use the session inside the `with` block. On SQLite (whose work
+    runs in this process anyway) each insert runs at once.
+
+    A refusal (`RowRefused`) or other failure stops the writer; it is raised by the next
+    `insert` or when the block ends, and the transaction must then be rolled back.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._connection = session.connection()
+        self._threaded = self._connection.dialect.name == "postgresql"
+        self._jobs: queue.SimpleQueue[tuple[sa.Table, Sequence[dict[str, Any]]] | None]
+        self._jobs = queue.SimpleQueue()
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._stop()
+        if kind is None and self._failure is not None:
+            raise self._failure
+
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        if self._failure is not None:
+            self._stop()
+            raise self._failure
+        if not rows:
+            return
+        if not self._threaded:
+            _insert(self._connection, table, rows)
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+            self._thread.start()
+        self._jobs.put((table, rows))
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._failure is None:  # after a failure, only drain the queue
+                try:
+                    _insert(self._connection, *job)
+                except BaseException as e:  # noqa: BLE001 - raised in the caller's thread
+                    self._failure = e
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+
+
+def _insert(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     dialect = connection.dialect
     names = list(rows[0])
     raw = [[row[name] for row in rows] for name in names]
     _check_lengths(table, names, raw, rows)
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    quoted = dialect.identifier_preparer.format_table(table)
+    if dialect.name == "postgresql":
+        data = _copy_data(table, dialect, names, raw)
+        _copy(connection, table, f"COPY {quoted} ({columns}) FROM STDIN", data, rows)
+        return
     values = [
         _convert(_processor(table.c[name].type, dialect), column)
         for name, column in zip(names, raw, strict=True)
     ]
     params = list(zip(*values, strict=True))
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    quoted = dialect.identifier_preparer.format_table(table)
-    if dialect.name == "postgresql":
-        _copy(connection, table, f"COPY {quoted} ({columns}) FROM STDIN", params, rows)
-        return
     marks = ", ".join("?" * len(names)) if dialect.paramstyle == "qmark" else None
     if marks is None:
         raise NotImplementedError(f"bulk insert on {dialect.name} ({dialect.paramstyle})")
@@ -117,11 +205,68 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
         ) from e
 
 
+def _copy_data(
+    table: sa.Table, dialect: sa.Dialect, names: list[str], columns: list[list[Any]]
+) -> str:
+    """The rows in COPY's text format, one line each, built a column at a time (each
+    distinct value formatted once): about half the CPU of psycopg's `write_row` a row
+    at a time (0.31 s against 0.60 s for 70,000 event rows). Values are bound as
+    SQLAlchemy binds them (a JSON column through the dialect's JSON serializer, as its
+    own bind processor does)."""
+    serialise = getattr(dialect, "_json_serializer", None) or json.dumps
+    texts = []
+    for name, column in zip(names, columns, strict=True):
+        column_type = table.c[name].type
+        if isinstance(column_type, sa.JSON):
+            null = column_type.none_as_null  # else None is JSON's null, as SQLAlchemy writes it
+            texts.append([_NULL if v is None and null else _escape(serialise(v)) for v in column])
+        else:
+            texts.append(_column_text(_processor(column_type, dialect), column))
+    return "".join([f"{line}\n" for line in map("\t".join, zip(*texts, strict=True))])
+
+
+def _column_text(processor: Processor | None, column: list[Any]) -> list[str]:
+    """One column's values in COPY's text format; a repeated value is written once."""
+    seen: dict[Any, str] = {}
+    out = []
+    for value in column:
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = _text(processor(value) if processor else value)
+        out.append(text)
+    return out
+
+
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def _text(value: Any) -> str:
+    """A bound value as COPY's text format writes it."""
+    if value is None:
+        return _NULL
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return float.__repr__(value)
+    if isinstance(value, dt.date | dt.time):  # datetimes with their offset
+        return value.isoformat()
+    raise TypeError(f"bulk insert: no COPY text for {type(value).__name__}")
+
+
 def _copy(
     connection: sa.Connection,
     table: sa.Table,
     statement: str,
-    params: list[tuple[Any, ...]],
+    data: str,
     rows: Sequence[dict[str, Any]],
 ) -> None:
     """COPY the rows in through psycopg, in the connection's transaction."""
@@ -130,8 +275,7 @@ def _copy(
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
-            for param in params:
-                copy.write_row(param)
+            copy.write(data)
     except psycopg.Error as e:
         code = e.diag.sqlstate or ""
         if not code.startswith(_PG_REFUSALS):

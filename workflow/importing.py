@@ -55,6 +55,8 @@ VOID_KEYS = frozenset({"reason", "by", "at", "replaced_by"})
 MAX_NAME = 100  # the `event_voids.voided_by` column
 # Cases replayed and written together by an import (bounds its memory).
 IMPORT_BATCH = 5000
+# Cases replayed, then handed to the writer together, within a batch.
+WRITE_RUN = 500
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class ImportCase:
 def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, ImportCase]:
     """Check every line of a JSONL import; the first bad one raises, naming its line."""
     cases: dict[str, ImportCase] = {}
+    checked: dict[str, str] = {}  # each reference as given, checked once (a case has many lines)
     for number, line in enumerate(lines, start=1):
         where = f"Line {number}"
         if not line.strip():
@@ -104,11 +107,16 @@ def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, Import
             raise InvalidEvent(f"{where}: not valid JSON ({e.msg})") from None
         if not isinstance(raw, dict):
             raise InvalidEvent(f"{where}: must be a JSON object")
-        try:
-            # The full syntax is checked when the case is new (`_import_batch`).
-            ref = check_reference(raw.get("case"), new=False)
-        except InvalidInput as e:
-            raise InvalidInput(f"{where}: {e}", field=e.field) from None
+        given = raw.get("case")
+        ref = checked.get(given) if isinstance(given, str) else None
+        if ref is None:
+            try:
+                # The full syntax is checked when the case is new (`_import_batch`).
+                ref = check_reference(given, new=False)
+            except InvalidInput as e:
+                raise InvalidInput(f"{where}: {e}", field=e.field) from None
+            if isinstance(given, str):
+                checked[given] = ref
         entry = cases.get(ref)
         if entry is None:
             entry = cases[ref] = ImportCase(ref, numbered=SEQUENCE in raw)
@@ -390,42 +398,88 @@ def _import_batch(
     existing_ids = [c.id for c in existing.values() if c.id is not None]
     stored_by_case = _stored_events_by_case(session, existing_ids)
     last = last_sequences(session, existing_ids)  # voided events keep their numbers
+    # Ids up front, so each run of cases can be written while the next is replayed.
+    fresh = [entry.ref for entry in batch if entry.ref not in existing]
+    taken = bulk.new_ids(session, Case.__table__, len(fresh))  # type: ignore[attr-defined]
+    ids.update(zip(fresh, taken, strict=True))
+    ids.update({ref: case.id for ref, case in existing.items() if case.id is not None})
+    touched = [ids[ref] for ref in existing]
+    for chunk in bulk.chunks(touched, 500):  # their deadlines are rewritten below
+        session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
     plans: list[_Plan] = []
-    for entry in batch:
-        case = existing.get(entry.ref)
-        if case is None:  # opened by the import: the full reference syntax
-            try:
-                check_reference(entry.ref)
-            except InvalidInput as e:
-                raise InvalidInput(f"Line {entry.events[0][0]}: {e}", field=e.field) from None
-        elif entry.numbered:
-            # Its numbers and voids are the case's whole history: they cannot follow others.
-            raise InvalidInput(
-                f"Line {entry.events[0][0]}: case {entry.ref} is already in the database. "
-                "Events with their sequence (an export with corrections) only open new cases",
-                field=SEQUENCE,
-            )
-        stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
-        next_sequence = (last[case.id] if case and case.id is not None else 0) + 1
-        new_events = [e for _line, e in entry.events]
-        if next_sequence != 1:  # after the stored events, in order
-            new_events = [
-                Event(e.type, e.date, e.fields, e.note, e.actor, index=next_sequence + i)
-                for i, e in enumerate(new_events)
+    with bulk.Writer(session) as writer:  # the session is the writer's until the block ends
+        for run in bulk.chunks(batch, WRITE_RUN):
+            planned = [
+                _plan(entry, existing.get(entry.ref), stored_by_case, last, settings, working_days)
+                for entry in run
             ]
-        effective = entry.effective(new_events)  # a voided event takes no part
-        history = [stored_to_event(row) for row in stored] + effective
-        try:
-            evaluation = replay(
-                entry.ref, history, new=effective, settings=settings, working_days=working_days
+            plans.extend(planned)
+            _write_run(writer, planned, ids, now, actor)
+    for entry, case, _events, evaluation in plans:
+        if case is not None:
+            bump(
+                session,
+                case,
+                seen_version=case.version,
+                now=now,
+                state=evaluation.state,
+                **entry.fields,
             )
-        except WorkflowError as err:
-            raise _name_line(err, entry, new_events) from None
-        plans.append((entry, case, new_events, evaluation))
+    _import_voids(session, [entry for entry, *_ in plans if entry.voids], ids)
+    _import_people(session, plans, ids, now, actor, clock, projections)
+    if project_events:
+        _project_imported(session, plans, ids, settings, clock, actor, projections)
+    return len(fresh)
 
+
+def _plan(
+    entry: ImportCase,
+    case: Case | None,
+    stored_by_case: dict[int, list[StoredEvent]],
+    last: dict[int, int],
+    settings: Settings,
+    working_days: WorkingDays | None,
+) -> _Plan:
+    """Check one imported case and replay its whole history with its new events."""
+    if case is None:  # opened by the import: the full reference syntax
+        try:
+            check_reference(entry.ref)
+        except InvalidInput as e:
+            raise InvalidInput(f"Line {entry.events[0][0]}: {e}", field=e.field) from None
+    elif entry.numbered:
+        # Its numbers and voids are the case's whole history: they cannot follow others.
+        raise InvalidInput(
+            f"Line {entry.events[0][0]}: case {entry.ref} is already in the database. "
+            "Events with their sequence (an export with corrections) only open new cases",
+            field=SEQUENCE,
+        )
+    stored = stored_by_case.get(case.id, []) if case and case.id is not None else []
+    next_sequence = (last[case.id] if case and case.id is not None else 0) + 1
+    new_events = [e for _line, e in entry.events]
+    if next_sequence != 1:  # after the stored events, in order
+        new_events = [
+            Event(e.type, e.date, e.fields, e.note, e.actor, index=next_sequence + i)
+            for i, e in enumerate(new_events)
+        ]
+    effective = entry.effective(new_events)  # a voided event takes no part
+    history = [stored_to_event(row) for row in stored] + effective
+    try:
+        evaluation = replay(
+            entry.ref, history, new=effective, settings=settings, working_days=working_days
+        )
+    except WorkflowError as err:
+        raise _name_line(err, entry, new_events) from None
+    return entry, case, new_events, evaluation
+
+
+def _write_run(
+    writer: bulk.Writer, plans: list[_Plan], ids: dict[str, int], now: datetime, actor: str
+) -> None:
+    """Hand a run of replayed cases' rows to the writer: new cases, events, deadlines."""
     # New cases go in with their replayed state, at version 1 (one change: the import).
     new_cases: list[dict[str, Any]] = [
         {
+            "id": ids[entry.ref],
             "reference": entry.ref,
             "state": evaluation.state,
             "version": 1,
@@ -436,21 +490,6 @@ def _import_batch(
         for entry, case, _events, evaluation in plans
         if case is None
     ]
-    bulk.insert_rows(session, Case.__table__, new_cases)  # type: ignore[attr-defined]
-    ids.update(_case_ids(session, [row["reference"] for row in new_cases]))
-    for entry, case, _events, evaluation in plans:
-        if case is not None:
-            assert case.id is not None
-            ids[entry.ref] = case.id
-            bump(
-                session,
-                case,
-                seen_version=case.version,
-                now=now,
-                state=evaluation.state,
-                **entry.fields,
-            )
-
     event_rows: list[dict[str, Any]] = []
     deadline_rows_all: list[dict[str, Any]] = []
     for entry, _case, new_events, evaluation in plans:
@@ -470,16 +509,9 @@ def _import_batch(
             for e in new_events
         )
         deadline_rows_all.extend(deadline_rows(case_id, evaluation))
-    bulk.insert_rows(session, StoredEvent.__table__, event_rows)  # type: ignore[attr-defined]
-    _import_voids(session, [entry for entry, *_ in plans if entry.voids], ids)
-    touched = [ids[entry.ref] for entry, case, *_ in plans if case is not None]
-    for chunk in bulk.chunks(touched, 500):
-        session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
-    bulk.insert_rows(session, StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
-    _import_people(session, plans, ids, now, actor, clock, projections)
-    if project_events:
-        _project_imported(session, plans, ids, settings, clock, actor, projections)
-    return len(new_cases)
+    writer.insert(Case.__table__, new_cases)  # type: ignore[attr-defined]
+    writer.insert(StoredEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    writer.insert(StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
 
 
 def _import_people(
@@ -660,13 +692,3 @@ def _stored_events_by_case(session: Session, ids: list[int]) -> dict[int, list[S
         for row in session.exec(statement):
             out.setdefault(row.case_id, []).append(row)
     return out
-
-
-def _case_ids(session: Session, refs: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for chunk in bulk.chunks(refs, 500):
-        rows = session.execute(
-            sa.select(col(Case.reference), col(Case.id)).where(col(Case.reference).in_(chunk))
-        )
-        ids.update({ref: case_id for ref, case_id in rows.all()})  # noqa: C416
-    return ids
