@@ -127,6 +127,7 @@ def install(scale: Scale, staging_url: str, key: str, meta: dict[str, Any]) -> N
                 )
         finally:
             engine.dispose()
+    DATA.mkdir(parents=True, exist_ok=True)  # a PostgreSQL data set's first meta file
     meta_path(scale).write_text(json.dumps({"key": key, **meta}, indent=2) + "\n")
 
 
