@@ -45,6 +45,7 @@ from workflow.law.deadlines import Evaluation, Settings
 from workflow.law.events import Event, parse_event
 from workflow.models import Case, EventVoid, StoredDeadline, StoredEvent
 from workflow.projection import Projection
+from workflow.timeliness import FACTS, F, Span, case_spans, fact_rows, moments
 
 PEOPLE = "people"  # optional import key: the people on a case (workflow.people.FIELDS)
 # Keys of a file with corrections: the event's number in its case, and its void.
@@ -404,17 +405,22 @@ def _import_batch(
     ids.update(zip(fresh, taken, strict=True))
     ids.update({ref: case.id for ref, case in existing.items() if case.id is not None})
     touched = [ids[ref] for ref in existing]
-    for chunk in bulk.chunks(touched, 500):  # their deadlines are rewritten below
+    for chunk in bulk.chunks(touched, 500):  # their deadlines and facts are rewritten below
         session.execute(sa.delete(StoredDeadline).where(col(StoredDeadline.case_id).in_(chunk)))
+        session.execute(sa.delete(FACTS).where(F.case_id.in_(chunk)))
     plans: list[_Plan] = []
+    spans: dict[str, list[Span]] = {}  # the scorecard's timeliness facts, by reference
     with bulk.Writer(session) as writer:  # the session is the writer's until the block ends
         for run in bulk.chunks(batch, WRITE_RUN):
             planned = [
-                _plan(entry, existing.get(entry.ref), stored_by_case, last, settings, working_days)
+                _plan(
+                    entry, existing.get(entry.ref), stored_by_case, last, settings, working_days,
+                    spans,
+                )
                 for entry in run
-            ]
+            ]  # fmt: skip
             plans.extend(planned)
-            _write_run(writer, planned, ids, now, actor)
+            _write_run(writer, planned, ids, now, actor, spans)
     for entry, case, _events, evaluation in plans:
         if case is not None:
             bump(
@@ -439,8 +445,10 @@ def _plan(
     last: dict[int, int],
     settings: Settings,
     working_days: WorkingDays | None,
+    spans: dict[str, list[Span]],
 ) -> _Plan:
-    """Check one imported case and replay its whole history with its new events."""
+    """Check one imported case and replay its whole history with its new events (and put
+    its timeliness spans in `spans`)."""
     if case is None:  # opened by the import: the full reference syntax
         try:
             check_reference(entry.ref)
@@ -469,13 +477,20 @@ def _plan(
         )
     except WorkflowError as err:
         raise _name_line(err, entry, new_events) from None
+    spans[entry.ref] = case_spans(moments(history))
     return entry, case, new_events, evaluation
 
 
 def _write_run(
-    writer: bulk.Writer, plans: list[_Plan], ids: dict[str, int], now: datetime, actor: str
+    writer: bulk.Writer,
+    plans: list[_Plan],
+    ids: dict[str, int],
+    now: datetime,
+    actor: str,
+    spans: dict[str, list[Span]],
 ) -> None:
-    """Hand a run of replayed cases' rows to the writer: new cases, events, deadlines."""
+    """Hand a run of replayed cases' rows to the writer: new cases, events, deadlines and
+    timeliness facts."""
     # New cases go in with their replayed state, at version 1 (one change: the import).
     new_cases: list[dict[str, Any]] = [
         {
@@ -512,6 +527,8 @@ def _write_run(
     writer.insert(Case.__table__, new_cases)  # type: ignore[attr-defined]
     writer.insert(StoredEvent.__table__, event_rows)  # type: ignore[attr-defined]
     writer.insert(StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
+    facts = [row for entry, *_ in plans for row in fact_rows(ids[entry.ref], spans[entry.ref])]
+    writer.insert(FACTS, facts)
 
 
 def _import_people(

@@ -96,6 +96,25 @@ class StoredDeadline(SQLModel, table=True):
     exception_on: dt.date | None = None
 
 
+class TimelinessFact(SQLModel, table=True):
+    """A span of days on which a case counts in a month-end figure of the scorecard: an
+    open assessment or the annual review backlog (`workflow.timeliness`).
+
+    Kept with the case's events, in their transaction; `until` is the first day it no
+    longer holds (none: it still does).
+    """
+
+    __tablename__ = "timeliness_facts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=20)  # open or backlog
+    since: dt.date
+    until: dt.date | None = None
+    request_on: dt.date | None = None  # open: the first request
+    disputed_on: dt.date | None = None  # open: the first dispute so far
+
+
 class CasePeople(SQLModel, table=True):
     """The people on a case. The date of birth lives in `cases.date_of_birth`."""
 

@@ -60,6 +60,7 @@ from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import Event, parse_event
 from workflow.models import Case, CasePeople, EventVoid, StoredDeadline, StoredEvent
 from workflow.projection import Projection
+from workflow.timeliness import FACTS, case_spans, fact_rows, moments, write_facts
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ def record_event(
         session.add(row)
         bump(session, case, seen_version=seen, now=now, state=evaluation.state, **extra)
         write_deadlines(session, case_id=case.id, evaluation=evaluation)
+        write_facts(session, case_id=case.id, history=history, changed=[new.type])
         session.flush()
         # What the event derives above (its letters), in its transaction.
         for projection in projections:
@@ -277,7 +279,8 @@ def refresh_all_deadlines(
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
 ) -> int:
-    """Recompute every case's stored deadlines (after a settings change). Returns the count.
+    """Recompute every case's stored deadlines (after a settings change), and its
+    timeliness facts. Returns the count.
 
     One transaction: every case is locked first, then read, replayed and rewritten
     a few thousand at a time, so memory does not grow with the number of cases.
@@ -291,6 +294,7 @@ def refresh_all_deadlines(
         )
     )
     session.execute(sa.delete(StoredDeadline))
+    session.execute(sa.delete(FACTS))
     for chunk in bulk.chunks(cases, REFRESH_CASES_PER_PASS):
         histories: dict[int, list[Event]] = {case_id: [] for case_id, _ref in chunk}
         # The chunk is a run of consecutive ids, so one range reads all its events.
@@ -311,11 +315,14 @@ def refresh_all_deadlines(
             # A row has the fields `stored_to_event` reads from a StoredEvent.
             histories[row.case_id].append(stored_to_event(row))  # type: ignore[arg-type]
         rows: list[dict[str, Any]] = []
+        facts: list[dict[str, Any]] = []
         for case_id, ref in chunk:
             evaluation = evaluate(ref, histories[case_id], END_OF_TIME, settings, working_days)
             rows.extend(deadline_rows(case_id, evaluation))
+            facts.extend(fact_rows(case_id, case_spans(moments(histories[case_id]))))
         if rows:
             session.execute(sa.insert(StoredDeadline), rows)
+        bulk.insert_rows(session, FACTS, facts)
     commit(session, case_ref="all cases")
     return len(cases)
 
@@ -501,6 +508,8 @@ def _void_or_correct(
         session.add(void)
         bump(session, case, seen_version=seen, now=now, state=evaluation.state)
         write_deadlines(session, case_id=case.id, evaluation=evaluation)
+        changed = [original.type] + ([replacement.type] if replacement is not None else [])
+        write_facts(session, case_id=case.id, history=history, changed=changed)
         session.flush()
         for projection in projections:
             projection.events_voided(

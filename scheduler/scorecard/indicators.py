@@ -12,7 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from scheduler.scorecard.figures import json_number
-from workflow.law.machine import State
+
+# What puts a case in a month-end count (disputes, open states, what settles an amendment)
+# is defined with the facts the write path keeps (`workflow.timeliness`).
+from workflow.timeliness import DISPUTE_TYPES as DISPUTE_TYPES
+from workflow.timeliness import OPEN_ASSESSMENT_STATES as OPEN_ASSESSMENT_STATES
+from workflow.timeliness import RESOLVES_AMENDMENT as RESOLVES_AMENDMENT
 
 
 @dataclass(frozen=True)
@@ -245,24 +250,9 @@ NATIONAL_20_WEEKS: dict[int, tuple[Decimal | None, Decimal | None]] = {
 
 # -- what the indicators count ------------------------------------------------------
 
-# A case is disputed from its first contact with the mediation adviser, mediation request,
-# mediation agreement, appeal, concession or Tribunal order (kpis.md v3: orders reached by
-# concession or agreement, and the adviser contact, count too).
-DISPUTE_TYPES = (
-    "mediation_adviser_contacted",
-    "mediation_requested",
-    "mediation_agreement",
-    "appeal_registered",
-    "appeal_conceded",
-    "tribunal_order",
-)
 # One advice indicator per kind of advice (reg 8(1)).
 ADVICE_KINDS = ("psychological", "health", "social_care")
 # Deadlines counted in the month they fall due, met or not: reviews and amended plans.
 DUE_KINDS = ("annual_review", "review_decision", "amended_plan")
 # Deadlines counted in the month they are met: decisions to assess and new plans.
 COMPLETION_KINDS = ("decision_to_assess", "final_plan")
-# An open assessment: waiting for a decision, being assessed, or at draft plan stage.
-OPEN_ASSESSMENT_STATES = (State.REQUESTED, State.ASSESSING, State.DRAFT_ISSUED)
-# What settles a decision to amend a plan, for the review backlog.
-RESOLVES_AMENDMENT = ("amended_plan_issued", "decision_not_to_amend")
