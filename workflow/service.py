@@ -20,11 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from workflow import bulk, importing
+from workflow import bulk, deadline_refresh, importing
 from workflow import people as letter_people
 from workflow.case_writes import (
     CASE_FIELDS,
-    END_OF_TIME,
     bump,
     case_field,
     check_not_future,
@@ -49,7 +48,7 @@ from workflow.corrections import (
     last_sequences,
     refused_without,
 )
-from workflow.deadline_store import deadline_rows, write_deadlines
+from workflow.deadline_store import write_deadlines
 from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -60,7 +59,7 @@ from workflow.law.deadlines import Evaluation, Settings, evaluate
 from workflow.law.events import Event, parse_event
 from workflow.models import Case, CasePeople, EventVoid, StoredDeadline, StoredEvent
 from workflow.projection import Projection
-from workflow.timeliness import FACTS, case_spans, fact_rows, moments, write_facts
+from workflow.timeliness import FACTS, write_facts
 
 
 @dataclass(frozen=True)
@@ -269,7 +268,7 @@ def import_events(
 
 
 # Cases read, replayed and rewritten at a time by `refresh_all_deadlines`.
-REFRESH_CASES_PER_PASS = 2_000
+REFRESH_CASES_PER_PASS = deadline_refresh.CASES_PER_PASS
 
 
 def refresh_all_deadlines(
@@ -282,46 +281,26 @@ def refresh_all_deadlines(
     """Recompute every case's stored deadlines (after a settings change), and its
     timeliness facts. Returns the count.
 
-    One transaction: every case is locked first, then read, replayed and rewritten
-    a few thousand at a time, so memory does not grow with the number of cases.
-    Events are read as plain rows, not ORM objects (faster, and nothing is kept in the
-    session's identity map); docs/performance.md has the before and after.
+    One transaction: every case is locked first, then read, replayed and rewritten a
+    pass of cases at a time, so memory does not grow with the number of cases. With
+    many cases the replay runs in worker processes while this transaction writes
+    (`workflow.deadline_refresh`); docs/performance.md has the before and after.
     """
     settings = settings or Settings()
-    cases = list(
-        session.execute(
+    cases = [
+        (case_id, ref)
+        for case_id, ref in session.execute(
             sa.select(col(Case.id), col(Case.reference)).order_by(col(Case.id)).with_for_update()
         )
-    )
+    ]
     session.execute(sa.delete(StoredDeadline))
     session.execute(sa.delete(FACTS))
-    for chunk in bulk.chunks(cases, REFRESH_CASES_PER_PASS):
-        histories: dict[int, list[Event]] = {case_id: [] for case_id, _ref in chunk}
-        # The chunk is a run of consecutive ids, so one range reads all its events.
-        statement = (
-            sa.select(
-                col(StoredEvent.case_id),
-                col(StoredEvent.sequence),
-                col(StoredEvent.type),
-                col(StoredEvent.date),
-                col(StoredEvent.fields),
-                col(StoredEvent.note),
-                col(StoredEvent.actor),
-            )
-            .where(col(StoredEvent.case_id).between(chunk[0][0], chunk[-1][0]), effective())
-            .order_by(col(StoredEvent.case_id), col(StoredEvent.sequence))
-        )
-        for row in session.execute(statement):
-            # A row has the fields `stored_to_event` reads from a StoredEvent.
-            histories[row.case_id].append(stored_to_event(row))  # type: ignore[arg-type]
-        rows: list[dict[str, Any]] = []
-        facts: list[dict[str, Any]] = []
-        for case_id, ref in chunk:
-            evaluation = evaluate(ref, histories[case_id], END_OF_TIME, settings, working_days)
-            rows.extend(deadline_rows(case_id, evaluation))
-            facts.extend(fact_rows(case_id, case_spans(moments(histories[case_id]))))
-        if rows:
-            session.execute(sa.insert(StoredDeadline), rows)
+    connection = session.connection()
+    workers = deadline_refresh.worker_count(connection.engine.url, len(cases))
+    for deadlines, facts in deadline_refresh.replayed(
+        connection, cases, settings, working_days, workers=workers, per_pass=REFRESH_CASES_PER_PASS
+    ):
+        bulk.insert_rows(session, StoredDeadline.__table__, deadlines)  # type: ignore[attr-defined]
         bulk.insert_rows(session, FACTS, facts)
     commit(session, case_ref="all cases")
     return len(cases)
