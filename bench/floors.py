@@ -106,6 +106,11 @@ def deadline_counts_sql(months: Sequence[Month], dialect: str) -> str:
         "plans_met": "undisputed_plan AND met",
         "plans_excl": "undisputed_plan AND exception IS NULL",
         "plans_excl_met": "undisputed_plan AND exception IS NULL AND met",
+        # The DfE SEN2 method (kpis.md v3): every plan, disputed or not.
+        "plans_all_met": "kind = 'final_plan' AND met_on IS NOT NULL AND met",
+        "plans_all_excl": "kind = 'final_plan' AND met_on IS NOT NULL AND exception IS NULL",
+        "plans_all_excl_met": "kind = 'final_plan' AND met_on IS NOT NULL "
+        "AND exception IS NULL AND met",
     }
     for advice in ADVICE_KINDS:
         cohort = f"kind = 'advice' AND advice = '{advice}' AND NOT cancelled AND exception IS NULL"
@@ -148,7 +153,9 @@ judged AS (
 )
 SELECT month_end,
        {sums},
-       sum(CASE WHEN undisputed_plan THEN {plan_days} ELSE 0 END) AS plan_days
+       sum(CASE WHEN undisputed_plan THEN {plan_days} ELSE 0 END) AS plan_days,
+       sum(CASE WHEN kind = 'final_plan' AND met_on IS NOT NULL THEN {plan_days} ELSE 0 END)
+         AS plan_days_all
 FROM judged GROUP BY month_end
 """
 
@@ -223,15 +230,50 @@ GROUP BY m.month_end
 """
 
 
+def snapshot_facts_sql(months: Sequence[Month], twenty_week_days: int, dialect: str) -> str:
+    """Per month end, the same counts as `snapshot_counts_sql`, from the timeliness facts:
+    the spans (`workflow.timeliness`) that hold on each month end."""
+    age = _days("m.month_end", "f.request_on", dialect)
+    disputed = "(f.disputed_on IS NOT NULL AND f.disputed_on <= m.month_end)"
+    opened = "f.kind = 'open'"
+    bands = []
+    for i, band in enumerate(age_bands(twenty_week_days)):
+        cond = f"{opened} AND {age} >= {band.low_days}"
+        if band.high_days is not None:
+            cond += f" AND {age} <= {band.high_days}"
+        bands.append(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS band_{i}")
+        bands.append(f"sum(CASE WHEN {cond} AND {disputed} THEN 1 ELSE 0 END) AS band_{i}_disputed")
+    band_sums = ",\n       ".join(bands)
+    first, last = _day(months[0].last, dialect), _day(months[-1].last, dialect)
+    join = "CROSS JOIN" if dialect == "sqlite" else "JOIN"
+    return f"""
+WITH {_months_cte(months, dialect)}
+SELECT m.month_end,
+       sum(CASE WHEN {opened} AND NOT {disputed} AND {age} > {twenty_week_days}
+           THEN 1 ELSE 0 END) AS open_over_20_weeks,
+       sum(CASE WHEN f.kind = 'backlog' THEN 1 ELSE 0 END) AS backlog,
+       {band_sums}
+FROM timeliness_facts f {join} months m
+  ON f.since <= m.month_end AND (f.until IS NULL OR f.until > m.month_end)
+WHERE f.since <= {last} AND (f.until IS NULL OR f.until > {first})
+GROUP BY m.month_end
+"""
+
+
 def scorecard_counts(
-    conn: sa.Connection, months: Sequence[Month], twenty_week_days: int
+    conn: sa.Connection, months: Sequence[Month], twenty_week_days: int, *, facts: bool = True
 ) -> dict[str, dict[str, int]]:
-    """{'YYYY-MM': {count name: value}} for both queries, months without rows as zeros."""
+    """{'YYYY-MM': {count name: value}} for both queries, months without rows as zeros.
+
+    `facts`: the month-end counts from the timeliness facts, as the engine reads them;
+    otherwise from the events, as it did before the facts (the earlier floor).
+    """
     dialect = conn.dialect.name
+    snapshot = snapshot_facts_sql if facts else snapshot_counts_sql
     out: dict[str, dict[str, int]] = {}
     for sql in (
         deadline_counts_sql(months, dialect),
-        snapshot_counts_sql(months, twenty_week_days, dialect),
+        snapshot(months, twenty_week_days, dialect),
     ):
         if dialect == "postgresql":
             sql = sql.replace("%", "%%")  # psycopg reads a lone % as a placeholder
