@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import ColumnElement
 
 from workflow import bulk
@@ -99,11 +100,17 @@ def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
 
 
-def status_columns(as_of: date | ColumnElement[Any], dialect: str) -> dict[str, ColumnElement[Any]]:
+def status_columns(
+    as_of: date | ColumnElement[Any],
+    dialect: str,
+    d: ReadOnlyColumnCollection[str, Any] = D,
+) -> dict[str, ColumnElement[Any]]:
     """status, met_on, exception, breach and days_late of a deadline row as of a day.
 
-    `as_of` is a day, or a date expression (a day per row: the KPIs' month ends).
+    `as_of` is a day, or a date expression (a day per row: the KPIs' month ends). `d`:
+    the deadline's columns, from the table or from a subquery with the same names.
     """
+    D = d  # below: the table's columns, or the subquery's
     x = as_of if isinstance(as_of, ColumnElement) else sa.literal(as_of, sa.Date)
     met = sa.and_(D.met_on.is_not(None), D.met_on <= x)
     cancelled = sa.and_(D.cancelled_on.is_not(None), D.cancelled_on <= x)

@@ -10,20 +10,23 @@ back-dated events.
 
 All counting is set-based SQL, on SQLite and PostgreSQL, one statement each:
 
-- the deadline indicators: the stored deadlines joined to a small table of the
-  months, each row read as of its month's end with `workflow.deadline_store.status_columns`
-  (exactly `deadlines_as_of(month end)`, month by month, in one scan);
-- the snapshot indicators (open assessments, their ages, the review backlog): a
-  per-case timeline of events (window functions), each month end falling into
-  exactly one span of each case.
+- the deadline indicators: the stored deadlines in the months' cohorts, each row read
+  as of the last day of its month with `workflow.deadline_store.status_columns`
+  (exactly `deadlines_as_of(month end)`, month by month, in one scan), counted by
+  month and by what decides the indicators a row counts in (kind, advice, status,
+  exception, dispute: a few hundred groups a year); `_tally` adds the groups up into
+  each indicator's numerator and denominator;
+- the snapshot indicators (open assessments, their ages, the review backlog): the
+  timeliness facts (`workflow.timeliness`) that hold on each month end; the same from
+  a per-case timeline of events (window functions) is `snapshot_counts_from_events`,
+  the reference.
 
-Python only divides and rounds (`Decimal`, half up): numerators and denominators
-are exact integers straight from SQL.
+Python only adds up exact integer counts, then divides and rounds (`Decimal`, half up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -115,47 +118,84 @@ def _in_cohort(start: Any, end: Any, *, scan: bool = False) -> ColumnElement[boo
     )
 
 
-def _counts(d: sa.Subquery, dialect: str) -> tuple[dict[str, ColumnElement[Any]], sa.FromClause]:
-    """The deadline indicators' numerators and denominators over rows `d` of one period.
+# What a deadline row is, for the deadline indicators: the counts are per combination
+# of these (a few hundred a year), and `_tally` makes the indicators' numerators and
+# denominators from them.
+_GROUP_KEYS = ("kind", "advice", "status", "has_met", "no_exception", "undisputed")
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return sa.case((condition, 1), else_=0)
+
+
+def _grouped(d: sa.Subquery, dialect: str, *by: ColumnElement[Any]) -> sa.Select[Any]:
+    """Rows `d` counted by `by` and what decides which indicators a row counts in.
 
     `d` has the columns of `deadlines_as_of` (status, met_on and exception as of the
-    period's end) for the rows of `_in_cohort`. Returns the columns and what to select
-    them from (`d` with each case's first dispute).
+    period's end) for the rows of `_in_cohort`. Each group has its number of rows and
+    their days from request to issue (`days`: plans only use it).
     """
     disputed = _disputed_on()
-    met = d.c.status == "met"
-    not_cancelled = d.c.status != "cancelled"
-    no_exception = d.c.exception.is_(None)
-    plans = sa.and_(d.c.kind == "final_plan", d.c.met_on.is_not(None))
-    # Disputed on or before the day the plan was issued: left out.
-    undisputed_plans = sa.and_(
-        plans, sa.or_(disputed.c.disputed_on.is_(None), disputed.c.disputed_on > d.c.met_on)
-    )
-    decisions = sa.and_(d.c.kind == "decision_to_assess", d.c.met_on.is_not(None))
-    columns: dict[str, ColumnElement[Any]] = {
-        "decisions": _count_if(decisions),
-        "decisions_met": _count_if(sa.and_(decisions, met)),
-        "plans_all": _count_if(plans),
-        "plans": _count_if(undisputed_plans),
-        "plans_met": _count_if(sa.and_(undisputed_plans, met)),
-        "plans_excl": _count_if(sa.and_(undisputed_plans, no_exception)),
-        "plans_excl_met": _count_if(sa.and_(undisputed_plans, no_exception, met)),
-        "plan_days": _sum_if(undisputed_plans, days_between(d.c.met_on, d.c.starts, dialect)),
-        # The DfE SEN2 method counts every plan, disputed or not (kpis.md v3 --dfe-method).
-        "plans_all_met": _count_if(sa.and_(plans, met)),
-        "plans_all_excl": _count_if(sa.and_(plans, no_exception)),
-        "plans_all_excl_met": _count_if(sa.and_(plans, no_exception, met)),
-        "plan_days_all": _sum_if(plans, days_between(d.c.met_on, d.c.starts, dialect)),
+    keys = {
+        "kind": d.c.kind,
+        "advice": d.c.advice,
+        "status": d.c.status,
+        "has_met": _flag(d.c.met_on.is_not(None)),
+        "no_exception": _flag(d.c.exception.is_(None)),
+        # A plan disputed on or before the day it was issued is left out (not the DfE's).
+        "undisputed": _flag(
+            sa.or_(disputed.c.disputed_on.is_(None), disputed.c.disputed_on > d.c.met_on)
+        ),
     }
-    for advice in ADVICE_KINDS:
-        cohort = sa.and_(d.c.kind == "advice", d.c.advice == advice, not_cancelled, no_exception)
-        columns[f"advice_{advice}"] = _count_if(cohort)
-        columns[f"advice_{advice}_met"] = _count_if(sa.and_(cohort, met))
-    for kind in DUE_KINDS:
-        cohort = sa.and_(d.c.kind == kind, not_cancelled)
-        columns[kind] = _count_if(cohort)
-        columns[f"{kind}_met"] = _count_if(sa.and_(cohort, met))
-    return columns, d.outerjoin(disputed, disputed.c.case_id == d.c.case_id)
+    labelled = [*by, *(column.label(name) for name, column in keys.items())]
+    return (
+        sa.select(
+            *labelled,
+            sa.func.count().label("rows"),
+            sa.func.coalesce(sa.func.sum(days_between(d.c.met_on, d.c.starts, dialect)), 0).label(
+                "days"
+            ),
+        )
+        .select_from(d.outerjoin(disputed, disputed.c.case_id == d.c.case_id))
+        .group_by(*by, *keys.values())
+    )
+
+
+def _tally(groups: Iterable[Any]) -> dict[str, int]:
+    """The deadline indicators' numerators and denominators from `_grouped` rows."""
+    out = dict.fromkeys(COUNT_NAMES, 0)
+    for g in groups:
+        kind, advice, met = g.kind, g.advice, g.status == "met"
+        rows, days = int(g.rows), int(g.days)
+        no_exception, not_cancelled = bool(g.no_exception), g.status != "cancelled"
+        if kind == "decision_to_assess" and g.has_met:
+            out["decisions"] += rows
+            out["decisions_met"] += rows if met else 0
+        elif kind == "final_plan" and g.has_met:
+            # The DfE SEN2 method counts every plan, disputed or not (kpis.md v3).
+            counted = ["_all", ""] if g.undisputed else ["_all"]
+            for which in counted:
+                out[f"plans{which}"] += rows
+                out[f"plans{which}_met"] += rows if met else 0
+                out[f"plans{which}_excl"] += rows if no_exception else 0
+                out[f"plans{which}_excl_met"] += rows if no_exception and met else 0
+                out[f"plan_days{which}"] += days
+        elif kind == "advice" and advice in ADVICE_KINDS and not_cancelled and no_exception:
+            out[f"advice_{advice}"] += rows
+            out[f"advice_{advice}_met"] += rows if met else 0
+        elif kind in DUE_KINDS and not_cancelled:
+            out[kind] += rows
+            out[f"{kind}_met"] += rows if met else 0
+    return out
+
+
+COUNT_NAMES = (
+    *("decisions", "decisions_met", "plans", "plans_met", "plans_excl", "plans_excl_met"),
+    "plan_days",
+    *("plans_all", "plans_all_met", "plans_all_excl", "plans_all_excl_met", "plan_days_all"),
+    *(f"advice_{a}{met}" for a in ADVICE_KINDS for met in ("", "_met")),
+    *(f"{kind}{met}" for kind in DUE_KINDS for met in ("", "_met")),
+)
 
 
 def deadline_counts(
@@ -178,10 +218,7 @@ def deadline_counts(
         .where(_in_cohort(start, min(end, as_of)))
         .subquery("d")
     )
-    columns, source = _counts(d, dialect)
-    statement = sa.select(*(c.label(n) for n, c in columns.items())).select_from(source)
-    row = session.execute(statement).one()
-    return {name: int(row._mapping[name]) for name in columns}
+    return _tally(session.execute(_grouped(d, dialect)))
 
 
 def final_plans_issued(
@@ -257,6 +294,14 @@ def _month_of(day: Any, dialect: str) -> ColumnElement[Any]:
     return sa.func.substr(day, 1, 7)
 
 
+def _month_end_of(day: Any, dialect: str) -> ColumnElement[Any]:
+    """The last day of a date column's month."""
+    if dialect == "postgresql":
+        month = sa.func.date_trunc("month", day)
+        return sa.cast(month + sa.text("interval '1 month - 1 day'"), sa.Date)
+    return sa.func.date(day, "start of month", "+1 month", "-1 day")  # ISO text, as stored
+
+
 def deadline_counts_by_month(
     session: Session,
     months: Sequence[Month],
@@ -267,51 +312,45 @@ def deadline_counts_by_month(
     """The deadline indicators' counts for each month, each read as of its last day.
 
     One statement for all months: every deadline row belongs to at most one month's
-    cohort (the month it was met in, or due in), so joining the rows to the months
-    table and reading each as of its month's end (`workflow.deadline_store.status_columns`)
-    is exactly `deadlines_as_of(month end)` month by month.
+    cohort (the month it was met in, or due in), so reading each row as of the last day
+    of that month (`workflow.deadline_store.status_columns`) and grouping by it is
+    exactly `deadlines_as_of(month end)` month by month. The database reads the
+    deadlines once, in one scan, and works out each row's month end from its own date.
     """
     dialect = _dialect(session)
-    m = _month_table(months, dialect)
-    as_of = m.c.month_end
     # The day that puts a row in a month's cohort: met (completion) or due (due cohorts).
-    # Joined on its month's text, so the database reads the deadlines once, in one scan,
-    # and finds each row's month in the small months table.
     anchor = sa.case((D.kind.in_(COMPLETION_KINDS), D.met_on), else_=D.due)
+    names = (
+        *("case_id", "kind", "advice", "starts", "due", "created_on", "met_on"),
+        *("cancelled_on", "can_lapse", "exception", "exception_on"),
+    )
+    source: sa.FromClause = DEADLINES
+    if team is not None or officer is not None:
+        source = DEADLINES.join(CASES, C.id == D.case_id)
     rows = _filters(
-        sa.select(
-            D.case_id,
-            D.kind,
-            D.advice,
-            D.starts,
-            D.due,
-            as_of.label("month_end"),
-            *status_columns(as_of, dialect).values(),
-        )
-        .select_from(
-            _OuterFirst(
-                DEADLINES.join(CASES, C.id == D.case_id), m, _month_of(anchor, dialect) == m.c.month
-            )
-        )
-        .where(
-            D.created_on <= as_of,
-            _in_cohort(months[0].first, months[-1].last, scan=True),
-        ),
+        sa.select(*(D[n] for n in names), _month_end_of(anchor, dialect).label("month_end"))
+        .select_from(source)
+        .where(_in_cohort(months[0].first, months[-1].last, scan=True)),
         team,
         officer,
+    ).subquery("r")
+    month_end = rows.c.month_end
+    d = (
+        sa.select(
+            rows.c.case_id,
+            rows.c.kind,
+            rows.c.advice,
+            rows.c.starts,
+            month_end,
+            *status_columns(month_end, dialect, rows.c).values(),
+        )
+        .where(rows.c.created_on <= month_end)
+        .subquery("d")
     )
-    d = rows.subquery("d")
-    columns, source = _counts(d, dialect)
-    statement = (
-        sa.select(d.c.month_end, *(c.label(n) for n, c in columns.items()))
-        .select_from(source)
-        .group_by(d.c.month_end)
-    )
-    found: dict[date, dict[str, int]] = {}
-    for row in session.execute(statement):
-        found[_as_date(row._mapping["month_end"])] = {n: int(row._mapping[n]) for n in columns}
-    empty = dict.fromkeys(columns, 0)
-    return {month: found.get(month.last, empty) for month in months}
+    by_month: dict[date, list[Any]] = {}
+    for row in session.execute(_grouped(d, dialect, d.c.month_end)):
+        by_month.setdefault(_as_date(row.month_end), []).append(row)
+    return {month: _tally(by_month.get(month.last, [])) for month in months}
 
 
 def _as_date(value: Any) -> date:
