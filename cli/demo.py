@@ -122,4 +122,12 @@ def demo_sign_ins(cfg: Config) -> str:
                     clock=system_clock,
                 )
             lines.append(f"  {role:8} {email:24} {password}")
+            if role in accounts.SECOND_FACTOR_ROLES or cfg.two_factor_for_all:
+                # Then a code: from any authenticator app given this key, or this recovery code.
+                got = demo.staff.enrol_demo_second_factor(
+                    session=session, email=email, clock=system_clock
+                )
+                key = " ".join(got.secret[i : i + 4] for i in range(0, len(got.secret), 4))
+                lines.append(f"  {'':8} second factor: app key {key}")
+                lines.append(f"  {'':8} or recovery code {got.recovery_codes[0]}")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ import typer
 
 from cli.common import user_errors
 from cli.context import config, default_actor, session_scope
-from workflow import accounts
+from workflow import accounts, two_factor
 from workflow.account_models import ROLES
 from workflow.clock import system_clock
 
@@ -64,7 +64,8 @@ def list_users() -> None:
         users = accounts.list_users(session)
     for u in users:
         state = "" if u.active else "  (deactivated)"
-        typer.echo(f"{u.email:40} {u.role:8} {u.team or '-':12} {u.name}{state}")
+        factor = "2FA" if two_factor.is_enrolled(u) else "-"
+        typer.echo(f"{u.email:40} {u.role:8} {u.team or '-':12} {factor:4} {u.name}{state}")
 
 
 @app.command("set")
@@ -75,11 +76,24 @@ def set_user(
     name: str = typer.Option(None, "--name"),
     active: bool = typer.Option(None, "--active/--deactivate", help="Allow or stop sign-in"),
     password: bool = typer.Option(False, "--password", help="Set a new password (prompt/stdin)"),
+    reset_two_factor: bool = typer.Option(
+        False,
+        "--reset-two-factor",
+        help="Remove their authenticator app and recovery codes (a lost phone): they set "
+        "up a new one at their next sign-in",
+    ),
 ) -> None:
     """Change a user's role, team or name; deactivate or reactivate them."""
     cfg = config()
     new_password = _password(False) if password else None
     with user_errors(), session_scope(cfg) as session:
+        if reset_two_factor:
+            two_factor.reset(
+                session=session, email=email, actor=default_actor(cfg), clock=system_clock
+            )
+            typer.echo(f"Two-factor authentication reset for {accounts.normal_email(email)}")
+            if all(v is None for v in (role, team, name, active, new_password)):
+                return  # nothing else to change
         user = accounts.update_user(
             session=session,
             email=email,

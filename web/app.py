@@ -85,9 +85,11 @@ def _feature_routers() -> list[Any]:
         corrections,
         home,
         letter_completion,
+        oidc,
         ready,
         scorecard,
         teams,
+        two_factor,
         unassigned,
         users,
         waiting_letters,
@@ -96,6 +98,8 @@ def _feature_routers() -> list[Any]:
     # The case page, /cases/{ref:path}, takes any path below /cases/ (references may hold
     # slashes): the routers of the pages below a case come before it.
     return [
+        two_factor.router,
+        oidc.router,
         about.router,
         ready.router,
         home.router,

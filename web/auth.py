@@ -7,6 +7,10 @@ Denied unless granted, in two layers:
 - Each route then states the roles it allows with `allow(...)`; a test
   checks that every route does.
 
+A session that has passed only the password (it awaits a second factor, or setting
+one up: `workflow.two_factor`) reaches only the two-factor pages and sign-out; the
+middleware sends it there from anywhere else. API tokens are not affected.
+
 Forms carry the session's CSRF token (`csrf_token` field), checked by
 `check_csrf`; API writes made with a session cookie must send it as the
 `X-CSRF-Token` header. Requests with a bearer token carry no cookies, so CSRF
@@ -35,9 +39,18 @@ from workflow.db import new_session
 
 SESSION_COOKIE = "ehc_session"
 SIGN_IN_CSRF_COOKIE = "ehc_sign_in_csrf"
+# The single sign-on start and return (web.oidc) are public: nobody has a session yet.
+OIDC_START, OIDC_CALLBACK = "/sign-in/council", "/sign-in/council/return"
 PUBLIC_PATHS = frozenset(
     {"/health", "/ready", "/sign-in", "/accessibility", "/privacy", "/cookies"}
+    | {OIDC_START, OIDC_CALLBACK}
 )
+# Where a session awaiting its second factor may go (web.pages.two_factor).
+SECOND_FACTOR_PAGES = {
+    accounts.AWAITING_CODE: "/sign-in/two-factor",
+    accounts.AWAITING_ENROLMENT: "/sign-in/set-up-two-factor",
+}
+AWAITING_PATHS = frozenset(SECOND_FACTOR_PAGES.values()) | {"/sign-out"}
 PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -53,6 +66,8 @@ class Principal:
     user: User
     via: str  # "session" or "token"
     csrf_token: str | None = None
+    awaiting: str | None = None  # a second factor still to pass or set up (sessions only)
+    method: str = "password"  # how the session signed in: "password" or "oidc"
 
     @property
     def actor(self) -> str:
@@ -96,7 +111,15 @@ def _look_up(ctx: WebContext, key: str | None, token: str | None) -> Principal |
             user = accounts.token_user(session, token)
             return Principal(user=user, via="token") if user else None
         found = accounts.session_user(session, key, ctx.clock)
-        return Principal(user=found[0], via="session", csrf_token=found[1]) if found else None
+        if found is None:
+            return None
+        return Principal(
+            user=found.user,
+            via="session",
+            csrf_token=found.csrf_token,
+            awaiting=found.awaiting,
+            method=found.method,
+        )
 
 
 def refused(request: Request) -> Response:
@@ -127,7 +150,25 @@ class Authenticate(HttpMiddleware):
         if found is None and not is_public(request.url.path):
             await refused(request)(scope, receive, send)
             return
+        if found is not None and found.awaiting and not _awaiting_may_see(request.url.path):
+            await second_factor_first(request, found.awaiting)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+
+def _awaiting_may_see(path: str) -> bool:
+    return path in AWAITING_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def second_factor_first(request: Request, awaiting: str) -> Response:
+    """A half-signed-in session asked for another page: the second factor comes first."""
+    if wants_json(request):
+        return JSONResponse(
+            {"detail": "Finish signing in: enter your security code first"}, status_code=401
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    keep = f"?next={quote(target, safe='/')}" if request.url.path not in PUBLIC_PATHS else ""
+    return RedirectResponse(SECOND_FACTOR_PAGES[awaiting] + keep, status_code=HTTP_303_SEE_OTHER)
 
 
 def principal(request: Request) -> Principal:
@@ -137,10 +178,15 @@ def principal(request: Request) -> Principal:
     return found
 
 
-def allow(*roles: str) -> Callable[..., Principal]:
-    """A dependency: the signed-in principal, if their role is one of `roles`."""
+def allow(*roles: str, awaiting: bool = False) -> Callable[..., Principal]:
+    """A dependency: the signed-in principal, if their role is one of `roles`.
+
+    Only fully signed-in sessions pass, unless `awaiting` (the two-factor pages and
+    sign-out, which a session that has passed only its password must reach)."""
 
     def dependency(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.awaiting and not awaiting:  # the middleware sends these away; never rely on it
+            raise NotSignedIn()
         if who.user.role not in roles:
             raise HTTPException(status_code=403, detail="You do not have access to this page")
         if request.method in UNSAFE_METHODS and who.via == "session" and wants_json(request):

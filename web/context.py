@@ -17,6 +17,7 @@ import bootstrap
 from letters.config import load_council
 from scheduler import sweep_service
 from scheduler.notify import Staff, make_sender
+from web.oidc import SignInOptions
 from workflow.clock import Clock, system_clock, today_in_england
 from workflow.config import Config
 from workflow.db import make_engine
@@ -88,6 +89,7 @@ class WebContext:
     force_secure_cookies: bool = False
     about: AboutService = field(default_factory=AboutService)
     ready: ReadyChecks = field(default_factory=ReadyChecks)
+    sign_in: SignInOptions = field(default_factory=SignInOptions)  # 2FA, passwords, SSO
 
     def today(self) -> date:
         return today_in_england(self.clock)
@@ -102,4 +104,5 @@ class WebContext:
             force_secure_cookies=config.secure_cookies,
             about=AboutService.from_config(config),
             ready=ReadyChecks.from_config(config),
+            sign_in=SignInOptions.from_config(config),
         )

@@ -1,8 +1,9 @@
 """Stored rows for the people who use the engine: staff accounts, their sign-in
 sessions and API tokens, failed sign-ins (for throttling) and the audit log.
 
-Tokens and session keys are stored only as SHA-256 digests: a copy of the
-database does not let anyone sign in. Passwords are argon2id hashes.
+Tokens, session keys and recovery codes are stored only as SHA-256 digests: a copy
+of the database does not let anyone sign in with them. Passwords are argon2id
+hashes. The TOTP secret is stored as it is: checking a code needs it (migration 0013).
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ class User(SQLModel, table=True):
     version: int = 0
     created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # Two-factor (workflow.two_factor): the authenticator app's secret, set when
+    # enrolment starts and trusted once a code has confirmed it; the last time-step
+    # whose code was accepted, so no code works twice.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_confirmed_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    totp_last_step: int | None = None
+    # Single sign-on (web.oidc): the provider's issuer and subject, "issuer|sub", kept at
+    # the first sign-in so a later sign-in with the same email from another subject fails.
+    oidc_subject: str | None = Field(default=None, max_length=400, unique=True, index=True)
 
 
 class WebSession(SQLModel, table=True):
@@ -43,6 +53,23 @@ class WebSession(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     expires_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     ended_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    # What the session still needs before it reaches any page: "code" (the second
+    # factor) or "enrol" (set one up); None once it is fully signed in.
+    awaiting: str | None = Field(default=None, max_length=8)
+    # "password" or "oidc": an OpenID Connect session also signs out at the provider.
+    method: str = Field(default="password", max_length=16)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time recovery code for two-factor sign-in, stored as its SHA-256 digest."""
+
+    __tablename__ = "recovery_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    code_sha256: str = Field(max_length=64)
+    created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    used_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class ApiToken(SQLModel, table=True):

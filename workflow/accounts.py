@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -90,11 +90,27 @@ class TooManyAttempts(WorkflowError):
         )
 
 
+# The roles that must pass a second factor after their password (issue 22): they
+# see every team's cases or change accounts. Others may choose to set one up.
+SECOND_FACTOR_ROLES = ("admin", "manager")
+AWAITING_CODE, AWAITING_ENROLMENT = "code", "enrol"
+
+
 @dataclass(frozen=True)
 class SignedIn:
     user: User
     key: str  # the cookie's value; only its digest is stored
     csrf_token: str
+    # "code" or "enrol" while the second factor is still to come (web.auth lets such a
+    # session reach only the two-factor pages); None when fully signed in.
+    awaiting: str | None = None
+
+
+class LiveSession(NamedTuple):
+    user: User
+    csrf_token: str
+    awaiting: str | None
+    method: str
 
 
 def digest(secret: str) -> str:
@@ -136,7 +152,7 @@ def _text(value: Any, what: str, required: bool) -> str | None:
     return value.strip()
 
 
-def _audit(
+def audit(
     session: Session, now: datetime, actor: str, action: str, subject: str, **detail: Any
 ) -> None:
     session.add(AuditEntry(at=now, actor=actor, action=action, subject=subject, detail=detail))
@@ -199,7 +215,7 @@ def add_user(
         updated_at=now,
     )
     session.add(user)
-    _audit(session, now, actor, "user_added", email, role=role, team=team_)
+    audit(session, now, actor, "user_added", email, role=role, team=team_)
     try:
         session.commit()
     except IntegrityError:
@@ -250,7 +266,7 @@ def add_pending_officer(
         updated_at=now,
     )
     session.add(user)
-    _audit(session, now, actor, "user_added", email, role="officer", team=team, active=False)
+    audit(session, now, actor, "user_added", email, role="officer", team=team, active=False)
     session.flush()
     return user, True
 
@@ -315,7 +331,7 @@ def update_user(
     detail = dict(changes)
     if new_hash is not None:
         detail["password"] = "changed"
-    _audit(session, now, actor, "user_changed", user.email, **detail)
+    audit(session, now, actor, "user_changed", user.email, **detail)
     _commit(session, user.email)
     session.refresh(user)
     session.commit()
@@ -355,7 +371,7 @@ def _failures_since(session: Session, column: Any, value: str, since: datetime) 
     return int(session.execute(query).scalar_one())
 
 
-def _reserve_attempt(session: Session, email: str, client: str, now: datetime) -> SignInFailure:
+def reserve_attempt(session: Session, email: str, client: str, now: datetime) -> SignInFailure:
     """Count the recent failures and, if the limits allow another try, record this one as
     a failure, in one transaction that no other attempt for the email or the client can
     interleave with. Committed before the (slow) password check, so the lock is short."""
@@ -381,12 +397,21 @@ def _reserve_attempt(session: Session, email: str, client: str, now: datetime) -
     return attempt
 
 
-def sign_in(*, session: Session, email: str, password: str, client: str, clock: Clock) -> SignedIn:
+def sign_in(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    client: str,
+    clock: Clock,
+    second_factor_for_all: bool = False,
+) -> SignedIn:
     """Check the email and password and start a session.
 
     Too many failures for the email address or the client in the last 15
     minutes refuse even a correct password, so guessing is slow. `client` is
-    the caller's IP address; anything else counts as UNKNOWN_CLIENT.
+    the caller's IP address; anything else counts as UNKNOWN_CLIENT. A user who
+    needs a second factor gets a session that awaits it (`SignedIn.awaiting`).
     """
     now = clock()
     try:
@@ -395,15 +420,49 @@ def sign_in(*, session: Session, email: str, password: str, client: str, clock: 
         raise SignInRefused() from None
     if not isinstance(password, str) or not password:
         raise SignInRefused()
-    attempt = _reserve_attempt(session, email, client_address(client), now)
+    attempt = reserve_attempt(session, email, client_address(client), now)
     user = session.exec(select(User).where(User.email == email)).first()
     session.commit()  # no transaction (nor SQLite's write lock) held while hashing
     if not _password_matches(user.password_hash if user else _dummy_hash(), password) or (
         user is None or not user.active
     ):
         raise SignInRefused()  # the reserved failure stays counted
-    assert user.id is not None
+    forget_attempt(session, attempt)
+    awaiting = awaiting_after_password(user, second_factor_for_all=second_factor_for_all)
+    signed = start_session(session, user, now, awaiting=awaiting)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    if awaiting is None:
+        audit(session, now, user.email, "signed_in", user.email)
+    session.commit()
+    return signed
+
+
+def awaiting_after_password(user: User, *, second_factor_for_all: bool) -> str | None:
+    """What a right password still leaves to do: the code of an enrolled user, enrolment
+    for one whose role (or the council's setting) needs a second factor, else nothing."""
+    if user.totp_confirmed_at is not None:
+        return AWAITING_CODE
+    if second_factor_for_all or user.role in SECOND_FACTOR_ROLES:
+        return AWAITING_ENROLMENT
+    return None
+
+
+def forget_attempt(session: Session, attempt: SignInFailure) -> None:
+    """A right answer: its reserved failure no longer counts (in the caller's transaction)."""
     session.execute(sa.delete(SignInFailure).where(col(SignInFailure.id) == attempt.id))
+
+
+def start_session(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    awaiting: str | None = None,
+    method: str = "password",
+) -> SignedIn:
+    """A new web session for the user, in the caller's transaction (it commits)."""
+    assert user.id is not None
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(
         WebSession(
@@ -412,13 +471,11 @@ def sign_in(*, session: Session, email: str, password: str, client: str, clock: 
             csrf_token=csrf,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
+            awaiting=awaiting,
+            method=method,
         )
     )
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    _audit(session, now, user.email, "signed_in", user.email)
-    session.commit()
-    return SignedIn(user=user, key=key, csrf_token=csrf)
+    return SignedIn(user=user, key=key, csrf_token=csrf, awaiting=awaiting)
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
@@ -430,7 +487,7 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 # Built once: every request asks it, and building a select costs more than running it.
 _LIVE_SESSION = (
-    sa.select(User, col(WebSession.csrf_token))
+    sa.select(User, col(WebSession.csrf_token), col(WebSession.awaiting), col(WebSession.method))
     .join(WebSession, col(WebSession.user_id) == col(User.id))
     .where(
         col(WebSession.key_sha256) == sa.bindparam("key_sha256"),
@@ -441,13 +498,27 @@ _LIVE_SESSION = (
 )
 
 
-def session_user(session: Session, key: str | None, clock: Clock) -> tuple[User, str] | None:
-    """The active user of a live session key, with the session's CSRF token."""
+def session_user(session: Session, key: str | None, clock: Clock) -> LiveSession | None:
+    """The active user of a live session key, with the session's CSRF token and what
+    it still awaits."""
     if not key:
         return None
     row = session.execute(_LIVE_SESSION, {"key_sha256": digest(key), "now": clock()}).first()
     session.commit()
-    return (row[0], row[1]) if row else None
+    return LiveSession(row[0], row[1], row[2], row[3]) if row else None
+
+
+def live_session(session: Session, key: str | None, now: datetime) -> WebSession | None:
+    """The stored row of a live session key (for the two-factor steps that move it on)."""
+    if not key:
+        return None
+    return session.exec(
+        select(WebSession).where(
+            WebSession.key_sha256 == digest(key),
+            col(WebSession.ended_at).is_(None),
+            WebSession.expires_at > now,
+        )
+    ).first()
 
 
 def sign_out(*, session: Session, key: str | None, clock: Clock) -> None:
@@ -474,7 +545,7 @@ def issue_token(*, session: Session, email: str, actor: str, clock: Clock) -> st
     token = "ehc_" + secrets.token_urlsafe(32)
     now = clock()
     session.add(ApiToken(token_sha256=digest(token), user_id=user.id, created_at=now))
-    _audit(session, now, actor, "token_issued", user.email)
+    audit(session, now, actor, "token_issued", user.email)
     session.commit()
     return token
 
@@ -492,4 +563,97 @@ def token_user(session: Session, token: str | None) -> User | None:
         )
     ).first()
     session.commit()
+    return user
+
+
+# -- single sign-on ------------------------------------------------------------------
+
+
+class NoAccount(WorkflowError):
+    """Signed in at the council's provider, but no account here may be used with it."""
+
+    http_status = 403
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+
+
+SSO_ACTOR = "single sign-on"
+
+
+def single_sign_on(
+    *,
+    session: Session,
+    subject: str,
+    email: str | None,
+    name: str | None,
+    grant: tuple[str, str | None] | None,
+    clock: Clock,
+) -> SignedIn:
+    """A session for someone the council's provider vouches for (web.oidc checked the ID
+    token). `subject` is "issuer|sub"; `email` the verified email, if any; `grant` the
+    (role, team) the council's role map gives them, if any.
+
+    The account is the one linked to the subject, else the one of the email (which is
+    then linked to the subject: a later sign-in with that email from another subject is
+    refused). With no account, a grant makes one; without a grant, nobody gets in. A
+    grant also keeps the role and team of an existing account in step with the provider.
+    """
+    now = clock()
+    if grant is not None and grant[1] is not None:
+        grant = (grant[0], resolve_team(session, grant[1], where="EHC_OIDC_ROLE_MAP"))
+    user = session.exec(select(User).where(User.oidc_subject == subject)).first()
+    if user is None and email:
+        try:
+            user = find_user(session, email)
+        except InvalidInput:
+            user = None
+        if user is not None and user.oidc_subject not in (None, subject):
+            session.rollback()
+            raise NoAccount(
+                "Your council account does not match the account in this service with "
+                "your email address. Ask an administrator of this service to check it"
+            )
+    if user is None:
+        if grant is None or not email:
+            session.rollback()
+            raise NoAccount(
+                "You do not have an account in this service. Ask an administrator of this "
+                "service to add you"
+            )
+        user = _add_from_provider(session, email, name, grant, now)
+    if not user.active:
+        session.rollback()
+        raise NoAccount("Your account in this service is deactivated. Ask an administrator")
+    if grant is not None and (user.role, user.team) != grant:
+        role, team = grant
+        user.role, user.team, user.version = role, team, user.version + 1
+        user.updated_at = now
+        audit(session, now, SSO_ACTOR, "user_changed", user.email, role=role, team=team)
+    if user.oidc_subject is None:
+        user.oidc_subject = subject
+    session.add(user)
+    session.flush()
+    signed = start_session(session, user, now, method="oidc")
+    audit(session, now, user.email, "signed_in", user.email, via="oidc")
+    _commit(session, user.email)
+    return signed
+
+
+def _add_from_provider(
+    session: Session, email: str, name: str | None, grant: tuple[str, str | None], now: datetime
+) -> User:
+    role, team = grant
+    address = normal_email(email)
+    user = User(
+        email=address,
+        name=(name or address.split("@")[0]).strip()[:100],
+        role=check_role(role),
+        team=team,
+        password_hash=NO_PASSWORD,  # they sign in at the provider only
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    audit(session, now, SSO_ACTOR, "user_added", address, role=role, team=user.team)
     return user

@@ -86,6 +86,19 @@ class Config(BaseSettings):
     scheduler_standby_poll_seconds: float = 15.0  # a standby takes over within a minute
     exports_dir: Path = Path("./exports")
     secure_cookies: bool = False
+    # Signing in (docs/sign-in.md). A second factor for every local account, not only
+    # admins and managers; password accounts off (single sign-on only); the council's
+    # OpenID Connect provider: issuer, client, the claim whose values map to a role and
+    # team (`value=role` or `value=role/team`, comma separated), the button's words.
+    two_factor_for_all: bool = False
+    local_accounts: bool = True
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_role_claim: str = "groups"
+    oidc_role_map: str | None = None
+    oidc_provider_name: str = "your council account"
     # `ehc serve --behind-proxy` trusts forwarded headers from these addresses only.
     forwarded_allow_ips: str = "127.0.0.1"
     # Where notifications (which name case references) may be sent: the council's domains.

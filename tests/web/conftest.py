@@ -22,7 +22,7 @@ from sqlmodel import Session
 from tests.wiring import projections
 from web.app import create_app
 from web.context import WebContext
-from workflow import accounts, teams
+from workflow import accounts, teams, two_factor
 from workflow.db import new_session
 from workflow.service import record_event
 
@@ -32,6 +32,7 @@ PASSWORD = "correct horse battery"
 TEAM = "North"
 OFFICER_NAME = "North officer 1"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+RECOVERY_CODES: dict[str, list[str]] = {}  # the unused codes of each enrolled test user
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +79,13 @@ def people(engine: Engine, clock: Callable[[], datetime]) -> People:
                 actor="test",
                 clock=clock,
             )
+        # Managers and admins need a second factor (workflow.two_factor): enrolled here,
+        # and `sign_in` passes it with one of their recovery codes (the clock is fixed,
+        # so a TOTP code would work only once per test).
+        RECOVERY_CODES.clear()
+        for email in (p.manager, p.admin):
+            enrolment = two_factor.enrol(session=session, email=email, actor="test", clock=clock)
+            RECOVERY_CODES[email] = list(enrolment.recovery_codes)
     return p
 
 
@@ -110,6 +118,13 @@ def sign_in(client: Browser, email: str, password: str = PASSWORD) -> Browser:
         "/sign-in", {"email": email, "password": password}, follow_redirects=False
     )
     assert response.status_code == 303, response.text[:500]
+    if response.headers["location"].startswith("/sign-in/two-factor"):
+        client.page(response.headers["location"])
+        code = RECOVERY_CODES[email].pop()
+        response = client.submit(
+            "/sign-in/two-factor", {"recovery_code": code}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text[:500]
     return client
 
 

@@ -26,6 +26,9 @@ PUBLIC = {
     ("/accessibility", "GET"),
     ("/privacy", "GET"),
     ("/cookies", "GET"),
+    # Single sign-on's start and return (web.pages.oidc): nobody has a session yet.
+    ("/sign-in/council", "GET"),
+    ("/sign-in/council/return", "GET"),
 }
 
 

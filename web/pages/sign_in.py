@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.status import HTTP_303_SEE_OTHER
@@ -19,7 +19,7 @@ from workflow import accounts
 router = APIRouter()
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never redirect somewhere else after sign-in."""
     if not target:
         return "/"
@@ -29,13 +29,22 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _home_for(role: str) -> str:
+def home_for(role: str) -> str:
     return {"viewer": "/scorecard", "admin": "/users"}.get(role, "/")
 
 
 def _form(request: Request, status: int = 200, **context_: object) -> Response:
     token = request.cookies.get(auth.SIGN_IN_CSRF_COOKIE) or auth.new_csrf_token()
-    response = render(request, "sign_in.html", status_code=status, csrf_token=token, **context_)
+    options = context(request).sign_in
+    response = render(
+        request,
+        "sign_in.html",
+        status_code=status,
+        csrf_token=token,
+        local_accounts=options.local_accounts,
+        provider_name=options.oidc.provider_name if options.oidc else None,
+        **context_,
+    )
     auth.set_cookie(response, request, auth.SIGN_IN_CSRF_COOKIE, token, max_age=3600)
     return response
 
@@ -51,8 +60,8 @@ def health(session: Annotated[Session, Depends(db)]) -> JSONResponse:
 def sign_in_page(request: Request, next: str | None = None) -> Response:
     who = request.state.principal
     if who is not None:
-        return RedirectResponse(_safe_next(next) if next else _home_for(who.user.role), 303)
-    return _form(request, next=_safe_next(next))
+        return RedirectResponse(safe_next(next) if next else home_for(who.user.role), 303)
+    return _form(request, next=safe_next(next))
 
 
 @router.post("/sign-in", include_in_schema=False, dependencies=[Depends(auth.check_csrf)])
@@ -64,6 +73,8 @@ def sign_in(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     ctx = context(request)
+    if not ctx.sign_in.local_accounts:  # single sign-on only (EHC_LOCAL_ACCOUNTS=0)
+        raise HTTPException(status_code=404)
     # The peer, or what a configured proxy forwarded: the service keeps it only if it is
     # an IP address (`accounts.client_address`).
     client = request.client.host if request.client else ""
@@ -73,16 +84,24 @@ def sign_in(
     if not password:
         errors["password"] = "Enter your password"
     if errors:
-        return _form(request, 400, errors=errors, email=email, next=_safe_next(next))
+        return _form(request, 400, errors=errors, email=email, next=safe_next(next))
     try:
         signed = accounts.sign_in(
-            session=session, email=email, password=password, client=client, clock=ctx.clock
+            session=session,
+            email=email,
+            password=password,
+            client=client,
+            clock=ctx.clock,
+            second_factor_for_all=ctx.sign_in.two_factor_for_all,
         )
     except accounts.TooManyAttempts as e:
-        return _form(request, 429, errors={"email": str(e)}, email=email, next=_safe_next(next))
+        return _form(request, 429, errors={"email": str(e)}, email=email, next=safe_next(next))
     except accounts.SignInRefused as e:
-        return _form(request, 401, errors={"email": str(e)}, email=email, next=_safe_next(next))
-    target = _safe_next(next) if next and next != "/" else _home_for(signed.user.role)
+        return _form(request, 401, errors={"email": str(e)}, email=email, next=safe_next(next))
+    target = safe_next(next) if next and next != "/" else home_for(signed.user.role)
+    if signed.awaiting:  # the second factor (or setting one up) comes before anything else
+        step = auth.SECOND_FACTOR_PAGES[signed.awaiting]
+        target = f"{step}?next={quote(safe_next(next), safe='/')}" if next != "/" else step
     response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
     auth.set_cookie(response, request, auth.SESSION_COOKIE, signed.key)
     response.delete_cookie(auth.SIGN_IN_CSRF_COOKIE, path="/")
@@ -93,11 +112,16 @@ def sign_in(
 def sign_out(
     request: Request,
     session: Annotated[Session, Depends(db)],
-    who: Annotated[auth.Principal, Depends(auth.allow(*auth.ROLES))],
+    who: Annotated[auth.Principal, Depends(auth.allow(*auth.ROLES, awaiting=True))],
 ) -> Response:
+    from web.pages.oidc import end_session_url
+
     accounts.sign_out(
         session=session, key=request.cookies.get(auth.SESSION_COOKIE), clock=context(request).clock
     )
-    response = RedirectResponse("/sign-in?signed_out=1", status_code=HTTP_303_SEE_OTHER)
+    # A single sign-on session ends at the provider too, where it offers that; it sends
+    # the browser back to the signed-out page.
+    target = end_session_url(request, who) or "/sign-in?signed_out=1"
+    response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response

@@ -14,7 +14,7 @@ import secrets
 
 from sqlmodel import Session
 
-from workflow import accounts, teams
+from workflow import accounts, teams, two_factor
 from workflow.clock import Clock
 from workflow.demo.people import OFFICERS, TEAMS
 
@@ -54,3 +54,12 @@ def add_demo_staff(
                 clock=clock,
             )
     session.commit()
+
+
+def enrol_demo_second_factor(
+    *, session: Session, email: str, clock: Clock, actor: str = "demo"
+) -> two_factor.Enrolment:
+    """Give a demo account that needs a second factor a new one (`make run`), so a
+    newcomer can sign in as it: `cli.demo` prints its secret, for any authenticator
+    app, and a recovery code. The accounts pass the same check as everyone's."""
+    return two_factor.enrol(session=session, email=email, actor=actor, clock=clock)
