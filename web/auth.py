@@ -41,9 +41,10 @@ SESSION_COOKIE = "ehc_session"
 SIGN_IN_CSRF_COOKIE = "ehc_sign_in_csrf"
 # The single sign-on start and return (web.oidc) are public: nobody has a session yet.
 OIDC_START, OIDC_CALLBACK = "/sign-in/council", "/sign-in/council/return"
+OIDC_SIGNED_OUT = "/sign-in/council/signed-out"  # then on to the provider's sign-out
 PUBLIC_PATHS = frozenset(
     {"/health", "/ready", "/sign-in", "/accessibility", "/privacy", "/cookies"}
-    | {OIDC_START, OIDC_CALLBACK}
+    | {OIDC_START, OIDC_CALLBACK, OIDC_SIGNED_OUT}
 )
 # Where a session awaiting its second factor may go (web.pages.two_factor).
 SECOND_FACTOR_PAGES = {
@@ -222,13 +223,15 @@ def cookie_is_secure(request: Request) -> bool:
     return ctx.force_secure_cookies or request.url.scheme == "https"
 
 
-def set_cookie(response: Response, request: Request, name: str, value: str, **kw: Any) -> None:
+def set_cookie(
+    response: Response, request: Request, name: str, value: str, path: str = "/", **kw: Any
+) -> None:
     response.set_cookie(
         name,
         value,
         httponly=True,
         samesite="lax",
         secure=cookie_is_secure(request),
-        path="/",
+        path=path,
         **kw,
     )

@@ -29,6 +29,7 @@ PUBLIC = {
     # Single sign-on's start and return (web.pages.oidc): nobody has a session yet.
     ("/sign-in/council", "GET"),
     ("/sign-in/council/return", "GET"),
+    ("/sign-in/council/signed-out", "GET"),
 }
 
 

@@ -100,13 +100,21 @@ def finish(
     code: str | None = None,
     state: str | None = None,
     error: str | None = None,
+    iss: str | None = None,
 ) -> Response:
     provider = _provider(request)
     flow = Flow.from_cookie(request.cookies.get(FLOW_COOKIE))
     try_again = "Go back to the sign-in page and try again."
-    if flow is None or state is None or not secrets.compare_digest(state, flow.state):
-        # Not the browser that set off, or a forged or replayed return: nobody signs in.
+    if flow is None:  # not the browser that set off, or more than ten minutes ago
+        log.warning("single sign-on refused: this browser started no sign-in")
+        return _refused(request, 400, "Sign-in could not be completed", try_again)
+    if state is None or not secrets.compare_digest(state, flow.state):
+        # A forged or replayed return, or one meant for another browser: nobody signs in.
         log.warning("single sign-on refused: the state does not match this browser's")
+        return _refused(request, 400, "Sign-in could not be completed", try_again)
+    if iss is not None and iss.rstrip("/") != provider.settings.issuer:
+        # RFC 9207: the answer came from another provider than the one asked (a mix-up).
+        log.warning("single sign-on refused: the response is from another issuer")
         return _refused(request, 400, "Sign-in could not be completed", try_again)
     if error or not code:
         log.info("single sign-on: the provider returned an error (%s)", (error or "")[:40])
@@ -141,9 +149,20 @@ def finish(
     return response
 
 
-def end_session_url(request: Request, who: auth.Principal) -> str | None:
-    """After sign-out here, where to end the provider's session too (if it offers one)."""
-    if who.method != "oidc" or context(request).sign_in.oidc is None:
-        return None
+@router.get(auth.OIDC_SIGNED_OUT, include_in_schema=False)
+def signed_out(request: Request) -> Response:
+    """Signed out here; now end the provider's session too, where it offers that (it
+    sends the browser back to the signed-out page). A page, not a redirect from the
+    sign-out form, which the CSP keeps to this site; the Refresh header moves on."""
     after = str(request.base_url).rstrip("/") + "/sign-in?signed_out=1"
-    return _provider(request).end_session_url(after)
+    url = _provider(request).end_session_url(after)
+    if url is None:
+        return RedirectResponse("/sign-in?signed_out=1", HTTP_303_SEE_OTHER)
+    response = render(
+        request,
+        "signed_out_council.html",
+        url=url,
+        provider_name=_settings(request).provider_name,
+    )
+    response.headers["Refresh"] = f"0; url={url}"
+    return response

@@ -114,14 +114,13 @@ def sign_out(
     session: Annotated[Session, Depends(db)],
     who: Annotated[auth.Principal, Depends(auth.allow(*auth.ROLES, awaiting=True))],
 ) -> Response:
-    from web.pages.oidc import end_session_url
-
     accounts.sign_out(
         session=session, key=request.cookies.get(auth.SESSION_COOKIE), clock=context(request).clock
     )
-    # A single sign-on session ends at the provider too, where it offers that; it sends
-    # the browser back to the signed-out page.
-    target = end_session_url(request, who) or "/sign-in?signed_out=1"
+    # A single sign-on session ends at the provider too (web.pages.oidc), by way of a
+    # page here: the CSP's form-action would stop this form's redirect to the provider.
+    single = who.method == "oidc" and context(request).sign_in.oidc is not None
+    target = auth.OIDC_SIGNED_OUT if single else "/sign-in?signed_out=1"
     response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
