@@ -45,8 +45,8 @@ def serve(
     demo_users: bool = typer.Option(
         False,
         "--demo-users",
-        help="Reset the demo users' passwords and print their sign-ins once the server is up "
-        "(`make run`)",
+        help="Reset the demo users' passwords (and the manager's and admin's second factor) "
+        "and print their sign-ins once the server is up (`make run`)",
     ),
 ) -> None:
     """Serve the web app at http://HOST:PORT (and run the scheduler for a single machine)."""

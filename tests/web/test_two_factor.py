@@ -45,7 +45,9 @@ def test_a_manager_is_asked_for_the_code_before_anything_else(
     assert client.get("/api/cases").status_code == 401
     page = client.page("/sign-in/two-factor?next=/breaches")
     assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
-    assert "Signed in as" in page  # with a way to sign out instead
+    # No menu yet (none of it would open), and a way to sign out instead.
+    assert "Signed in as" not in page and 'href="/breaches"' not in page
+    assert 'action="/sign-out"' in page
     wrong = client.submit("/sign-in/two-factor", {"code": "000000", "next": "/breaches"})
     assert wrong.status_code == 401
     assert "Enter a correct security code" in wrong.text and "Error:" in wrong.text
@@ -140,3 +142,18 @@ def test_the_two_factor_pages_need_a_session(
 ) -> None:
     response = browser(None).get(path, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/sign-in?")
+
+
+def test_a_half_signed_in_session_can_sign_out(
+    browser: Callable[[str | None], Browser], people: People
+) -> None:
+    client = browser(None)
+    _password(client, people.manager)
+    client.page("/sign-in/two-factor")
+    response = client.submit("/sign-out", {}, follow_redirects=False)
+    assert response.headers["location"] == "/sign-in?signed_out=1"
+    assert (
+        client.get("/sign-in/two-factor", follow_redirects=False)
+        .headers["location"]
+        .startswith("/sign-in?next=")
+    )

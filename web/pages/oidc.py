@@ -14,6 +14,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 from web import auth
 from web.deps import context
 from web.oidc import (
+    FLOW_LIFETIME_SECONDS,
     Flow,
     OidcSettings,
     Provider,
@@ -79,7 +80,12 @@ def start(request: Request, next: str | None = None) -> Response:
     response = RedirectResponse(url, HTTP_303_SEE_OTHER)
     # Lax: the provider's redirect back is a top-level GET, which carries it.
     auth.set_cookie(
-        response, request, FLOW_COOKIE, flow.to_cookie(), max_age=600, path=auth.OIDC_CALLBACK
+        response,
+        request,
+        FLOW_COOKIE,
+        flow.to_cookie(),
+        max_age=FLOW_LIFETIME_SECONDS,
+        path=auth.OIDC_CALLBACK,
     )
     return response
 

@@ -35,6 +35,20 @@ def _signed_in(request: Request, signed: accounts.SignedIn, response: Response) 
     return response
 
 
+def _page(request: Request, template: str, status: int = 200, **extra: object) -> Response:
+    """A two-factor page. For a session that has passed only its password, without the
+    menu and account bar of a signed-in page (none of it works yet); the page offers
+    its own sign-out instead."""
+    who: auth.Principal = request.state.principal
+    if not who.awaiting:
+        return render(request, template, status, **extra)
+    request.state.principal = None
+    try:
+        return render(request, template, status, csrf_token=who.csrf_token, pending=True, **extra)
+    finally:
+        request.state.principal = who
+
+
 def _onwards(next_: str, role: str) -> str:
     return safe_next(next_) if next_ and next_ != "/" else home_for(role)
 
@@ -45,7 +59,7 @@ def code_page(
 ) -> Response:
     if who.awaiting != accounts.AWAITING_CODE:
         return RedirectResponse(_onwards(next, who.user.role), HTTP_303_SEE_OTHER)
-    return render(request, "two_factor_code.html", next=safe_next(next))
+    return _page(request, "two_factor_code.html", next=safe_next(next))
 
 
 @router.post(CODE_PAGE, include_in_schema=False, dependencies=[Depends(auth.check_csrf)])
@@ -59,7 +73,7 @@ def check_code(
     field, typed = ("recovery_code", recovery_code) if recovery_code.strip() else ("code", code)
     if not typed.strip():
         errors = {field: "Enter the security code from your authenticator app"}
-        return render(request, "two_factor_code.html", 400, errors=errors, next=safe_next(next))
+        return _page(request, "two_factor_code.html", 400, errors=errors, next=safe_next(next))
     ctx = context(request)
     with new_session(ctx.engine) as session:
         try:
@@ -73,17 +87,20 @@ def check_code(
         except (accounts.TooManyAttempts, two_factor.CodeRefused) as e:
             status = e.http_status
             errors = {field: str(e)}
-            return render(request, "two_factor_code.html", status, errors=errors, next=next)
+            return _page(
+                request, "two_factor_code.html", status, errors=errors, next=safe_next(next)
+            )
     target = _onwards(next, signed.user.role)
     return _signed_in(request, signed, RedirectResponse(target, HTTP_303_SEE_OTHER))
 
 
 def _qr_svg(uri: str) -> str:
     """The otpauth:// address as an inline SVG QR code (no script, no image request)."""
+    label = "QR code for your authenticator app"
     svg: str = segno.make(uri, error="m").svg_inline(
-        scale=5, title="QR code for your authenticator app", dark="#0b0c0c", light="#ffffff"
+        scale=5, title=label, dark="#0b0c0c", light="#ffffff"
     )
-    return svg
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 def _set_up(request: Request, status: int = 200, **extra: object) -> Response:
@@ -94,7 +111,7 @@ def _set_up(request: Request, status: int = 200, **extra: object) -> Response:
         )
         uri = two_factor.provisioning_uri(user, secret)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return render(
+    return _page(
         request, "two_factor_set_up.html", status, qr=_qr_svg(uri), secret=grouped, **extra
     )
 
