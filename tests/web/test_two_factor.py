@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from tests.web.conftest import PASSWORD, RECOVERY_CODES, Browser, People
+from tests.wiring import projections
+from web.app import create_app
 from web.context import WebContext
 from web.oidc import SignInOptions
 from workflow import accounts, two_factor
@@ -124,9 +126,7 @@ def test_a_recovery_code_signs_in_once(
 def test_a_council_can_require_it_of_everyone(
     engine: Engine, clock: Callable[[], datetime], people: People
 ) -> None:
-    from tests.wiring import projections
-
-    app = __import__("web.app", fromlist=["create_app"]).create_app(
+    app = create_app(
         WebContext(
             engine=engine, projections=projections(), clock=clock,
             sign_in=SignInOptions(two_factor_for_all=True),
