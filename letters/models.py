@@ -82,3 +82,43 @@ class LetterDownload(SQLModel, table=True):
     downloaded_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     downloaded_by: str = Field(max_length=100)
     how: str = Field(max_length=20)  # "web", "cli" or "api"
+
+
+# A letter's dispatch through GOV.UK Notify (`letters.dispatch`): where it is.
+QUEUED = "queued"  # waiting to be sent (again, after `next_attempt_at`, on a retry)
+SENDING = "sending"  # claimed by one send job; another may take it over after a timeout
+SENT = "sent"  # Notify accepted it; its status is polled until it is final
+DELIVERED = "delivered"  # email delivered; letter received by the postal service
+FAILED = "failed"  # not sent, or Notify could not deliver it: `error` says why
+DISPATCH_STATUSES = (QUEUED, SENDING, SENT, DELIVERED, FAILED)
+
+
+class LetterDispatch(SQLModel, table=True):
+    """How one ready letter to a family is sent through GOV.UK Notify (migration 0014).
+
+    One row per letter (unique), made in the transaction that made the letter ready,
+    only when Notify is configured. A send job claims it (`queued` to `sending`, one
+    UPDATE), sends it with `reference` (stable, so a retry finds the first try at Notify
+    instead of sending twice), and records Notify's id; a later job polls Notify for its
+    status until it is delivered or failed.
+    """
+
+    __tablename__ = "letter_dispatches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    letter_id: int = Field(foreign_key="letters.id", unique=True)
+    channel: str = Field(max_length=10)  # "email" or "post"
+    status: str = Field(default=QUEUED, max_length=20, index=True)
+    reference: str = Field(max_length=100, unique=True)
+    provider_id: str | None = Field(default=None, max_length=100)
+    provider_status: str | None = Field(default=None, max_length=40)
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    error: str | None = Field(default=None, sa_column=Column(sa.Text))
+    queued_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    sent_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    completed_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    checked_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))

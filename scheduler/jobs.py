@@ -21,7 +21,8 @@ from sqlmodel import Session
 
 from letters.config import load_council
 from letters.contexts import Council
-from scheduler import sweep_service
+from scheduler import dispatch, sweep_service
+from scheduler.gov_notify import MessageRefused, NotifyClient, NotifySender, NotifySettings
 from scheduler.notify import ROLE_NAMES, Sender, Staff, make_sender, one_line
 from scheduler.scorecard.export import monthly_export
 from workflow.clock import Clock, system_clock, today_in_england
@@ -103,6 +104,11 @@ def deliver(*, session: Session, clock: Clock, sender: Sender, staff: Staff) -> 
                     sweep_service.mark_failed(
                         session=session, message_id=message.id, error=type(e).__name__
                     )
+                    log.warning("Notification %s was refused: %s", message.id, type(e).__name__)
+                    continue
+                except MessageRefused as e:  # GOV.UK Notify's 400: its words, no address
+                    failed += 1
+                    sweep_service.mark_failed(session=session, message_id=message.id, error=str(e))
                     log.warning("Notification %s was refused: %s", message.id, type(e).__name__)
                     continue
                 except (OSError, smtplib.SMTPException) as e:
@@ -237,11 +243,19 @@ def sweep_from_config(
                 clock=clock,
                 working_days=config.working_days,
                 staff=staff,
-                sender=make_sender(config.smtp),
+                sender=alert_sender(config),
                 council=council,
             )
     finally:
         engine.dispose()
+
+
+def alert_sender(config: Config) -> Sender:
+    """Officer alerts through GOV.UK Notify when it is configured; else SMTP, else the log."""
+    notify = NotifySettings.from_config(config)
+    if notify is None:
+        return make_sender(config.smtp)
+    return NotifySender(NotifyClient(notify), notify.alert_template_id)
 
 
 def daily_sweep() -> None:
@@ -280,3 +294,47 @@ def monthly_kpi_export() -> None:
         "Monthly KPI export for %s", (today.replace(day=1) - timedelta(days=1)).strftime("%B %Y")
     )
     monthly_export(config=config, as_of=today)
+
+
+# -- letters through GOV.UK Notify ---------------------------------------------------
+
+
+def dispatch_from_config(
+    config: Config, clock: Clock = system_clock
+) -> tuple[dispatch.SendReport, dispatch.CheckReport] | None:
+    """Send the queued letters and check the sent ones, with `config`'s Notify key and
+    database; None (nothing done) without a key."""
+    settings = NotifySettings.from_config(config)
+    if settings is None:
+        return None
+    notify = NotifyClient(settings)
+    engine = make_engine(config.database_url)
+    try:
+        with new_session(engine) as session:
+            sent = dispatch.send_letters(
+                session=session,
+                notify=notify,
+                settings=settings,
+                clock=clock,
+                runner=runner_name(),
+            )
+            checked = dispatch.check_statuses(session=session, notify=notify, clock=clock)
+    finally:
+        engine.dispose()
+    if sent.sent or sent.retrying or sent.failed or checked.checked:
+        log.info(
+            "Letters through GOV.UK Notify: %d sent, %d to retry, %d not sent; "
+            "%d checked, %d delivered, %d failed",
+            sent.sent,
+            sent.retrying,
+            sent.failed,
+            checked.checked,
+            checked.delivered,
+            checked.failed,
+        )
+    return sent, checked
+
+
+def dispatch_letters() -> None:
+    """Every few minutes while Notify is configured ("scheduler.jobs:dispatch_letters")."""
+    dispatch_from_config(load_config())

@@ -57,6 +57,7 @@ ADVISORY_LOCK_KEY = int.from_bytes(b"ehc-schd", "big")
 SWEEP_JOB = "daily_sweep"
 KPI_JOB = "monthly_kpi_export"
 CATCH_UP_JOB = "catch_up_sweep"
+DISPATCH_JOB = "dispatch_letters"
 SWEEP_MISFIRE_GRACE_SECONDS = 6 * 3600  # down at 06:00 but back by noon: still sweep
 KPI_MISFIRE_GRACE_SECONDS = 12 * 3600
 
@@ -242,6 +243,19 @@ def build_scheduler(config: Config) -> BlockingScheduler:
         coalesce=True,
         misfire_grace_time=KPI_MISFIRE_GRACE_SECONDS,
     )
+    if config.notify_api_key is not None:
+        # Letters through GOV.UK Notify: send what is queued, follow what was sent. Only
+        # the active scheduler runs it; the claims keep a letter from going twice anyway.
+        scheduler.add_job(
+            "scheduler.jobs:dispatch_letters",
+            IntervalTrigger(minutes=config.notify_poll_minutes, timezone=LONDON),
+            id=DISPATCH_JOB,
+            name="Send letters through GOV.UK Notify and check their status",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=config.notify_poll_minutes * 60,
+        )
+    # Without a key a stored job from before does nothing (`dispatch_from_config`).
     return scheduler
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import time
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +80,17 @@ class Config(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_from: str = "ehc@localhost"
+    # GOV.UK Notify (docs/letters.md, "Sending letters"): with a key, letters to families
+    # are sent (email with the PDF as a file link, or post as a precompiled letter) and
+    # officer alerts are emailed from a Notify template; without one, alerts use SMTP and
+    # letters are downloaded by hand, as before.
+    notify_api_key: SecretStr | None = None
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    notify_alert_template_id: str | None = None  # email template: ((subject)), ((body))
+    # Email template: ((subject)), ((body)), ((case_reference)), ((link_to_file)).
+    notify_letter_template_id: str | None = None
+    notify_postage: Literal["first", "second"] = "first"  # letters sent by post
+    notify_poll_minutes: int = Field(default=5, ge=1, le=60)  # the send and status job's interval
     team_managers: str | None = None
     officer_emails: str | None = None
     sweep_at: time = time(6, 0)

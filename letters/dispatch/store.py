@@ -1,0 +1,371 @@
+"""Dispatch records: queueing a ready letter for Notify, claiming it, and what happened.
+
+`queue_new` runs inside the change that made the letter ready (no commit: the change
+commits). The send job's functions each commit once, as the outbox's do
+(`scheduler.sweep_service`): a claim is committed before anything is sent, so two jobs
+at once never send one letter, and a result is committed as soon as it is known.
+
+A letter is queued only when it is ready, stands (not withdrawn), is for the family
+(an adviser's letter is still downloaded) and has a way to go (its recorded delivery,
+email or post). A letter withdrawn while still queued is never claimed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from letters.catalogue import CATALOGUE
+from letters.models import (
+    DELIVERED,
+    FAILED,
+    QUEUED,
+    READY,
+    SENDING,
+    SENT,
+    Letter,
+    LetterDispatch,
+    LetterWithdrawal,
+)
+from letters.store import not_withdrawn
+from workflow.clock import Clock
+from workflow.models import Case
+
+DISPATCHES: sa.Table = LetterDispatch.__table__  # type: ignore[attr-defined]
+LETTERS: sa.Table = Letter.__table__  # type: ignore[attr-defined]
+WITHDRAWALS: sa.Table = LetterWithdrawal.__table__  # type: ignore[attr-defined]
+D = DISPATCHES.c
+
+MAX_ATTEMPTS = 10  # tries at sending before the letter is marked failed for a person
+FIRST_RETRY = timedelta(minutes=1)  # then doubled each try, up to LONGEST_WAIT
+LONGEST_WAIT = timedelta(hours=6)
+# A claim this old is a send job that died mid-send (Notify's client gives up on a
+# request after 30 seconds): another job may take the letter over, after asking Notify
+# whether the first try reached it.
+CLAIM_TIMEOUT = timedelta(minutes=15)
+CHANNELS = ("email", "post")
+FAMILY = ("parent", "young_person")
+
+# Notify's statuses (email, and letter as its API reports them) that are final.
+DELIVERED_STATUSES = frozenset({"delivered", "received"})
+FAILED_STATUSES = frozenset(
+    {
+        "permanent-failure",
+        "temporary-failure",
+        "technical-failure",
+        "virus-scan-failed",
+        "validation-failed",
+        "cancelled",
+    }
+)
+# What each final status means, in words for the case page (Notify's own descriptions).
+PROVIDER_STATUS_WORDS = {
+    "permanent-failure": "the email address does not exist or the provider refused it",
+    "temporary-failure": "the inbox was full or the provider could not deliver it in time",
+    "technical-failure": "Notify had a technical failure sending it",
+    "virus-scan-failed": "Notify's virus scan rejected the PDF",
+    "validation-failed": "Notify's checks of the PDF or its address refused it",
+    "cancelled": "it was cancelled in Notify before printing",
+}
+
+
+def reference_for(letter_id: int) -> str:
+    """The reference sent to Notify with a letter: stable, so a retry can find it there,
+    and holding no personal data (Notify shows it on its dashboard)."""
+    return f"ehc-letter-{letter_id}"
+
+
+def _wants_sending(letter: Letter) -> bool:
+    return (
+        letter.status == READY
+        and letter.recipient in FAMILY
+        and letter.delivery in CHANNELS
+        and CATALOGUE[letter.type].audience == "family"
+    )
+
+
+def queue_new(
+    *, session: Session, case: Case, since: datetime, clock: Clock
+) -> list[LetterDispatch]:
+    """Queue each letter of `case` made ready at or after `since` (in this change) that
+    is for the family, stands and has no dispatch yet. Flushes; does not commit."""
+    letters = session.exec(
+        select(Letter)
+        .where(
+            col(Letter.case_id) == case.id,
+            col(Letter.status) == READY,
+            col(Letter.rendered_at) >= since,
+            not_withdrawn(),
+            ~sa.exists().where(D.letter_id == col(Letter.id)),
+        )
+        .order_by(col(Letter.id))
+        .options(*(defer(getattr(Letter, content)) for content in ("html", "text", "pdf")))
+    )
+    return queue(session=session, letters=letters, clock=clock)
+
+
+def queue(*, session: Session, letters: Iterable[Letter], clock: Clock) -> list[LetterDispatch]:
+    """Queue these letters (those that go to a family by email or post). Flushes."""
+    now = clock()
+    made = []
+    for letter in letters:
+        if not _wants_sending(letter):
+            continue
+        assert letter.id is not None and letter.delivery is not None
+        made.append(
+            LetterDispatch(
+                case_id=letter.case_id,
+                letter_id=letter.id,
+                channel=letter.delivery,
+                status=QUEUED,
+                reference=reference_for(letter.id),
+                queued_at=now,
+            )
+        )
+    session.add_all(made)
+    session.flush()
+    return made
+
+
+# -- the send job ------------------------------------------------------------------------
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(D.status == QUEUED, sa.or_(D.next_attempt_at.is_(None), D.next_attempt_at <= now)),
+        sa.and_(D.status == SENDING, D.claimed_at < now - CLAIM_TIMEOUT),
+    )
+
+
+def claim_next(
+    *, session: Session, claimant: str, after: int, clock: Clock
+) -> LetterDispatch | None:
+    """Claim the oldest dispatch after id `after` that is due to be sent (or whose claim
+    timed out), for a letter that still stands; None when there is none. Commits.
+
+    One UPDATE that sets `sending` only where the row is still claimable: two jobs at
+    once never both get it (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a
+    time). `attempts` counts the claim, so a second try knows it is one.
+    """
+    now = clock()
+    oldest = (
+        sa.select(D.id)
+        .where(_claimable(now), D.id > after, not_withdrawn_dispatch())
+        .order_by(D.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    try:
+        claimed = session.execute(
+            sa.update(DISPATCHES)
+            .where(D.id == oldest.scalar_subquery(), _claimable(now))
+            .values(status=SENDING, claimed_by=claimant, claimed_at=now, attempts=D.attempts + 1)
+            .returning(D.id)
+        ).scalar_one_or_none()
+        found = (
+            session.get(LetterDispatch, claimed, populate_existing=True)
+            if claimed is not None
+            else None
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return found
+
+
+def not_withdrawn_dispatch() -> sa.ColumnElement[bool]:
+    """The dispatch's letter still stands (a letter withdrawn while queued never goes)."""
+    return ~sa.exists().where(WITHDRAWALS.c.letter_id == D.letter_id)
+
+
+def _mine(dispatch_id: int, claimant: str) -> sa.ColumnElement[bool]:
+    return sa.and_(D.id == dispatch_id, D.status == SENDING, D.claimed_by == claimant)
+
+
+def mark_sent(
+    *,
+    session: Session,
+    dispatch_id: int,
+    claimant: str,
+    provider_id: str,
+    provider_status: str | None,
+    clock: Clock,
+) -> None:
+    """Notify accepted the letter (or already had it, from an earlier try). Commits."""
+    now = clock()
+    session.execute(
+        sa.update(DISPATCHES)
+        .where(_mine(dispatch_id, claimant))
+        .values(
+            status=SENT,
+            provider_id=provider_id,
+            provider_status=provider_status,
+            sent_at=now,
+            checked_at=now,
+            error=None,
+            claimed_by=None,
+            claimed_at=None,
+        )
+    )
+    session.commit()
+    if provider_status is not None:
+        record_status(
+            session=session, dispatch_id=dispatch_id, provider_status=provider_status, clock=clock
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before try `attempts + 1`: 1, 2, 4 ... minutes, at most LONGEST_WAIT."""
+    wait: timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(wait, LONGEST_WAIT)
+
+
+def mark_retry(
+    *, session: Session, dispatch_id: int, claimant: str, attempts: int, error: str, clock: Clock
+) -> bool:
+    """A try that may succeed later (Notify busy or down, a rate limit): back to the
+    queue with a wait, or failed after MAX_ATTEMPTS. Returns whether it will be retried.
+    Commits."""
+    if attempts >= MAX_ATTEMPTS:
+        mark_failed(
+            session=session,
+            dispatch_id=dispatch_id,
+            claimant=claimant,
+            error=f"Not sent after {attempts} tries. The last: {error}",
+            clock=clock,
+        )
+        return False
+    session.execute(
+        sa.update(DISPATCHES)
+        .where(_mine(dispatch_id, claimant))
+        .values(
+            status=QUEUED,
+            next_attempt_at=clock() + backoff(attempts),
+            error=error[:2000],
+            claimed_by=None,
+            claimed_at=None,
+        )
+    )
+    session.commit()
+    return True
+
+
+def release(*, session: Session, dispatch_id: int, claimant: str) -> None:
+    """Give a claim back untried (the job is stopping): the next job sends it. Commits."""
+    session.execute(
+        sa.update(DISPATCHES)
+        .where(_mine(dispatch_id, claimant))
+        .values(status=QUEUED, claimed_by=None, claimed_at=None, attempts=D.attempts - 1)
+    )
+    session.commit()
+
+
+def mark_failed(
+    *, session: Session, dispatch_id: int, claimant: str, error: str, clock: Clock
+) -> None:
+    """Not sent, and retrying cannot mend it (Notify refused it, or the PDF breaks
+    Notify's rules): failed, with the reason, for an officer to act on. Commits."""
+    now = clock()
+    session.execute(
+        sa.update(DISPATCHES)
+        .where(_mine(dispatch_id, claimant))
+        .values(
+            status=FAILED, error=error[:2000], completed_at=now, claimed_by=None, claimed_at=None
+        )
+    )
+    session.commit()
+
+
+# -- Notify's statuses ---------------------------------------------------------------------
+
+
+def due_for_check(*, session: Session, clock: Clock, every: timedelta) -> list[LetterDispatch]:
+    """Sent letters whose final status is not known, not checked within `every`."""
+    now = clock()
+    rows = list(
+        session.exec(
+            select(LetterDispatch)
+            .where(
+                col(LetterDispatch.status) == SENT,
+                sa.or_(
+                    col(LetterDispatch.checked_at).is_(None),
+                    col(LetterDispatch.checked_at) <= now - every,
+                ),
+            )
+            .order_by(col(LetterDispatch.id))
+        )
+    )
+    session.commit()
+    return rows
+
+
+def record_status(*, session: Session, dispatch_id: int, provider_status: str, clock: Clock) -> str:
+    """Record Notify's status of a sent letter; a final one completes it. Returns our
+    status for it. Only a `sent` row changes, so two checks at once agree. Commits."""
+    now = clock()
+    values: dict[str, object] = {"provider_status": provider_status[:40], "checked_at": now}
+    status = SENT
+    if provider_status in DELIVERED_STATUSES:
+        status = DELIVERED
+        values.update(status=DELIVERED, completed_at=now)
+    elif provider_status in FAILED_STATUSES:
+        status = FAILED
+        words = PROVIDER_STATUS_WORDS.get(provider_status, provider_status)
+        values.update(status=FAILED, completed_at=now, error=f"Notify: {words}")
+    session.execute(
+        sa.update(DISPATCHES).where(D.id == dispatch_id, D.status == SENT).values(**values)
+    )
+    session.commit()
+    return status
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def for_case(*, session: Session, case_id: int) -> dict[int, LetterDispatch]:
+    """A case's dispatches by letter id (the case page)."""
+    rows = session.exec(select(LetterDispatch).where(col(LetterDispatch.case_id) == case_id))
+    return {row.letter_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A letter that did not reach the family, for the manager's dashboard."""
+
+    case_ref: str
+    letter_id: int
+    letter_type: str
+    channel: str
+    error: str | None
+    completed_at: datetime | None
+
+
+def failures(*, session: Session, limit: int = 20) -> tuple[int, list[Failure]]:
+    """How many letters failed to go, and the newest `limit` of them."""
+    cases: sa.Table = Case.__table__  # type: ignore[attr-defined]
+    failed = sa.and_(D.status == FAILED, not_withdrawn_dispatch())
+    total = session.execute(sa.select(sa.func.count()).where(failed)).scalar_one()
+    rows = session.execute(
+        sa.select(
+            cases.c.reference, D.letter_id, LETTERS.c.type, D.channel, D.error, D.completed_at
+        )
+        .join(cases, cases.c.id == D.case_id)
+        .join(LETTERS, LETTERS.c.id == D.letter_id)
+        .where(failed)
+        .order_by(D.completed_at.desc(), D.id.desc())
+        .limit(limit)
+    ).all()
+    return int(total), [Failure(*row) for row in rows]
+
+
+def counts(*, session: Session) -> dict[str, int]:
+    """Dispatches by status (the admin page)."""
+    rows = session.execute(sa.select(D.status, sa.func.count()).group_by(D.status)).all()
+    return {str(status): int(n) for status, n in rows}
