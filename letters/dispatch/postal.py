@@ -178,7 +178,10 @@ def postal_pdf(html: str, to: Mapping[str, Any]) -> bytes:
     # Imported here: WeasyPrint loads native libraries and is slow to import.
     from weasyprint import CSS, HTML
 
+    from letters.render import _stable_tag_ids
+
     check_address(to)
+    _stable_tag_ids()  # as letters.render: the same HTML gives the same PDF, in any thread
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # as letters.render: no time stamps

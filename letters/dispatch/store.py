@@ -300,6 +300,7 @@ def due_for_check(*, session: Session, clock: Clock, every: timedelta) -> list[L
                 ),
             )
             .order_by(col(LetterDispatch.id))
+            .execution_options(populate_existing=True)
         )
     )
     session.commit()
@@ -331,7 +332,11 @@ def record_status(*, session: Session, dispatch_id: int, provider_status: str, c
 
 def for_case(*, session: Session, case_id: int) -> dict[int, LetterDispatch]:
     """A case's dispatches by letter id (the case page)."""
-    rows = session.exec(select(LetterDispatch).where(col(LetterDispatch.case_id) == case_id))
+    rows = session.exec(
+        select(LetterDispatch)
+        .where(col(LetterDispatch.case_id) == case_id)
+        .execution_options(populate_existing=True)
+    )
     return {row.letter_id: row for row in rows}
 
 
