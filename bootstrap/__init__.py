@@ -31,10 +31,10 @@ def projections(config: Config) -> tuple[Projection, ...]:
 class DeliveryMode:
     """How letters and officer alerts leave the engine, for the admin page to state."""
 
-    notify: bool  # letters to families sent, alerts emailed, through GOV.UK Notify
-    smtp_host: str | None  # without Notify: alerts by SMTP through this server, or the log
-    postage: str | None
-    poll_minutes: int
+    notify: bool = False  # letters to families and alerts sent through GOV.UK Notify
+    smtp_host: str | None = None  # without Notify: alerts by SMTP through this, or the log
+    postage: str | None = None
+    poll_minutes: int = 5
 
     @property
     def letters(self) -> str:

@@ -148,6 +148,22 @@ class FakeNotify:
         with self.lock:
             return [c for c in self.calls if c.method == "POST"]
 
+    def with_engine_templates(self) -> FakeNotify:
+        """The two email templates the engine is configured with: alerts, then letters."""
+        self.add_template("((subject))", "((body))")
+        self.add_template("((subject))", "((body))\n\nCase ((case_reference)): ((link_to_file))")
+        return self
+
+    def config_values(self) -> dict[str, Any]:
+        """The EHC_NOTIFY_* settings that point the engine at this server."""
+        alert, letter = list(self.templates)[:2]
+        return {
+            "notify_api_key": self.api_key,
+            "notify_base_url": self.base_url,
+            "notify_alert_template_id": alert,
+            "notify_letter_template_id": letter,
+        }
+
     def start(self) -> FakeNotify:
         state = self
 

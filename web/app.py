@@ -83,6 +83,7 @@ def _feature_routers() -> list[Any]:
         case_new,
         cases,
         corrections,
+        delivery,
         home,
         letter_completion,
         oidc,
@@ -118,6 +119,7 @@ def _feature_routers() -> list[Any]:
         corrections.router,
         users.router,
         teams.router,
+        delivery.router,
         api.router,
     ]
 

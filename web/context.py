@@ -90,6 +90,8 @@ class WebContext:
     about: AboutService = field(default_factory=AboutService)
     ready: ReadyChecks = field(default_factory=ReadyChecks)
     sign_in: SignInOptions = field(default_factory=SignInOptions)  # 2FA, passwords, SSO
+    # How letters and alerts leave (GOV.UK Notify, SMTP, by hand): the admin page says.
+    delivery: bootstrap.DeliveryMode = field(default_factory=bootstrap.DeliveryMode)
 
     def today(self) -> date:
         return today_in_england(self.clock)
@@ -105,4 +107,5 @@ class WebContext:
             about=AboutService.from_config(config),
             ready=ReadyChecks.from_config(config),
             sign_in=SignInOptions.from_config(config),
+            delivery=bootstrap.delivery_mode(config),
         )

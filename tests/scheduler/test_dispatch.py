@@ -73,24 +73,13 @@ class MovingClock:
 
 @pytest.fixture
 def notify() -> Iterator[FakeNotify]:
-    server = FakeNotify()
-    server.add_template("((subject))", "((body))")  # officer alerts
-    server.add_template("((subject))", "((body))\n\nCase ((case_reference)): ((link_to_file))")
-    server.start()
+    server = FakeNotify().with_engine_templates().start()
     yield server
     server.stop()
 
 
 def notify_config(server: FakeNotify, **overrides: Any) -> Config:
-    alert, letter = list(server.templates)
-    values: dict[str, Any] = {
-        "notify_api_key": server.api_key,
-        "notify_base_url": server.base_url,
-        "notify_alert_template_id": alert,
-        "notify_letter_template_id": letter,
-        **overrides,
-    }
-    return configured(**values)
+    return configured(**{**server.config_values(), **overrides})
 
 
 @pytest.fixture

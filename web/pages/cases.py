@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from letters import service as letter_service
 from letters import store as letter_store
 from letters.catalogue import CATALOGUE, detail_name
+from letters.dispatch import store as dispatch_store
 from letters.facts import APPEAL_NOTICES, SERVED_NOTICES
 from letters.models import AWAITING, READY, Letter
 from web import auth
@@ -330,6 +331,7 @@ def case_page(
         for w in letter_service.withdrawn_letters(session=session, case_ref=view.case.reference)
     }
     corrected_by = letter_service.correction_letters(session=session, case_ref=view.case.reference)
+    dispatches = dispatch_store.for_case(session=session, case_id=view.case.id or 0)
     windows = [
         (
             WINDOW_LABELS.get(w.kind, w.kind),
@@ -357,6 +359,7 @@ def case_page(
         withdrawn=withdrawn,
         gone_out=[w for w in withdrawn.values() if letter_service.needs_correction_letter(w)],
         corrected_by=corrected_by,
+        dispatches=dispatches,
         corrections=_corrections(view),
         replacements={c.replaced_by for c in view.corrections if c.replaced_by},
         can_record=bool(accepts(view.case.state)),

@@ -17,6 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.status import HTTP_303_SEE_OTHER
 
+from letters.catalogue import CATALOGUE
+from letters.dispatch import store as dispatch_store
 from scheduler.breaches import Filters, QueueItem
 from scheduler.scorecard.counts import deadline_counts_by_month
 from scheduler.scorecard.figures import Figure, percent
@@ -233,6 +235,9 @@ def _dashboard(request: Request, session: Session) -> Response:
     )
     rows = loads(queue.items, open_caseload(session))
     unassigned = unassigned_counts(session)
+    # Letters GOV.UK Notify could not send or deliver (none without a Notify key).
+    letter_failures = dispatch_store.failures(session=session)
+    session.commit()
     return render(
         request,
         "home.html",
@@ -244,4 +249,6 @@ def _dashboard(request: Request, session: Session) -> Response:
         chart=trend(session, today),
         unassigned=sorted(unassigned.items(), key=lambda kv: kv[0] or ""),
         unassigned_total=sum(unassigned.values()),
+        letter_failures=letter_failures,
+        letter_titles={t: spec.title for t, spec in CATALOGUE.items()},
     )

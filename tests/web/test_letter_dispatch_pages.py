@@ -1,0 +1,191 @@
+"""Letters through GOV.UK Notify, as people see them: the case page says each letter's
+dispatch (delivered, not delivered and why), the managers' dashboard lists failures, and
+the admin page says how letters and alerts are sent; with and without a Notify key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+import bootstrap
+from scheduler import dispatch
+from scheduler.gov_notify import NotifyClient, NotifySettings
+from tests.notify_server import FakeNotify
+from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
+from tests.wiring import configured
+from web.app import create_app
+from web.context import WebContext
+from workflow import service
+from workflow.config import Config
+
+Clock = Callable[[], datetime]
+FAMILY = {
+    "child_name": "Sam Secretname",
+    "date_of_birth": "2015-03-14",
+    "parent_name": "Jo Secretname",
+    "parent_address": "12 Example Road, Exampletown, EX1 2AB",
+}
+
+
+@pytest.fixture
+def notify() -> Iterator[FakeNotify]:
+    server = FakeNotify().with_engine_templates().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config(notify: FakeNotify) -> Config:
+    return configured(**notify.config_values())
+
+
+@pytest.fixture
+def notify_app(engine: Engine, clock: Clock, config: Config) -> FastAPI:
+    return create_app(
+        WebContext(
+            engine=engine,
+            projections=bootstrap.projections(config),
+            clock=clock,
+            delivery=bootstrap.delivery_mode(config),
+        )
+    )
+
+
+@pytest.fixture
+def browse(notify_app: FastAPI) -> Iterator[Callable[[str], Browser]]:
+    from tests.web.conftest import sign_in
+
+    made: list[Browser] = []
+
+    def make(email: str) -> Browser:
+        client = Browser(notify_app, base_url="http://testserver")
+        client.__enter__()
+        made.append(client)
+        return sign_in(client, email)
+
+    yield make
+    for client in made:
+        client.__exit__(None, None, None)
+
+
+def record(session: Session, clock: Clock, config: Config, ref: str, **people: str) -> None:
+    projections = bootstrap.projections(config)
+    service.update_case(
+        session=session,
+        case_ref=ref,
+        details={**FAMILY, **people},
+        actor="test",
+        clock=clock,
+        projections=projections,
+    )
+    for event in (
+        {"type": "request_received", "date": "2026-11-02", "source": "parent"},
+        {"type": "decision_to_assess", "date": "2026-11-09"},
+    ):
+        service.record_event(
+            session=session,
+            case_ref=ref,
+            event=event,
+            actor="test",
+            clock=clock,
+            projections=projections,
+            case_fields={"team": TEAM, "officer": OFFICER_NAME},
+        )
+
+
+def run_job(session: Session, config: Config, clock: Clock) -> None:
+    settings = NotifySettings.from_config(config)
+    assert settings is not None
+    notify = NotifyClient(settings)
+    dispatch.send_letters(
+        session=session, notify=notify, settings=settings, clock=clock, runner="t"
+    )
+    dispatch.check_statuses(session=session, notify=notify, clock=clock, every=timedelta(0))
+
+
+def test_with_a_notify_key_a_recorded_decisions_letter_shows_delivered_on_the_case_page(
+    session: Session,
+    clock: Clock,
+    config: Config,
+    notify: FakeNotify,
+    people: People,
+    browse: Callable[[str], Browser],
+) -> None:
+    record(session, clock, config, "WEB-N1")
+    officer = browse(people.officer)
+    page = officer.page("/cases/WEB-N1")
+    assert page.count("To be sent by post through GOV.UK Notify") == 2
+
+    run_job(session, config, clock)
+    page = officer.page("/cases/WEB-N1")
+    assert page.count("Sent by post through GOV.UK Notify") == 2
+    assert "(Notify: pending virus check)" in page
+
+    for letter in notify.sent("letter"):
+        notify.set_status(letter["id"], "received")
+    run_job(session, config, clock)
+    page = officer.page("/cases/WEB-N1")
+    assert page.count('<strong class="govuk-tag govuk-tag--green">Delivered</strong>') == 2
+    assert "with the postal service since 20 November 2026 at 12:00pm" in page
+
+
+def test_a_letter_that_failed_shows_on_its_case_page_and_the_managers_dashboard(
+    session: Session,
+    clock: Clock,
+    config: Config,
+    notify: FakeNotify,
+    people: People,
+    browse: Callable[[str], Browser],
+) -> None:
+    record(session, clock, config, "WEB-N2", communication="email", parent_email="jo@example.com")
+    run_job(session, config, clock)
+    first, _second = notify.sent("email")
+    notify.set_status(first["id"], "permanent-failure")
+    run_job(session, config, clock)
+
+    page = browse(people.officer).page("/cases/WEB-N2")
+    assert page.count("Not delivered") == 1
+    assert "By email: Notify: the email address does not exist or the provider refused it" in page
+    dashboard = browse(people.manager).page("/")
+    assert "1 letter did not reach the family" in dashboard
+    assert 'href="/cases/WEB-N2#dispatch-1"' in dashboard
+    assert "Case WEB-N2: We have received" in dashboard
+
+
+def test_the_admin_page_says_letters_go_through_notify(
+    session: Session,
+    clock: Clock,
+    config: Config,
+    people: People,
+    browse: Callable[[str], Browser],
+) -> None:
+    record(session, clock, config, "WEB-N3")
+    page = browse(people.admin).page("/delivery")
+    assert "Sent to families through GOV.UK Notify" in page
+    assert "by first class post" in page
+    assert "Emailed through GOV.UK Notify" in page
+    assert "every 5 minutes" in page
+    assert "Queued" in page
+
+
+def test_without_a_key_the_admin_page_says_letters_are_downloaded(
+    app: FastAPI, people: People, browser: Callable[[str | None], Browser]
+) -> None:
+    page = browser(people.admin).page("/delivery")
+    assert "Downloaded and sent by hand: no GOV.UK Notify API key is set" in page
+    assert "Written to the log: no email is configured" in page
+    assert browser(people.admin).page("/users").count('href="/delivery"') == 1
+    assert browser(people.manager).get("/delivery").status_code == 403
+
+
+def test_without_a_key_the_case_page_and_dashboard_are_as_before(
+    open_case: str, people: People, browser: Callable[[str | None], Browser]
+) -> None:
+    page = browser(people.officer).page(f"/cases/{open_case}")
+    assert "GOV.UK Notify" not in page and "app-dispatch" not in page
+    assert "did not reach the family" not in browser(people.manager).page("/")
