@@ -117,7 +117,9 @@ def _safe(text: str) -> str:
 def send_letters(
     *, session: Session, notify: Notify, settings: NotifySettings, clock: Clock, runner: str
 ) -> SendReport:
-    """Send every queued letter that is due, oldest first, each once per run."""
+    """Send every queued letter that is due, oldest first, each once per run (first
+    queueing any made ready outside a case change: `store.queue_stragglers`)."""
+    store.queue_stragglers(session=session, clock=clock)
     claimant = f"{runner}:{uuid.uuid4().hex[:8]}"
     sent = retrying = failed = 0
     last = 0

@@ -132,6 +132,38 @@ def queue(*, session: Session, letters: Iterable[Letter], clock: Clock) -> list[
     return made
 
 
+def queue_stragglers(*, session: Session, clock: Clock) -> list[LetterDispatch]:
+    """Queue the family letters made ready outside a case change's projections (a letter
+    completed with `ehc letters complete`, a correction letter made from the case page)
+    since the first letter was queued for Notify: that first dispatch marks when Notify
+    went live, and letters before it were made to be downloaded. Commits."""
+    first = session.execute(sa.select(sa.func.min(D.queued_at))).scalar_one_or_none()
+    if first is None:
+        session.commit()
+        return []
+    letters = list(
+        session.exec(
+            select(Letter)
+            .where(
+                col(Letter.status) == READY,
+                col(Letter.rendered_at) >= first,
+                col(Letter.recipient).in_(FAMILY),
+                not_withdrawn(),
+                ~sa.exists().where(D.letter_id == col(Letter.id)),
+            )
+            .order_by(col(Letter.id))
+            .options(*(defer(getattr(Letter, content)) for content in ("html", "text", "pdf")))
+        )
+    )
+    try:
+        made = queue(session=session, letters=letters, clock=clock)
+        session.commit()
+    except sa.exc.IntegrityError:  # queued by a change at the same moment: it has one
+        session.rollback()
+        return []
+    return made
+
+
 # -- the send job ------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import bootstrap
+from letters import service as letter_service
 from letters.catalogue import CATALOGUE
 from letters.dispatch import store
 from letters.dispatch.projection import DispatchProjection
@@ -31,7 +32,7 @@ from scheduler.gov_notify import (
 )
 from scheduler.notify import LogSender
 from tests.notify_server import FakeNotify
-from tests.wiring import configured
+from tests.wiring import configured, council
 from tests.workflow.factories import ev
 from workflow import service
 from workflow.config import Config
@@ -537,3 +538,90 @@ def test_dispatch_rows_count_by_status(session: Session, notify: FakeNotify, clo
     send(session, config, clock)
     assert store.counts(session=session) == {SENT: 2}
     assert session.execute(sa.select(sa.func.count()).select_from(LetterDispatch)).scalar() == 2
+
+
+def test_a_letter_completed_outside_a_case_change_is_queued_by_the_send_job(
+    session: Session, notify: FakeNotify, moving: MovingClock
+) -> None:
+    config = notify_config(notify)
+    decision = ev("decision_not_to_assess", "2026-11-09")
+    open_case(
+        session, moving, bootstrap.projections(config), people=PEOPLE, events=[*REQUEST, decision]
+    )
+    (queued,) = dispatches(session)  # the acknowledgement; the decision waits for its reasons
+    moving.advance(minutes=1)
+    letter_service.complete_letter(  # `ehc letters complete`: no projections run
+        session=session,
+        letter_id=2,
+        details={"reasons": "The school's evidence shows good progress."},
+        actor="t",
+        clock=moving,
+        council=council(),
+    )
+    assert len(dispatches(session)) == 1
+    assert send(session, config, moving).sent == 2
+    assert [(d.letter_id, d.status) for d in dispatches(session)] == [(1, SENT), (2, SENT)]
+    assert [n["reference"] for n in notify.sent()] == ["ehc-letter-1", "ehc-letter-2"]
+
+
+def test_no_letter_is_queued_by_the_send_job_before_notify_queued_its_first(
+    session: Session, notify: FakeNotify, clock: Clock
+) -> None:
+    open_case(session, clock, bootstrap.projections(configured()), people=PEOPLE, events=REQUEST)
+    assert store.queue_stragglers(session=session, clock=clock) == []
+    assert send(session, notify_config(notify), clock) == dispatch.SendReport()
+    assert notify.sent() == []
+
+
+def test_the_scheduler_runs_the_dispatch_job_only_with_a_key(notify: FakeNotify) -> None:
+    from scheduler.process import DISPATCH_JOB, build_scheduler
+
+    url = "sqlite:///:memory:"
+    with_key = build_scheduler(notify_config(notify, database_url=url))
+    job = next(j for j in with_key.get_jobs() if j.id == DISPATCH_JOB)
+    assert job.func_ref == "scheduler.jobs:dispatch_letters"
+    assert job.trigger.interval == timedelta(minutes=5)
+    without = build_scheduler(configured(database_url=url))
+    assert DISPATCH_JOB not in {j.id for j in without.get_jobs()}
+
+
+def test_the_daily_sweep_sends_officer_alerts_through_notify_once(
+    session: Session, notify: FakeNotify, clock: Clock
+) -> None:
+    from tests.scheduler.sweep_cases import AS_OF, STAFF, load_cases, rows
+    from workflow.law.calendar import WorkingDays
+
+    load_cases(session, clock)
+    sender = jobs.alert_sender(notify_config(notify))
+
+    def sweep() -> jobs.SweepReport:
+        return jobs.run_sweep(
+            session=session,
+            as_of=AS_OF,
+            clock=clock,
+            working_days=WorkingDays(),
+            staff=STAFF,
+            sender=sender,
+            council=council(),
+            runner="test:1",
+        )
+
+    notify.fail_next(429)  # the first alert meets a rate limit: the run stops there
+    first = sweep()
+    assert (first.notifications_queued, first.notifications_sent, first.notifications_failed) == (
+        4,
+        0,
+        1,
+    )
+    second = sweep()  # the next sweep sends them all, the refused one included
+    assert (second.notifications_sent, second.notifications_failed) == (4, 0)
+    assert sweep().notifications_sent == 0  # and never again
+    channels = rows(session, "SELECT channel, attempts FROM outbox ORDER BY id")
+    assert channels == [("notify", 2)] + [("notify", 1)] * 3
+    emails = notify.sent("email")
+    assert sorted(e["reference"] for e in emails) == [f"ehc-alert-{n}" for n in range(1, 5)]
+    assert {e["email_address"] for e in emails} == {
+        "officer.a@la.example",
+        "north.manager@la.example",
+    }
+    assert all(e["subject"].startswith(("Breach", "Due")) for e in emails)
