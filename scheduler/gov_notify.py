@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from scheduler.notify import Sender, make_sender
 from workflow.config import Config
 from workflow.errors import InvalidInput
 
@@ -267,3 +268,12 @@ class NotifySender:
 
     def close(self) -> None:
         pass
+
+
+def alert_sender(config: Config) -> Sender:
+    """Officer and admin alerts through GOV.UK Notify when it is configured; else SMTP,
+    else the log."""
+    notify = NotifySettings.from_config(config)
+    if notify is None:
+        return make_sender(config.smtp)
+    return NotifySender(NotifyClient(notify), notify.alert_template_id)

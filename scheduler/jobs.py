@@ -22,8 +22,8 @@ from sqlmodel import Session
 from letters.config import load_council
 from letters.contexts import Council
 from scheduler import dispatch, sweep_service
-from scheduler.gov_notify import MessageRefused, NotifyClient, NotifySender, NotifySettings
-from scheduler.notify import ROLE_NAMES, Sender, Staff, make_sender, one_line
+from scheduler.gov_notify import MessageRefused, NotifyClient, NotifySettings, alert_sender
+from scheduler.notify import ROLE_NAMES, Sender, Staff, one_line
 from scheduler.scorecard.export import monthly_export
 from workflow.clock import Clock, system_clock, today_in_england
 from workflow.config import Config, load_config
@@ -248,14 +248,6 @@ def sweep_from_config(
             )
     finally:
         engine.dispose()
-
-
-def alert_sender(config: Config) -> Sender:
-    """Officer alerts through GOV.UK Notify when it is configured; else SMTP, else the log."""
-    notify = NotifySettings.from_config(config)
-    if notify is None:
-        return make_sender(config.smtp)
-    return NotifySender(NotifyClient(notify), notify.alert_template_id)
 
 
 def daily_sweep() -> None:

@@ -16,7 +16,8 @@ from sqlmodel import Session
 import bootstrap
 from letters.config import load_council
 from scheduler import sweep_service
-from scheduler.notify import Staff, make_sender
+from scheduler.gov_notify import alert_sender
+from scheduler.notify import Staff
 from web.oidc import SignInOptions
 from workflow.clock import Clock, system_clock, today_in_england
 from workflow.config import Config
@@ -66,7 +67,7 @@ class ReadyChecks:
         admins = [
             a for a in sweep_service.admin_emails(session=session) if staff.refusal(a, "") is None
         ]
-        sender = make_sender(self.config.smtp)
+        sender = alert_sender(self.config)  # GOV.UK Notify when configured, else SMTP
         try:
             sender.alert(recipients=admins, subject=subject, body=body)
         finally:

@@ -238,6 +238,7 @@ SCREENS = [
     ),
     Screen("users", "admin", go("/users"), "Users"),
     Screen("teams", "admin", go("/teams"), "Teams"),
+    Screen("delivery", "admin", go("/delivery"), "How letters and alerts are sent"),
     Screen("unassigned", "manager", go("/cases/unassigned"), "Unassigned cases"),
     Screen("breaches-select", "manager", go("/breaches?select=1"), "Breach queue"),
     Screen("add-user", "admin", go("/users/new"), "Add a user"),

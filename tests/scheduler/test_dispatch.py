@@ -29,6 +29,7 @@ from scheduler.gov_notify import (
     NotifySender,
     NotifySettings,
     NotifyUnavailable,
+    alert_sender,
 )
 from scheduler.notify import LogSender
 from tests.notify_server import FakeNotify
@@ -230,7 +231,7 @@ def test_without_a_notify_key_letters_are_made_as_before_and_nothing_is_queued(
     open_case(session, clock, projections, people=PEOPLE, events=REQUEST)
     assert dispatches(session) == []
     assert jobs.dispatch_from_config(config) is None
-    assert isinstance(jobs.alert_sender(config), LogSender)
+    assert isinstance(alert_sender(config), LogSender)
     mode = bootstrap.delivery_mode(config)
     assert not mode.notify
     assert mode.letters.startswith("Downloaded and sent by hand")
@@ -493,7 +494,7 @@ def test_a_withdrawn_letter_still_queued_is_never_sent(
 
 def test_officer_alerts_are_emails_from_the_alert_template(notify: FakeNotify) -> None:
     config = notify_config(notify)
-    sender = jobs.alert_sender(config)
+    sender = alert_sender(config)
     assert isinstance(sender, NotifySender)
     channel = sender.send(
         message_id=7, role="officer", recipient="kim@la.gov.uk", subject="Breach: case N1", body="b"
@@ -592,7 +593,7 @@ def test_the_daily_sweep_sends_officer_alerts_through_notify_once(
     from workflow.law.calendar import WorkingDays
 
     load_cases(session, clock)
-    sender = jobs.alert_sender(notify_config(notify))
+    sender = alert_sender(notify_config(notify))
 
     def sweep() -> jobs.SweepReport:
         return jobs.run_sweep(
