@@ -9,19 +9,21 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 import bootstrap
-from scheduler import dispatch
+from scheduler import dispatch, jobs
 from scheduler.gov_notify import NotifyClient, NotifySettings
 from tests.notify_server import FakeNotify
 from tests.web.conftest import OFFICER_NAME, TEAM, Browser, People
 from tests.wiring import configured
 from web.app import create_app
 from web.context import WebContext
-from workflow import service
+from workflow import accounts, service
 from workflow.config import Config
+from workflow.db import new_session
 
 Clock = Callable[[], datetime]
 FAMILY = {
@@ -189,3 +191,59 @@ def test_without_a_key_the_case_page_and_dashboard_are_as_before(
     page = browser(people.officer).page(f"/cases/{open_case}")
     assert "GOV.UK Notify" not in page and "app-dispatch" not in page
     assert "did not reach the family" not in browser(people.manager).page("/")
+
+
+def test_a_decision_recorded_through_the_api_reaches_the_family_by_the_scheduler_job(
+    session: Session,
+    engine: Engine,
+    db_url: str,
+    clock: Clock,
+    notify: FakeNotify,
+    people: People,
+    notify_app: FastAPI,
+    browse: Callable[[str], Browser],
+) -> None:
+    """The issue's "done when", through the real entry points: the officer records the
+    decision (API), the scheduler's job sends its letter with the configuration it loads,
+    Notify delivers it, the next run reads that, and the case page says so."""
+    config = configured(**notify.config_values(), database_url=db_url)
+    projections = bootstrap.projections(config)
+    service.update_case(
+        session=session,
+        case_ref="WEB-N4",
+        details={**FAMILY, "communication": "email", "parent_email": "jo@example.com"},
+        actor="test",
+        clock=clock,
+        projections=projections,
+    )
+    service.record_event(
+        session=session,
+        case_ref="WEB-N4",
+        event={"type": "request_received", "date": "2026-11-02", "source": "parent"},
+        actor="test",
+        clock=clock,
+        projections=projections,
+        case_fields={"team": TEAM, "officer": OFFICER_NAME},
+    )
+    with new_session(engine) as s:
+        token = accounts.issue_token(session=s, email=people.officer, actor="test", clock=clock)
+    with TestClient(notify_app, headers={"Authorization": f"Bearer {token}"}) as client:
+        response = client.post(
+            "/api/cases/WEB-N4/events",
+            json={"type": "decision_to_assess", "date": "2026-11-09", "expected_version": 2},
+        )
+        assert response.status_code == 201, response.text
+
+    later = clock() + timedelta(minutes=10)
+    sent = jobs.dispatch_from_config(config, clock=lambda: later)
+    assert sent is not None and sent[0].sent == 2
+    decision = next(n for n in notify.sent("email") if n["reference"] == "ehc-letter-2")
+    assert decision["email_address"] == "jo@example.com"
+    notify.set_status(decision["id"], "delivered")
+    checked = jobs.dispatch_from_config(config, clock=lambda: later + timedelta(minutes=10))
+    assert checked is not None and checked[1].delivered == 1
+
+    page = browse(people.officer).page("/cases/WEB-N4")
+    row = page[page.index('id="dispatch-2"') :]
+    assert row.index("Delivered") < row.index("</span>")
+    assert "Sent by email through GOV.UK Notify, delivered 20 November 2026 at 12:20pm" in row
