@@ -153,6 +153,20 @@ def send_letters(
             failed += 1
             continue
         except NotifyError as e:
+            if e.stop:
+                store.release(
+                    session=session,
+                    dispatch_id=dispatch.id,
+                    claimant=claimant,
+                    error=f"GOV.UK Notify: {e.message}",
+                )
+                log.error(
+                    "GOV.UK Notify refused the API key (%s %s): letters wait until it is "
+                    "mended (EHC_NOTIFY_API_KEY)",
+                    e.status_code,
+                    e.names,
+                )
+                return SendReport(sent, retrying + 1, failed, stopped=True)
             if e.retry:
                 again = store.mark_retry(
                     session=session,
@@ -171,13 +185,6 @@ def send_letters(
                     e.names,
                     "to try again later" if again else "given up after the last try",
                 )
-                if e.stop:
-                    log.error(
-                        "GOV.UK Notify refused the API key (%s): letters wait until it is "
-                        "mended (EHC_NOTIFY_API_KEY)",
-                        e.status_code,
-                    )
-                    return SendReport(sent, retrying, failed, stopped=True)
                 continue
             store.mark_failed(
                 session=session,

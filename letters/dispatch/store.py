@@ -289,13 +289,18 @@ def mark_retry(
     return True
 
 
-def release(*, session: Session, dispatch_id: int, claimant: str) -> None:
-    """Give a claim back untried (the job is stopping): the next job sends it. Commits."""
-    session.execute(
-        sa.update(DISPATCHES)
-        .where(_mine(dispatch_id, claimant))
-        .values(status=QUEUED, claimed_by=None, claimed_at=None, attempts=D.attempts - 1)
-    )
+def release(*, session: Session, dispatch_id: int, claimant: str, error: str | None = None) -> None:
+    """Give a claim back, the try not counted: the job is stopping, or Notify refused the
+    key (`error`), which is no fault of the letter's. The next job sends it. Commits."""
+    values: dict[str, object] = {
+        "status": QUEUED,
+        "claimed_by": None,
+        "claimed_at": None,
+        "attempts": D.attempts - 1,
+    }
+    if error is not None:
+        values["error"] = error[:2000]
+    session.execute(sa.update(DISPATCHES).where(_mine(dispatch_id, claimant)).values(**values))
     session.commit()
 
 

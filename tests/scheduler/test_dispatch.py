@@ -446,11 +446,13 @@ def test_a_key_notify_refuses_stops_the_run_and_the_letters_wait(
     report = send(session, notify_config(notify, notify_api_key=wrong), clock)
     assert report == dispatch.SendReport(retrying=1, stopped=True)
     rows = dispatches(session)
-    assert [d.status for d in rows] == [QUEUED] * 4
+    assert [(d.status, d.attempts) for d in rows] == [(QUEUED, 0)] * 4  # no try counted
     assert rows[0].error == (
         "GOV.UK Notify: 403 AuthError: Invalid token: signature, api token not found"
     )
     assert notify.sent() == []
+    assert send(session, config, clock).sent == 4  # the key mended: they all go, once
+    assert len(notify.sent()) == 4
 
 
 def test_a_key_without_its_templates_is_refused_at_start() -> None:
