@@ -159,6 +159,7 @@ def send_letters(
                     dispatch_id=dispatch.id,
                     claimant=claimant,
                     error=f"GOV.UK Notify: {e.message}",
+                    counted=False,
                 )
                 log.error(
                     "GOV.UK Notify refused the API key (%s %s): letters wait until it is "
@@ -214,7 +215,8 @@ def send_letters(
 
 def _give_back(session: Session, dispatch_id: int, claimant: str) -> None:
     """The run is stopping mid-send (a fault, not an answer from Notify): the claim goes
-    back; a second try asks Notify for the reference first, so nothing goes twice."""
+    back, the try counted, so the second try asks Notify for the reference first and
+    nothing goes twice."""
     try:
         session.rollback()
         store.release(session=session, dispatch_id=dispatch_id, claimant=claimant)

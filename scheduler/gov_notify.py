@@ -59,7 +59,10 @@ class NotifyError(Exception):
 
     @property
     def retry(self) -> bool:
-        return self.status_code in RETRY_STATUSES or self.status_code in STOP_STATUSES
+        """Worth trying again later. An answer that is not an error but could not be read
+        counts too: the letter may have gone, and the next try asks Notify first."""
+        code = self.status_code
+        return code in RETRY_STATUSES or code in STOP_STATUSES or code < 400
 
     @property
     def stop(self) -> bool:

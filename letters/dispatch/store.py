@@ -289,14 +289,23 @@ def mark_retry(
     return True
 
 
-def release(*, session: Session, dispatch_id: int, claimant: str, error: str | None = None) -> None:
-    """Give a claim back, the try not counted: the job is stopping, or Notify refused the
-    key (`error`), which is no fault of the letter's. The next job sends it. Commits."""
+def release(
+    *,
+    session: Session,
+    dispatch_id: int,
+    claimant: str,
+    error: str | None = None,
+    counted: bool = True,
+) -> None:
+    """Give a claim back for the next job. The try stays `counted` when it may have
+    reached Notify (the job stopped mid-send), so the next try asks Notify for the
+    reference first; not when Notify refused the key (`error`), no fault of the
+    letter's. Commits."""
     values: dict[str, object] = {
         "status": QUEUED,
         "claimed_by": None,
         "claimed_at": None,
-        "attempts": D.attempts - 1,
+        "attempts": D.attempts if counted else D.attempts - 1,
     }
     if error is not None:
         values["error"] = error[:2000]

@@ -628,3 +628,38 @@ def test_the_daily_sweep_sends_officer_alerts_through_notify_once(
         "north.manager@la.example",
     }
     assert all(e["subject"].startswith(("Breach", "Due")) for e in emails)
+
+
+class _CrashAfterPosting:
+    """A Notify client whose job dies (a fault, not an answer) just after Notify took
+    the letter: the send went, the engine never heard."""
+
+    def __init__(self, real: NotifyClient) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def send_precompiled_letter(self, *, reference: str, pdf: bytes, postage: str) -> Any:
+        self.real.send_precompiled_letter(reference=reference, pdf=pdf, postage=postage)
+        raise RuntimeError("the job died")
+
+
+def test_a_job_that_dies_mid_send_gives_the_letter_back_and_it_is_not_sent_twice(
+    session: Session, notify: FakeNotify, clock: Clock
+) -> None:
+    config = notify_config(notify)
+    open_case(session, clock, bootstrap.projections(config), people=PEOPLE, events=REQUEST)
+    settings = NotifySettings.from_config(config)
+    assert settings is not None
+    dying = _CrashAfterPosting(NotifyClient(settings))
+    with pytest.raises(RuntimeError):
+        dispatch.send_letters(
+            session=session, notify=dying, settings=settings, clock=clock, runner="t"
+        )
+    (row,) = dispatches(session)
+    assert (row.status, row.attempts, row.claimed_by) == (QUEUED, 1, None)  # the try counted
+    assert send(session, config, clock).sent == 1  # found at Notify by its reference
+    assert len(notify.sent()) == 1
+    (row,) = dispatches(session)
+    assert (row.status, row.provider_id) == (SENT, notify.sent()[0]["id"])
