@@ -16,7 +16,9 @@ with one more stylesheet (`POSTAL_CSS`) that moves the council's details into th
 column and the address into the window, and leaves the body's first page from 95 mm.
 `postal_pdf` lays it out with WeasyPrint, measures every line of text on the laid-out
 pages against the rules above, and only then writes the PDF; a letter that breaks a rule
-raises `NotPrintable` saying which, and is not sent.
+raises `NotPrintable` saying which, and is not sent. Text only: the letters' rules and
+borders (letter.css) sit inside the body's blocks, so they keep to the body's area too;
+Notify's own check, pixel by pixel, is the last word.
 """
 
 from __future__ import annotations
