@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from web import auth, security
+from web import auth, read_audit, security
 from web.context import WebContext
 from web.pages import sign_in
 from web.templating import render
@@ -44,6 +44,7 @@ def create_app(ctx: WebContext | None = None) -> FastAPI:
         version="1",
         docs_url=None,  # Swagger UI loads script from a CDN, which the CSP forbids
         redoc_url=None,
+        lifespan=read_audit.lifespan,  # the read audit's recorder: its reads written at exit
     )
     app.state.ctx = ctx or WebContext.from_config(load_config())
     accounts.prepare_sign_in()
@@ -81,6 +82,7 @@ def _feature_routers() -> list[Any]:
         case_letters,
         case_move,
         case_new,
+        case_reads,
         cases,
         corrections,
         delivery,
@@ -108,6 +110,7 @@ def _feature_routers() -> list[Any]:
         case_corrections.router,
         case_letters.router,
         letter_completion.router,
+        case_reads.router,
         case_details.router,
         case_move.router,
         case_new.router,

@@ -39,6 +39,7 @@ from web.api.models import (
     WarningOut,
 )
 from web.deps import context, db, reading, refuse_if_stale
+from web.read_audit import record_read
 from workflow.caseload import find_cases
 from workflow.corrections import Correction
 from workflow.errors import CaseNotFound, Conflict, InvalidInput, NotFound, WorkflowError
@@ -154,6 +155,7 @@ def read_events(request: Request, session: Db, who: Who, ref: Reference) -> Even
         view = _visible(request, session, who, ref, None)
     except WorkflowError as err:
         return errors.refused(err, ["reference"], where="path")
+    record_read(request, who, view.case.id, "case events (API)")
     return Events(case=view.case.reference, events=[EventOut.of(e) for e in view.events])
 
 
@@ -167,6 +169,7 @@ def read_case(
         view = _visible(request, session, who, ref, as_of)
     except WorkflowError as err:
         return errors.refused(err, ["as_of", "reference"], where="query")
+    record_read(request, who, view.case.id, "case (API)")
     return CaseDetail(
         case=CaseSummary.of(view.case),
         as_of=view.evaluation.as_of,

@@ -35,6 +35,7 @@ from web.date_input import read_date
 from web.deps import context, db, posted_form, reading
 from web.pages import unassigned
 from web.queue_cache import Queue, breach_queue_kept
+from web.read_audit import record_reads_by_reference
 from web.templating import render
 from workflow import teams
 from workflow.assignments import CasesChanged, reassign_cases
@@ -298,8 +299,10 @@ def breaches_csv(
     query, errors, queue = _queue(request, session, who)
     if errors:
         return _page(request, query, errors, queue)
+    items = queue.overdue if query.show == "overdue" else queue.items
+    record_reads_by_reference(request, who, session, (i.case for i in items), "breach queue (CSV)")
     return Response(
-        render_csv(queue.overdue if query.show == "overdue" else queue.items),
+        render_csv(items),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": (

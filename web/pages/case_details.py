@@ -22,6 +22,7 @@ from web import auth
 from web.date_input import read_date
 from web.deps import context, db, posted_form, reading
 from web.pages.cases import read_case, read_case_read_only
+from web.read_audit import record_read
 from web.templating import case_path, render
 from workflow import service
 from workflow.errors import ConcurrentUpdate, InvalidInput
@@ -106,6 +107,7 @@ def _field_of(error: InvalidInput) -> str:
 @router.get("/cases/{ref:path}/details")
 def details_page(request: Request, ref: str, session: Db, who: Casework) -> Response:
     view = read_case(request, session, who, ref)
+    record_read(request, who, view.case.id, "child and family details")
     return _form(request, view, _stored(session, view), str(view.case.version))
 
 

@@ -26,6 +26,7 @@ from letters.projection import LetterProjection
 from web import auth
 from web.deps import context, db, reading
 from web.pages.cases import case_page, read_case
+from web.read_audit import record_read
 from web.templating import case_path
 from workflow.db import new_session
 from workflow.errors import WorkflowError
@@ -68,6 +69,7 @@ def _download(
             how="web",
             clock=context(request).clock,
         )
+    record_read(request, who, letter.case_id, f"letter {letter.id} ({suffix.upper()})")
     name = f"{ref}-letter-{letter.id}-{letter.type}.{suffix}"
     return Response(
         body,

@@ -25,6 +25,7 @@ from letters.models import AWAITING, READY, Letter
 from web import auth
 from web.deps import context, db, posted_form, reading
 from web.event_forms import EVENT_LABELS, WINDOW_LABELS, choice_label, fields_for
+from web.read_audit import record_read
 from web.templating import case_path, render
 from workflow import service, teams
 from workflow.clock import LONDON
@@ -322,6 +323,7 @@ def case_page(
     **extra: Any,
 ) -> Response:
     view = read_case(request, session, who, ref)
+    record_read(request, who, view.case.id, "case page")  # the read audit (issue 23)
     ctx = context(request)
     today = ctx.today()
     people = letter_store.people_of(session, view.case)

@@ -1,0 +1,98 @@
+"""The read audit's recorder (workflow.read_audit, issue 23 item 5): reads are written in
+the background, in batches, on SQLite and PostgreSQL; a failing write is tried again
+without losing the rows or logging who read what; the rows are append-only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tests.workflow.factories import record_all
+from workflow import read_audit
+from workflow.db import new_session
+from workflow.read_audit import Read, ReadRecorder, count_reads, reads_of
+
+Clock = Callable[[], datetime]
+
+
+def _case(session: Session, clock: Clock, ref: str = "RA1") -> int:
+    request = {"type": "request_received", "date": "2026-10-01", "source": "parent"}
+    record_all(session=session, case_ref=ref, clock=clock, events=[request])
+    found = session.execute(sa.text("SELECT id FROM cases WHERE reference = :r"), {"r": ref})
+    case_id = int(found.scalar_one())
+    session.commit()  # end the transaction: on SQLite it holds the write lock
+    return case_id
+
+
+def test_reads_are_written_in_the_background_and_flushed(
+    engine: Engine, session: Session, clock: Clock
+) -> None:
+    case_id = _case(session, clock)
+    recorder = ReadRecorder(engine)
+    for i in range(1200):  # more than one batch
+        recorder.record(Read(case_id, clock(), f"user{i % 3}@council.example", "officer",
+                             "case page", "web"))  # fmt: skip
+    assert recorder.flush(timeout=60)
+    with new_session(engine) as s:
+        assert count_reads(s, case_id) == 1200
+        newest = reads_of(s, case_id, limit=2)
+    assert len(newest) == 2 and newest[0].id > newest[1].id  # type: ignore[operator]
+    assert recorder.stop()
+    # After stopping, a new read starts the thread again.
+    recorder.record(Read(case_id, clock(), "late@council.example", "manager", "case page", "web"))
+    assert recorder.stop()
+    with new_session(engine) as s:
+        assert count_reads(s, case_id) == 1201
+
+
+def test_a_failed_write_is_tried_again_and_logs_no_reader(
+    engine: Engine,
+    session: Session,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    case_id = _case(session, clock)
+    real = read_audit.write_reads
+    failures = [2]
+
+    def flaky(s: Session, reads: list[Read]) -> None:
+        if failures[0]:
+            failures[0] -= 1
+            raise sa.exc.OperationalError("INSERT", None, Exception("database is locked"))
+        real(s, reads)
+
+    monkeypatch.setattr(read_audit, "write_reads", flaky)
+    monkeypatch.setattr(read_audit, "RETRY_SECONDS", (0.01,))
+    recorder = ReadRecorder(engine)
+    with caplog.at_level(logging.WARNING, logger="ehc.read_audit"):
+        recorder.record(Read(case_id, clock(), "secret.reader@council.example", "officer",
+                             "case page", "web"))  # fmt: skip
+        assert recorder.stop()
+    with new_session(engine) as s:
+        assert count_reads(s, case_id) == 1
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 2 and all("OperationalError" in w for w in warnings)
+    assert not any("secret.reader" in w for w in warnings)
+
+
+def test_reads_cannot_be_changed_or_deleted(engine: Engine, session: Session, clock: Clock) -> None:
+    case_id = _case(session, clock)
+    with new_session(engine) as s:
+        read_audit.write_reads(s, [Read(case_id, clock(), "a@council.example", "officer",
+                                        "case page", "web")])  # fmt: skip
+        s.commit()
+    for statement in (
+        "UPDATE case_reads SET reader = 'someone.else@council.example'",
+        "DELETE FROM case_reads",
+    ):
+        with new_session(engine) as s, pytest.raises(sa.exc.DatabaseError) as refused:
+            s.execute(sa.text(statement))
+            s.commit()
+        assert "append-only" in str(refused.value)

@@ -1,0 +1,181 @@
+"""The read audit: who looked at a case's personal data, when, and what they looked at.
+
+Every page, letter, export and API answer that shows a case's personal data records one
+`CaseRead` row (issue 23 item 5); managers see them on the case ("Who has looked at this
+case") and a subject access request includes them.
+
+A read must not wait for the write lock: on SQLite a GET that wrote its own row would queue
+behind every other writer. So readers hand their rows to a `ReadRecorder`, one per
+process, whose daemon thread writes them in batches, each batch in its own short
+transaction. The queue is bounded; a batch that fails is logged (counts and the error's
+type only, never who or which case) and tried again until it is written or the recorder
+is stopped. `flush()` waits for what is pending (tests, and `stop()` at shutdown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlmodel import Column, Field, Session, SQLModel, col, select
+
+from workflow.db import new_session
+from workflow.models import UtcDateTime
+
+log = logging.getLogger("ehc.read_audit")
+
+MAX_PENDING = 10_000  # reads waiting to be written; past this a reader waits (then drops)
+BATCH = 500  # rows a transaction
+IDLE_SECONDS = 5.0  # the thread ends after this long with nothing to write (and restarts)
+FULL_WAIT_SECONDS = 5.0  # how long a reader waits for room in a full queue
+RETRY_SECONDS = (0.2, 1.0, 5.0)  # waits between failed writes (the last repeats)
+
+
+class CaseRead(SQLModel, table=True):
+    """One look at a case's personal data (migration 0015). Append-only (triggers).
+
+    Staff activity about the case: it holds who and what, never the child's details, so
+    erasing a case's personal data keeps it.
+    """
+
+    __tablename__ = "case_reads"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    read_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    reader: str = Field(max_length=320)  # the user's email, as the audit log names them
+    role: str = Field(max_length=16)
+    what: str = Field(max_length=100)  # "case page", "letter 12 (PDF)", "breach queue (CSV)"
+    how: str = Field(max_length=10)  # "web", "api" or "cli"
+
+
+@dataclass(frozen=True)
+class Read:
+    case_id: int
+    read_at: dt.datetime
+    reader: str
+    role: str
+    what: str
+    how: str
+
+
+def write_reads(session: Session, reads: Sequence[Read]) -> None:
+    """Add the rows to the session's transaction (the caller commits)."""
+    if reads:
+        session.execute(sa.insert(CaseRead), [asdict(r) for r in reads])
+
+
+def reads_of(session: Session, case_id: int, *, limit: int | None = None) -> list[CaseRead]:
+    """A case's reads, newest first."""
+    query = (
+        select(CaseRead)
+        .where(col(CaseRead.case_id) == case_id)
+        .order_by(col(CaseRead.read_at).desc(), col(CaseRead.id).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def count_reads(session: Session, case_id: int) -> int:
+    return session.exec(
+        select(sa.func.count()).select_from(CaseRead).where(col(CaseRead.case_id) == case_id)
+    ).one()
+
+
+class ReadRecorder:
+    """Writes reads in the background, in batches, in short transactions of its own."""
+
+    def __init__(self, engine: Engine, *, max_pending: int = MAX_PENDING) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[Read] = queue.Queue(maxsize=max_pending)
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        self._pending = 0  # queued or being written
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def record(self, read: Read) -> None:
+        """Queue a read; it is written within moments (never in the caller's thread)."""
+        with self._lock:
+            self._pending += 1
+            self._stopping = False
+        try:
+            self._queue.put(read, timeout=FULL_WAIT_SECONDS)
+        except queue.Full:
+            self._finished(1)
+            log.error("read audit: %d reads waiting to be written; one read not recorded",
+                      self._queue.maxsize)  # fmt: skip
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="ehc-read-audit", daemon=True
+                )
+                self._thread.start()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued read is written; False if that took over `timeout`."""
+        with self._done:
+            return self._done.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Write what is pending, then end the thread (the app's shutdown)."""
+        flushed = self.flush(timeout)
+        with self._lock:
+            self._stopping = True
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        if not flushed:
+            log.error("read audit: stopped with reads not yet written")
+        return flushed
+
+    def _finished(self, n: int) -> None:
+        with self._done:
+            self._pending -= n
+            self._done.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=0.1 if self._stopping else IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._write(batch)
+            self._finished(len(batch))
+
+    def _write(self, batch: list[Read]) -> None:
+        attempt = 0
+        while True:
+            try:
+                with new_session(self._engine) as session:
+                    write_reads(session, batch)
+                    session.commit()
+                return
+            except Exception as e:  # any fault: the rows wait, the reader never sees it
+                if self._stopping and attempt >= len(RETRY_SECONDS):
+                    log.error("read audit: %d reads not written at shutdown (%s)",
+                              len(batch), type(e).__name__)  # fmt: skip
+                    return
+                log.warning("read audit: could not write %d reads (%s); trying again",
+                            len(batch), type(e).__name__)  # fmt: skip
+                time.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+                attempt += 1
