@@ -4,24 +4,26 @@ UK GDPR Article 15 gives the child (or the parent acting for them) a copy of the
 personal data. For a case this is: its details and the people on it, every event with
 its notes and every correction (what was voided, why, by whom), the deadlines as of
 today, every letter (as the PDF the family was, or would be, sent; withdrawn ones too),
-and the audit of who recorded, corrected, reassigned and took copies of letters. An
-`index.html` lists it all in plain English, readable without any other software.
+the audit of who recorded, corrected, reassigned and took copies of letters, and who
+looked at the case (the read audit, `workflow.read_audit`). An `index.html`
+(`templates/sar_index.html`) lists it all in plain English, readable without any other
+software.
 
-The request itself is audited (who made it, when). The zip holds personal data: the
-caller writes it only where the council's subject access process says.
+The request itself is audited (who made it, when, in the audit log and as a read of the
+case). The zip holds personal data: the caller writes it only where the council's
+subject access process says.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlmodel import Session, col, select
 
 from letters import service as letter_service
@@ -34,9 +36,21 @@ from workflow.law.calendar import WorkingDays, govuk_date
 from workflow.law.deadlines import Settings
 from workflow.law.events import EventType
 from workflow.law.names import EVENT_NAMES
+from workflow.read_audit import Read, reads_of, write_reads
 from workflow.service import CaseView, get_case
 
 AUDIT_ACTION = "subject_access"
+READ_WHAT = "subject access request (zip)"  # how the request shows among the case's reads
+
+_ENV = Environment(
+    loader=PackageLoader("scheduler", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.filters["govuk_date"] = govuk_date
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,16 @@ def _audit(session: Session, view: CaseView) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: str(r["at"]))
 
 
+def _reads(session: Session, view: CaseView) -> list[dict[str, Any]]:
+    """Who looked at the case's personal data, oldest first."""
+    assert view.case.id is not None
+    return [
+        {"at": r.read_at.isoformat(), "who": r.reader, "role": r.role, "what": r.what,
+         "how": r.how}
+        for r in reversed(reads_of(session, view.case.id))
+    ]  # fmt: skip
+
+
 def subject_access(
     *,
     session: Session,
@@ -138,8 +162,11 @@ def subject_access(
     clock: Clock,
     settings: Settings | None = None,
     working_days: WorkingDays | None = None,
+    role: str = "",
+    how: str = "cli",
 ) -> SubjectAccess:
-    """Everything held about the case's child, as a zip; the request is audited."""
+    """Everything held about the case's child, as a zip; the request is audited, in the
+    audit log and as a read of the case (`role`, `how`: the requester's, as reads say)."""
     view = get_case(
         session=session,
         case_ref=case_ref,
@@ -159,12 +186,14 @@ def subject_access(
     }
     letters = letter_service.list_letter_docs(session=session, case_ref=ref)
     audit = _audit(session, view)
+    reads = _reads(session, view)
     files: dict[str, bytes] = {
         "case.json": _json(details),
         "events.json": _json(_events(view)),
         "deadlines.json": _json({"as_of": as_of.isoformat(), **view.evaluation.to_json()}),
         "letters.json": _json(letters),
         "audit.json": _json(audit),
+        "views.json": _json(reads),
     }
     for doc in letters:
         # Withdrawn letters too: they may have reached the family before their withdrawal.
@@ -172,12 +201,15 @@ def subject_access(
             pdf = letter_service.letter_pdf(session=session, letter_id=int(doc["id"]))
             files[f"letters/{int(doc['id']):04d}-{doc['type']}.pdf"] = pdf
     now = clock()
-    files = {"index.html": _index(ref, now, actor, details, view, letters, audit, files), **files}
+    index = _index(ref, now, actor, details, view, letters, audit, reads, [*files])
+    files = {"index.html": index, **files}
     session.add(
         AuditEntry(
             at=now, actor=actor, action=AUDIT_ACTION, subject=ref, detail={"files": len(files)}
         )
     )
+    assert view.case.id is not None
+    write_reads(session, [Read(view.case.id, now, actor, role, READ_WHAT, how)])
     session.commit()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -195,10 +227,6 @@ def _safe(ref: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in ref)
 
 
-def _list(items: Iterable[str]) -> str:
-    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
-
-
 def _index(
     ref: str,
     now: datetime,
@@ -207,56 +235,38 @@ def _index(
     view: CaseView,
     letters: list[dict[str, Any]],
     audit: list[dict[str, Any]],
-    files: dict[str, bytes],
+    reads: list[dict[str, Any]],
+    files: list[str],
 ) -> bytes:
-    e = html.escape
-    people = details["people"]
-    people_rows = "".join(
-        f"<tr><th>{e(k.replace('_', ' ').capitalize())}</th><td>{e(str(v))}</td></tr>"
-        for k, v in people.items()
+    """The zip's `index.html`: everything in it, in plain English."""
+    page = _ENV.get_template("sar_index.html").render(
+        ref=ref,
+        made_on=now.date(),
+        actor=actor,
+        details=details,
+        people=[(k.replace("_", " ").capitalize(), str(v)) for k, v in details["people"].items()],
+        events=[(e.date, _event_name(e.type), e.note) for e in view.events],
+        corrections=[
+            (
+                c.date,
+                _event_name(c.type),
+                "corrected" if c.replaced_by else "voided",
+                c.voided_by,
+                c.reason,
+            )
+            for c in view.corrections
+        ],
+        letters=[
+            {
+                "title": _letter_title(str(doc["type"])),
+                "recipient": str(doc["recipient"]).replace("_", " "),
+                "dated": doc.get("letter_date"),
+                "status": str(doc["status"]).replace("_", " "),
+            }
+            for doc in letters
+        ],
+        audit=audit,
+        reads=reads,
+        files=["index.html", *files],
     )
-    events = _list(
-        f"{e(govuk_date(x.date))}: {e(_event_name(x.type))}"
-        + (f" (note: {e(x.note)})" if x.note else "")
-        for x in view.events
-    )
-    corrections = _list(
-        f"{e(govuk_date(c.date))}: {e(_event_name(c.type))}, "
-        f"{'corrected' if c.replaced_by else 'voided'} by {e(c.voided_by)}: {e(c.reason)}"
-        for c in view.corrections
-    )
-    letter_items = _list(
-        f"{e(_letter_title(str(doc['type'])))} to {e(str(doc['recipient']).replace('_', ' '))}"
-        f"{', dated ' + e(str(doc['letter_date'])) if doc.get('letter_date') else ''}: "
-        f"{e(str(doc['status']).replace('_', ' '))}"
-        for doc in letters
-    )
-    audit_items = _list(f"{e(r['at'])}: {e(r['who'])} {e(r['what'])}" for r in audit)
-    file_items = _list(f"<code>{e(name)}</code>" for name in files)
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Subject access: case {e(ref)}</title>
-<style>body{{font-family:Arial,sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
-th{{text-align:left;padding-right:1em}}</style></head>
-<body>
-<h1>Information held about case {e(ref)}</h1>
-<p>Made on {e(govuk_date(now.date()))} by {e(actor)}, in answer to a subject access request
-(UK GDPR Article 15). Everything the EHC casework system holds about this case is in this
-folder.</p>
-<h2>The case</h2>
-<table><tr><th>Reference</th><td>{e(ref)}</td></tr>
-<tr><th>Team</th><td>{e(str(details["team"] or "-"))}</td></tr>
-<tr><th>Case officer</th><td>{e(str(details["officer"] or "-"))}</td></tr>
-{people_rows}</table>
-<h2>What has happened ({len(view.events)} events)</h2>{events}
-<h2>Corrections ({len(view.corrections)})</h2>{corrections if view.corrections else "<p>None.</p>"}
-<h2>Letters ({len(letters)})</h2>{letter_items if letters else "<p>None.</p>"}
-<p>Each letter that was made is in the <code>letters</code> folder as a PDF.</p>
-<h2>Who has worked on the record</h2>{audit_items}
-<p>Who recorded, corrected or reassigned the case, and who took copies of its letters.</p>
-<h2>Files</h2>{file_items}
-<p>The <code>.json</code> files hold the same information in a form other systems can
-read.</p>
-</body></html>
-"""
     return page.encode()

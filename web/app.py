@@ -91,6 +91,7 @@ def _feature_routers() -> list[Any]:
         oidc,
         ready,
         scorecard,
+        subject_access,
         teams,
         two_factor,
         unassigned,
@@ -123,6 +124,7 @@ def _feature_routers() -> list[Any]:
         users.router,
         teams.router,
         delivery.router,
+        subject_access.router,
         api.router,
     ]
 

@@ -27,6 +27,7 @@ NAVIGATION = (
     ("Scorecard", "/scorecard", ("manager", "viewer")),
     ("Corrections", "/corrections", ("manager",)),
     ("Users", "/users", ("admin",)),
+    ("Subject access", "/subject-access", ("admin",)),
 )
 
 # Where each role's home is: the service name's link ("/") sends viewers and admins here,

@@ -13,13 +13,14 @@ from pathlib import Path
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
-from scheduler.subject_access import AUDIT_ACTION, subject_access
+from scheduler.subject_access import AUDIT_ACTION, READ_WHAT, subject_access
 from tests.cli.test_cli import run
 from tests.letters.test_store import ASSESSMENT_TO_FINAL, PEOPLE, update
 from tests.wiring import projections
 from tests.workflow.factories import record_all
 from workflow import service
 from workflow.account_models import AuditEntry
+from workflow.read_audit import CaseRead, Read, write_reads
 
 Clock = Callable[[], datetime]
 
@@ -40,9 +41,14 @@ def test_everything_about_the_case_in_one_zip(session: Session, clock: Clock) ->
         session=session, case_ref="L1", sequence=4, reason="Sent to the wrong family",
         actor="officer.a", clock=clock, projections=projections(),
     )  # fmt: skip
+    case_id = service.get_case(session=session, case_ref="L1", as_of=date(2026, 11, 20)).case.id
+    assert case_id is not None
+    write_reads(session, [Read(case_id, clock(), "nosy.officer@council.example", "officer",
+                               "letter 3 (PDF)", "web")])  # fmt: skip
+    session.commit()
     files = _zip(session, clock)
     assert {"index.html", "case.json", "events.json", "deadlines.json", "letters.json",
-            "audit.json"} <= set(files)  # fmt: skip
+            "audit.json", "views.json"} <= set(files)  # fmt: skip
     case = json.loads(files["case.json"])
     assert case["people"]["child_name"] == "Sam Sample"
     assert case["people"]["parent_address"].startswith("12 Example Road")
@@ -62,9 +68,24 @@ def test_everything_about_the_case_in_one_zip(session: Session, clock: Clock) ->
         assert f"<code>{name}</code>" in index  # the index lists every other file
     audit = json.loads(files["audit.json"])
     assert any("voided event 4" in row["what"] for row in audit)
-    # The request itself is audited.
+    # Who looked at the case: in the zip and on its index page.
+    views = json.loads(files["views.json"])
+    assert [(v["who"], v["what"]) for v in views] == [("nosy.officer@council.example",
+                                                       "letter 3 (PDF)")]  # fmt: skip
+    assert "nosy.officer@council.example (officer), letter 3 (PDF), by the web app" in index
+    # The request itself is audited, in the audit log and among the case's reads.
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == AUDIT_ACTION)).one()
     assert (entry.actor, entry.subject) == ("dpo@example.gov.uk", "L1")
+    read = session.exec(select(CaseRead).order_by(CaseRead.id.desc())).first()  # type: ignore[union-attr]
+    assert read is not None
+    assert (read.reader, read.what, read.how) == ("dpo@example.gov.uk", READ_WHAT, "cli")
+
+
+def test_the_index_escapes_what_it_shows(session: Session, clock: Clock) -> None:
+    update(session, clock, **{**PEOPLE, "child_name": "Sam <script>alert(1)</script> Sample"})
+    record_all(session=session, case_ref="L1", events=ASSESSMENT_TO_FINAL[:1], clock=clock)
+    index = _zip(session, clock)["index.html"].decode()
+    assert "<script>" not in index and "Sam &lt;script&gt;alert(1)&lt;/script&gt; Sample" in index
 
 
 def test_the_cli_writes_the_zip_and_refuses_to_overwrite(db_url: str, tmp_path: Path) -> None:
