@@ -77,6 +77,11 @@ COMMANDS: dict[str, Lazy] = {
         "sar",
         "Write everything held about a case's child to a zip, for a subject access request.",
     ),
+    "retention": Lazy(
+        "cli.retention",
+        "app",
+        "Which closed cases are due for erasure, and erasing their personal data.",
+    ),
     "db": Lazy("cli.db", "app", "Create or upgrade the database."),
     "case": Lazy("cli.cases", "app", "Record events on a case and look at it."),
     "import": Lazy("cli.data", "import_app", "Import events from a JSONL file."),

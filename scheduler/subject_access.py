@@ -182,6 +182,8 @@ def subject_access(
         "officer": view.case.officer,
         "stage": view.case.state,
         "opened": view.case.created_at.isoformat(),
+        # Erased under the retention policy (workflow.retention): no people, notes or letters.
+        "erased": view.case.erased_at.isoformat() if view.case.erased_at else None,
         "people": people,
     }
     letters = letter_service.list_letter_docs(session=session, case_ref=ref)
@@ -197,7 +199,7 @@ def subject_access(
     }
     for doc in letters:
         # Withdrawn letters too: they may have reached the family before their withdrawal.
-        if doc.get("stored_status") == "ready":
+        if doc.get("stored_status") == "ready" and view.case.erased_at is None:
             pdf = letter_service.letter_pdf(session=session, letter_id=int(doc["id"]))
             files[f"letters/{int(doc['id']):04d}-{doc['type']}.pdf"] = pdf
     now = clock()

@@ -118,6 +118,11 @@ class Config(BaseSettings):
     council_dpo_email: str | None = None
     council_retention: str | None = None  # how long case records are kept, in words
     council_privacy_url: str | None = None  # the council's own full privacy notice
+    # Retention (issue 23, docs/operations.md): a closed case's personal data is due for
+    # erasure this many years after the young person's 25th birthday and after the case
+    # closed (the later of the two that are set); neither set: nothing is ever due.
+    retention_years_after_25th_birthday: int | None = Field(default=None, ge=0, le=100)
+    retention_years_after_closed: int | None = Field(default=None, ge=0, le=100)
     log_format: str = "json"  # json (one object a line, for log platforms) or text
     # /ready: a scheduler heartbeat older than this, or a daily sweep older than that, is
     # not ready (docs/operations.md); the active scheduler beats every heartbeat_seconds.

@@ -48,6 +48,8 @@ class Case(SQLModel, table=True):
     version: int = Field(default=0)
     created_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: dt.datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # When its personal data was erased under the retention policy (workflow.retention).
+    erased_at: dt.datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class StoredEvent(SQLModel, table=True):
