@@ -11,7 +11,7 @@ import typer
 import bootstrap
 from cli.common import fail, user_errors
 from cli.context import config, default_actor, session_scope
-from workflow import service
+from workflow import read_audit, service
 from workflow.clock import system_clock
 
 import_app = typer.Typer(help="Import events from a JSONL file.", no_args_is_help=True)
@@ -77,8 +77,13 @@ def export_events(
     """
     cfg = config()
     with session_scope(cfg) as session:
-        exported = service.export_events(session=session, with_corrections=with_corrections)
+        exported = list(service.export_events(session=session, with_corrections=with_corrections))
         lines = [json.dumps(line) + "\n" for line in exported]
+        # The read audit (issue 23): the file holds every exported case's personal data.
+        read_audit.record_reads_now(session, {line["case"] for line in exported},
+                                    reader=default_actor(cfg), at=system_clock(),
+                                    what="events export (JSONL)")  # fmt: skip
+        session.commit()
     if output:
         output.write_text("".join(lines), encoding="utf-8")
         typer.echo(f"Exported {len(lines)} events to {output}", err=True)

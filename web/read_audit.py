@@ -7,25 +7,27 @@ row is queued, never written in the request (a GET takes no write lock).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from web.auth import Principal
 from web.deps import context
-from workflow.models import Case
-from workflow.read_audit import Read, ReadRecorder
+from workflow.read_audit import Read, ReadRecorder, case_ids
 
-CHUNK = 1000  # references a query (within every database's limit on parameters)
+_MAKING = threading.Lock()
 
 
 def recorder(app: FastAPI) -> ReadRecorder:
-    """The app's recorder, made on first use (on the app's own database engine)."""
-    found: ReadRecorder | None = getattr(app.state, "read_recorder", None)
-    if found is None:
-        found = app.state.read_recorder = ReadRecorder(app.state.ctx.engine)
+    """The app's recorder, made on first use (on the app's own database engine): at start
+    (the lifespan), or by the first read when the app runs without one (some tests)."""
+    with _MAKING:  # two first reads at once must not make two recorders
+        found: ReadRecorder | None = getattr(app.state, "read_recorder", None)
+        if found is None:
+            found = app.state.read_recorder = ReadRecorder(app.state.ctx.engine)
     return found
 
 
@@ -55,9 +57,4 @@ def record_reads_by_reference(
     request: Request, who: Principal, session: Session, refs: Iterable[str], what: str
 ) -> None:
     """`record_read` for an export that lists cases by reference (one row a case)."""
-    wanted = sorted(set(refs))
-    ids: list[int | None] = []
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        ids += session.exec(select(col(Case.id)).where(col(Case.reference).in_(chunk))).all()
-    record_read(request, who, ids, what)
+    record_read(request, who, list(case_ids(session, refs)), what)

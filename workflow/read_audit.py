@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from workflow.db import new_session
-from workflow.models import UtcDateTime
+from workflow.models import Case, UtcDateTime
 
 log = logging.getLogger("ehc.read_audit")
 
@@ -36,6 +36,7 @@ BATCH = 500  # rows a transaction
 IDLE_SECONDS = 5.0  # the thread ends after this long with nothing to write (and restarts)
 FULL_WAIT_SECONDS = 5.0  # how long a reader waits for room in a full queue
 RETRY_SECONDS = (0.2, 1.0, 5.0)  # waits between failed writes (the last repeats)
+CHUNK = 1000  # references a query (within every database's limit on parameters)
 
 
 class CaseRead(SQLModel, table=True):
@@ -70,6 +71,33 @@ def write_reads(session: Session, reads: Sequence[Read]) -> None:
     """Add the rows to the session's transaction (the caller commits)."""
     if reads:
         session.execute(sa.insert(CaseRead), [asdict(r) for r in reads])
+
+
+def case_ids(session: Session, references: Iterable[str]) -> list[int]:
+    """The ids of the cases with these references (those that exist)."""
+    wanted = sorted(set(references))
+    ids: list[int] = []
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found = session.exec(select(col(Case.id)).where(col(Case.reference).in_(chunk)))
+        ids += [i for i in found if i is not None]
+    return ids
+
+
+def record_reads_now(
+    session: Session,
+    references: Iterable[str],
+    *,
+    reader: str,
+    at: dt.datetime,
+    what: str,
+    role: str = "",
+    how: str = "cli",
+) -> None:
+    """A read of each of these cases, added to the session's transaction (the caller
+    commits): for the command line, where one short write blocks no page."""
+    ids = case_ids(session, references)
+    write_reads(session, [Read(i, at, reader, role, what, how) for i in ids])
 
 
 def reads_of(session: Session, case_id: int, *, limit: int | None = None) -> list[CaseRead]:

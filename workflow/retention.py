@@ -165,7 +165,10 @@ def erase_case(
 ) -> Erased:
     """Erase one due case's personal data, in one transaction, audited; refuses a case
     that is not due (or already erased)."""
-    case = session.exec(select(Case).where(col(Case.reference) == case_ref)).first()
+    # Locked (PostgreSQL; SQLite's writers take turns): two erasures of a case never overlap.
+    case = session.exec(
+        select(Case).where(col(Case.reference) == case_ref).with_for_update()
+    ).first()
     if case is None or case.id is None:
         raise CaseNotFound(case_ref)
     if case.erased_at is not None:

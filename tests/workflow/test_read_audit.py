@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from tests.cli.test_cli import run
 from tests.workflow.factories import record_all
 from workflow import read_audit
 from workflow.db import new_session
@@ -96,3 +98,18 @@ def test_reads_cannot_be_changed_or_deleted(engine: Engine, session: Session, cl
             s.execute(sa.text(statement))
             s.commit()
         assert "append-only" in str(refused.value)
+
+
+def test_the_events_export_records_a_read_of_each_case(
+    db_url: str, engine: Engine, clock: Clock, tmp_path: Path
+) -> None:
+    with new_session(engine) as s:
+        first, second = _case(s, clock, "EX1"), _case(s, clock, "EX2")
+    done = run("export", "events", "--output", str(tmp_path / "events.jsonl"), db=db_url)
+    assert done.returncode == 0, done.stderr
+    with new_session(engine) as s:
+        for case_id in (first, second):
+            [read] = reads_of(s, case_id)
+            assert (read.reader, read.role, read.what, read.how) == (
+                "cli.tester", "", "events export (JSONL)", "cli"
+            )  # fmt: skip
