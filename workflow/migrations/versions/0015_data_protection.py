@@ -15,7 +15,7 @@ refused. An erasure cannot change an event's type, date, sequence or who recorde
 void's event or author, or a letter's type, status, recipient or date.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
