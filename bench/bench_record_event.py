@@ -266,12 +266,14 @@ def record(
     """Seconds for each event, recorded in its own session and transaction, and the
     process's CPU seconds for them all (steadier than wall time on a shared machine)."""
     seconds = []
+    # Read once, as the web app and the CLI do at start-up (not part of recording).
+    projections = bootstrap.projections(Config())
     cpu = time.process_time()
     for ref, raw in chosen:
         started = time.perf_counter()
         with new_session(engine) as session:
             service.record_event(
-                projections=bootstrap.projections(Config()),
+                projections=projections,
                 session=session,
                 case_ref=ref,
                 event=raw,
