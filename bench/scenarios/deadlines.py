@@ -99,6 +99,11 @@ def run(ctx: Context) -> dict[str, Any]:
     with engine.connect() as check:
         if fingerprint(check) != before:
             raise SystemExit("the I/O floor changed the stored deadlines")
+    if engine.dialect.name == "postgresql":
+        # Each run left every old row dead: vacuum as the import does, so the scenarios
+        # after this one read a table of the data set's size, not three times it.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE deadlines, timeliness_facts"))
     engine.dispose()
     return {
         "timings": {"engine": engine_times, "floor": floor_times},
