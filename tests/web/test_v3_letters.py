@@ -197,3 +197,31 @@ def test_the_api_records_a_transfer_out_and_it_makes_its_letter(
     assert "to the council for the area you have moved to" in text
     assert "By Friday 1 January 2027 the council for the area you have moved to must write" in text
     assert client.get(f"/api/cases/{plan_case}").json()["case"]["state"] == "transferred_out"
+
+
+def test_a_cease_notice_recorded_in_the_browser_makes_its_letter(
+    browser: Make, people: People, plan_case: str, session: Session
+) -> None:
+    officer = browser(people.officer)
+    record_in_browser(officer, plan_case, {"type": "cease_proposed", **day("date", "2026-10-19")})
+    record_in_browser(
+        officer,
+        plan_case,
+        {"type": "cease_notice_sent", **day("date", "2026-11-20"), "letter_reasons": REASONS},
+    )
+    text = letter_text(session, plan_case, "cease_notice")
+    assert REASONS in text
+    assert "You must appeal by Wednesday 20 January 2027." in text  # Fri 20 Nov + 2 months
+
+
+def test_the_api_records_a_review_meeting_notice_and_it_makes_its_letter(
+    api: Callable[[str | None], Client], people: People, plan_case: str, session: Session
+) -> None:
+    post(
+        api(people.officer),
+        plan_case,
+        {"type": "review_meeting_notice_sent", "date": "2026-11-20", "meeting_date": "2026-12-10"},
+    )
+    text = letter_text(session, plan_case, "review_meeting_notice")
+    assert "The review meeting will be on Thursday 10 December 2026." in text
+    assert "by Thursday 26 November 2026, 2 weeks before the meeting" in text
