@@ -57,7 +57,8 @@ def test_manager_filters_the_breach_queue_and_downloads_it(
     expect(caption).to_have_text(f"Deadlines 1 to {len(rows)} of {len(rows)}")
 
     link = page.get_by_role("link", name=re.compile("as CSV"))
-    expect(link).to_have_text(f"Download these {len(rows)} rows as CSV")
+    rows_word = "row" if len(rows) == 1 else "rows"
+    expect(link).to_have_text(f"Download these {len(rows)} {rows_word} as CSV")
     with page.expect_download() as download_info:
         link.click()
     download = download_info.value
