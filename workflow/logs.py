@@ -76,6 +76,8 @@ def logging_config(fmt: str = "json", level: int | str = logging.INFO) -> dict[s
             "apscheduler.executors.default": {"level": "WARNING", "propagate": True},
             # /ready reads the migration revision on every probe: two lines each time.
             "alembic.runtime.migration": {"level": "WARNING", "propagate": True},
+            # And alembic's plugin set-up: several lines in each worker at its first read.
+            "alembic.runtime.plugins": {"level": "WARNING", "propagate": True},
         },
     }
 
