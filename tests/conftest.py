@@ -171,7 +171,8 @@ _RUN_LOG: dict[str, object] = {}
 def pytest_configure(config: pytest.Config) -> None:
     from tests.log_scan import start_recording
 
-    path = Path(config.rootpath) / ".pytest-run.log"
+    # EHC_TEST_RUN_LOG: another file, for a second run in the same checkout at once.
+    path = Path(os.environ.get("EHC_TEST_RUN_LOG") or Path(config.rootpath) / ".pytest-run.log")
     _RUN_LOG["path"], _RUN_LOG["handler"] = path, start_recording(path)
 
 
