@@ -1,26 +1,19 @@
-"""The breach queue, kept between page views until the database changes.
+"""The breach queue, kept between page views until a case or its deadlines change.
 
 At council scale the queue is ~10,000 items and takes about half a second of CPU
-to read; the page shows 100 of them, and twenty managers paging through it read
-the same queue over and over. A queue is kept per (database version, as of,
-filters), where the version changes whenever anything is committed:
-
-- SQLite: a connection kept only for asking, `PRAGMA data_version`, sees a new
-  number after any other connection (this process's or another's: the CLI, the
-  scheduler, another web worker) commits.
-- PostgreSQL: the request's own connection asks for `pg_current_snapshot()`. Two
-  equal snapshots see the same committed transactions, so the same data; any
-  transaction that writes (in any database of the server) makes a new one. That
-  errs only towards reading the queue again.
+to read (national: ~100,000 items, 2 to 4 s); the page shows 100 of them, and twenty
+managers paging through it read the same queue over and over. A queue is kept per
+(queue version, as of, filters). The queue version (`deadline_store.queue_version`,
+migration 0016) moves when a transaction that changed `cases` or `deadlines` commits,
+whichever process committed it (this one, the CLI, the scheduler, another web worker),
+and with nothing else: the read audit's row at every case page does not move it.
 
 The version is read before the queue is, so a kept queue is never older than the
-version it is kept under. In-memory SQLite is one shared connection (which
-data_version does not see), so there the queue is read each time.
+version it is kept under.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
@@ -29,12 +22,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler.breach_formats import QueueCounts, count
 from scheduler.breaches import Filters, QueueItem, breach_queue
+from workflow.deadline_store import queue_version
 
 KEPT = 16  # queues kept per database (each a few MB at council scale)
 
@@ -57,26 +50,6 @@ class Queue:
 
 
 Key = tuple[Hashable, date, Filters]
-
-
-class SqliteVersion:
-    """`PRAGMA data_version` of a connection that never writes, so it moves when others commit."""
-
-    def __init__(self, path: str) -> None:
-        self._probe = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-
-    def __call__(self, session: Session) -> Hashable:
-        with self._lock:
-            return int(self._probe.execute("PRAGMA data_version").fetchone()[0])
-
-    def close(self) -> None:
-        self._probe.close()
-
-
-def postgres_version(session: Session) -> Hashable:
-    """The snapshot this connection would see now (xmin:xmax:in-progress transactions)."""
-    return str(session.execute(sa.text("SELECT pg_current_snapshot()::text")).scalar_one())
 
 
 class QueueCache:
@@ -118,23 +91,16 @@ class QueueCache:
             self._kept.popitem(last=False)
 
 
-_caches: weakref.WeakKeyDictionary[Engine, QueueCache | None] = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[Engine, QueueCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
 
 
-def _cache_for(engine: Engine) -> QueueCache | None:
+def _cache_for(engine: Engine) -> QueueCache:
     with _caches_lock:
-        if engine not in _caches:
-            path = engine.url.database
-            cache = None
-            if engine.dialect.name == "postgresql":
-                cache = QueueCache(postgres_version)
-            elif engine.dialect.name == "sqlite" and path not in (None, "", ":memory:"):
-                version = SqliteVersion(path)
-                cache = QueueCache(version)
-                weakref.finalize(engine, version.close)
-            _caches[engine] = cache
-        return _caches[engine]
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = QueueCache(queue_version)
+        return cache
 
 
 def breach_queue_kept(*, session: Session, engine: Engine, as_of: date, filters: Filters) -> Queue:
@@ -142,7 +108,4 @@ def breach_queue_kept(*, session: Session, engine: Engine, as_of: date, filters:
 
     Its items are shared between requests: callers must not change them.
     """
-    cache = _cache_for(engine)
-    if cache is None:
-        return Queue(breach_queue(session=session, as_of=as_of, filters=filters))
-    return cache.queue(session, as_of, filters)
+    return _cache_for(engine).queue(session, as_of, filters)

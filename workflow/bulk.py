@@ -186,13 +186,18 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str,
     marks = ", ".join("?" * len(names)) if dialect.paramstyle == "qmark" else None
     if marks is None:
         raise NotImplementedError(f"bulk insert on {dialect.name} ({dialect.paramstyle})")
-    driver = connection.connection.dbapi_connection
-    before = driver.total_changes  # type: ignore[union-attr]
+    driver: Any = connection.connection.dbapi_connection
+    # New rows take rowids past the largest (the database's own, or `new_ids`).
+    largest = driver.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
     try:
         connection.exec_driver_sql(f"INSERT INTO {quoted} ({columns}) VALUES ({marks})", params)
     except sa.exc.IntegrityError as e:
-        # executemany runs row by row: the rows before the refused one went in.
-        index = driver.total_changes - before  # type: ignore[union-attr]
+        # executemany runs row by row: the rows before the refused one went in. They are
+        # counted in the table: the connection's change count also counts what triggers
+        # changed (the queue version, migration 0016).
+        index = driver.execute(
+            f"SELECT count(*) FROM {quoted} WHERE rowid > ?", (largest,)
+        ).fetchone()[0]
         code = str(getattr(e.orig, "sqlite_errorname", ""))
         failed = _SQLITE_FAILED.search(str(e.orig))
         raise RowRefused(

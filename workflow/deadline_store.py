@@ -179,3 +179,13 @@ def deadlines_as_of(as_of: date, dialect: str) -> sa.Select[Any]:
         .select_from(DEADLINES.join(CASES, C.id == D.case_id))
         .where(D.created_on <= sa.literal(as_of, sa.Date))
     )
+
+
+# -- the queue version -----------------------------------------------------------------
+
+
+def queue_version(session: Session) -> int:
+    """A number that moves when a transaction that changed `cases` or `deadlines` commits
+    (database triggers, migration 0016), so a breach queue read under one number is the
+    queue until it moves. Other writes (the read audit, sign-ins) leave it as it is."""
+    return int(session.execute(sa.text("SELECT version FROM queue_version")).scalar_one())

@@ -57,7 +57,7 @@ class StoredEvent(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("case_id", "sequence", name="uq_events_case_sequence"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
+    case_id: int = Field(foreign_key="cases.id")  # looked up by uq_events_case_sequence
     # Recording order within the case (1, 2, ...); breaks ties between same-day events.
     sequence: int
     type: str = Field(index=True, max_length=40)
