@@ -455,18 +455,7 @@ def snapshot_counts_from_events(
             ),
         ),
     )
-    columns: dict[str, ColumnElement[Any]] = {
-        "open_over_20_weeks": _count_if(
-            sa.and_(open_assessment, sa.not_(disputed), age > twenty_week_days)
-        ),
-        "backlog": _count_if(backlog),
-    }
-    for i, band in enumerate(age_bands(twenty_week_days)):
-        in_band = sa.and_(open_assessment, age >= band.low_days)
-        if band.high_days is not None:
-            in_band = sa.and_(in_band, age <= band.high_days)
-        columns[f"band_{i}"] = _count_if(in_band)
-        columns[f"band_{i}_disputed"] = _count_if(sa.and_(in_band, disputed))
+    columns = _snapshot_columns(open_assessment, disputed, age, backlog, twenty_week_days)
     statement = _filters(
         sa.select(month_end, *(c.label(name) for name, c in columns.items()))
         .select_from(
@@ -479,13 +468,7 @@ def snapshot_counts_from_events(
         team,
         officer,
     )
-    found: dict[date, dict[str, int]] = {}
-    for row in session.execute(statement):
-        found[_as_date(row._mapping["month_end"])] = {
-            name: int(row._mapping[name]) for name in columns
-        }
-    empty = dict.fromkeys(columns, 0)
-    return {m: found.get(m.last, empty) for m in months}
+    return _by_month_end(session, statement, columns, months)
 
 
 def snapshot_counts(
@@ -507,18 +490,7 @@ def snapshot_counts(
     is_open = f.kind == OPEN
     disputed = sa.and_(f.disputed_on.is_not(None), f.disputed_on <= month_end)
     age = days_between(month_end, f.request_on, dialect)
-    columns: dict[str, ColumnElement[Any]] = {
-        "open_over_20_weeks": _count_if(
-            sa.and_(is_open, sa.not_(disputed), age > twenty_week_days)
-        ),
-        "backlog": _count_if(f.kind == BACKLOG),
-    }
-    for i, band in enumerate(age_bands(twenty_week_days)):
-        in_band = sa.and_(is_open, age >= band.low_days)
-        if band.high_days is not None:
-            in_band = sa.and_(in_band, age <= band.high_days)
-        columns[f"band_{i}"] = _count_if(in_band)
-        columns[f"band_{i}_disputed"] = _count_if(sa.and_(in_band, disputed))
+    columns = _snapshot_columns(is_open, disputed, age, f.kind == BACKLOG, twenty_week_days)
     first_end, last_end = months[0].last, months[-1].last
     source: sa.FromClause = _OuterFirst(
         FACTS,
@@ -539,6 +511,39 @@ def snapshot_counts(
         team,
         officer,
     )
+    return _by_month_end(session, statement, columns, months)
+
+
+def _snapshot_columns(
+    is_open: ColumnElement[bool],
+    disputed: ColumnElement[bool],
+    age: ColumnElement[Any],
+    backlog: ColumnElement[bool],
+    twenty_week_days: int,
+) -> dict[str, ColumnElement[Any]]:
+    """The month-end counts of `snapshot_counts` and its reference, from their conditions."""
+    columns: dict[str, ColumnElement[Any]] = {
+        "open_over_20_weeks": _count_if(
+            sa.and_(is_open, sa.not_(disputed), age > twenty_week_days)
+        ),
+        "backlog": _count_if(backlog),
+    }
+    for i, band in enumerate(age_bands(twenty_week_days)):
+        in_band = sa.and_(is_open, age >= band.low_days)
+        if band.high_days is not None:
+            in_band = sa.and_(in_band, age <= band.high_days)
+        columns[f"band_{i}"] = _count_if(in_band)
+        columns[f"band_{i}_disputed"] = _count_if(sa.and_(in_band, disputed))
+    return columns
+
+
+def _by_month_end(
+    session: Session,
+    statement: sa.Select[Any],
+    columns: dict[str, ColumnElement[Any]],
+    months: Sequence[Month],
+) -> dict[Month, dict[str, int]]:
+    """Each month's counts from a statement grouped by month end (zeros where none)."""
     found: dict[date, dict[str, int]] = {}
     for row in session.execute(statement):
         found[_as_date(row._mapping["month_end"])] = {
