@@ -10,8 +10,10 @@ whose current value, numerator or denominator differs from the published one is 
 it carries both, and the corrections recorded after the publication that touched it
 (`scheduler.scorecard.attribution` has the rule). A figure can also move without a
 correction, for example when an event is recorded late with an earlier date; it is then
-revised with no correction listed, and says so. Only a scorecard of all teams and case
-officers is compared: a filtered figure was never published.
+revised with no correction listed, and says so; or when the engine's deadline rules
+changed since (spec v3 corrected v2's): a publication records the rules version it was
+computed under (for one published before that, the rules are unknown). Only a scorecard
+of all teams and case officers is compared: a filtered figure was never published.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from scheduler.scorecard.figures import Figure, json_number
 from scheduler.scorecard.indicators import INDICATORS
 from scheduler.scorecard.months import Month
 from workflow.law.calendar import WorkingDays
-from workflow.law.deadlines import Settings
+from workflow.law.deadlines import RULES_VERSION, Settings
 from workflow.models import ScorecardPublication
 
 
@@ -45,6 +47,9 @@ class Revision:
     published_at: datetime
     corrections: tuple[VoidEffect, ...]
     settings_changed: bool  # the council's 20-week or phase-transfer setting changed since
+    # The deadline rules version it was published under, when it differs from the running
+    # engine's; 0 when unknown (published before publications recorded it).
+    rules_before: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +57,7 @@ class Revision:
             "published": _figure_json(self.published),
             "corrections": [c.to_json() for c in self.corrections],
             "settings_changed": self.settings_changed,
+            "rules_changed": self.rules_before is not None,
         }
 
     def explanation(self) -> str:
@@ -60,6 +66,16 @@ class Revision:
             return ""
         if self.settings_changed:
             return "The council's settings changed after publication."
+        if self.rules_before:
+            return (
+                f"The deadline rules changed after publication (from v{self.rules_before} "
+                f"to v{RULES_VERSION})."
+            )
+        if self.rules_before == 0:
+            return (
+                "No correction explains it: events recorded after publication, dated on or "
+                "before the month's end, or a change to the deadline rules since, changed it."
+            )
         return (
             "No correction explains it: events recorded after publication, "
             "dated on or before the month's end, changed it."
@@ -82,6 +98,7 @@ def figures_of(card: Scorecard, month: Month) -> dict[str, Any]:
     at = card.months.index(month)
     return {
         "settings": _settings_json(card.settings),
+        "rules_version": RULES_VERSION,
         "indicators": {i.id: _figure_json(card.figures[i.id][at]) for i in INDICATORS},
     }
 
@@ -173,5 +190,12 @@ def attach_revisions(
                     if e.voided_at > pub.published_at and e.touches(indicator.id, month)
                 ),
                 settings_changed=pub.figures.get("settings") != now_settings,
+                rules_before=_rules_before(pub),
             )
     return card
+
+
+def _rules_before(pub: ScorecardPublication) -> int | None:
+    """The rules version `pub` was computed under if not the running one's (0: unknown)."""
+    version = pub.figures.get("rules_version", 0)
+    return None if version == RULES_VERSION else int(version)

@@ -201,3 +201,39 @@ def test_a_correction_before_publication_is_not_a_revision(
         config=config, as_of=date(2024, 3, 1), clock=lambda: datetime(2027, 1, 1, tzinfo=UTC)
     )
     assert card(session).revisions == {}
+
+
+@pytest.mark.parametrize(
+    ("recorded", "before", "why"),
+    [
+        (2, 2, "The deadline rules changed after publication (from v2 to v3)."),
+        (None, 0, "or a change to the deadline rules since, changed it."),
+    ],
+)
+def test_a_figure_published_under_other_rules_says_so(
+    session: Session, clock: Clock, recorded: int | None, before: int, why: str
+) -> None:
+    """A publication made under spec v2's rules (or before publications recorded the
+    rules) and revised by v3's recomputation is explained by the rules, not left bare."""
+    from scheduler.scorecard.publications import figures_of
+
+    load(session, clock)
+    now = compute_scorecard(session, first=Month(2024, 1), last=FEB, settings=Settings())
+    figures = figures_of(now, FEB)
+    assert figures["rules_version"] == 3  # what a publication records today
+    figures["indicators"][DECISIONS] = {"value": 50, "numerator": 1, "denominator": 2}
+    if recorded is None:
+        del figures["rules_version"]
+    else:
+        figures["rules_version"] = recorded
+    session.add(
+        ScorecardPublication(
+            month="2024-02", published_at=PUBLISHED_AT, published_by="kpi job",
+            as_of=date(2024, 3, 1), figures=figures,
+        )
+    )  # fmt: skip
+    session.commit()
+    revision = card(session).revisions[(DECISIONS, "2024-02")]
+    assert (revision.rules_before, revision.corrections) == (before, ())
+    assert revision.explanation().endswith(why)
+    assert revision.to_json()["rules_changed"] is True
