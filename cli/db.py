@@ -38,7 +38,7 @@ def upgrade() -> None:
         )
     if stale is not None:
         typer.echo(
-            f"Recomputed the stored deadlines of {count} cases under the "
+            f"Recomputed the stored deadlines of {_cases(count)} under the "
             f"v{RULES_VERSION} rules: {stale.reason}"
         )
 
@@ -57,7 +57,11 @@ def refresh_deadlines(
             settings=cfg.clock_settings(twenty_week_days, phase_transfer_rule),
             working_days=cfg.working_days,
         )
-    typer.echo(f"Recomputed the deadlines of {count} cases")
+    typer.echo(f"Recomputed the deadlines of {_cases(count)}")
+
+
+def _cases(count: int) -> str:
+    return f"{count:,} case" if count == 1 else f"{count:,} cases"
 
 
 def backup(

@@ -93,7 +93,7 @@ def test_a_v2_database_gives_v3_deadlines_after_upgrading(cli_db: Engine, tmp_pa
 
     out = ehc("db", "upgrade")
 
-    assert f"Recomputed the stored deadlines of 1 cases under the v{RULES_VERSION} rules" in out
+    assert f"Recomputed the stored deadlines of 1 case under the v{RULES_VERSION} rules" in out
     assert "older than the v3 rules" in out
     assert stored(cli_db) == expected(v3)
     with cli_db.connect() as conn:
@@ -116,6 +116,10 @@ def test_a_changed_setting_is_recomputed_on_upgrade(
     assert "twenty_week_days was 140, is now 139" in out
     moved = next(d for d in stored(cli_db) if d[0] == "final_plan")
     assert date.fromisoformat(moved[2]) == date.fromisoformat(final[2]) - timedelta(days=1)
+    # Refreshing by hand under the other setting moves it back, and says so.
+    out = ehc("db", "refresh-deadlines", "--twenty-week-days", "140")
+    assert out.strip() == "Recomputed the deadlines of 1 case"
+    assert next(d for d in stored(cli_db) if d[0] == "final_plan") == final
 
 
 def test_a_new_database_is_stamped_and_left_alone(cli_db: Engine) -> None:
