@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from workflow import accounts
 from workflow.account_models import RecoveryCode, User, WebSession
 from workflow.clock import Clock
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import Conflict, InvalidInput, WorkflowError
 
 ISSUER = "EHC engine"  # what authenticator apps show above the account
 RECOVERY_CODE_COUNT = 10
@@ -57,6 +57,13 @@ class NothingAwaited(WorkflowError):
 
     def __init__(self) -> None:
         super().__init__("This sign-in has expired or is already complete. Sign in again")
+
+
+class NotEnrolled(Conflict):
+    """A reset asked for someone who has no second factor to remove."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} has not set up two-factor sign-in, so there is nothing to reset")
 
 
 @dataclass(frozen=True)
@@ -265,8 +272,14 @@ def enrol(*, session: Session, email: str, actor: str, clock: Clock) -> Enrolmen
 
 def reset(*, session: Session, email: str, actor: str, clock: Clock) -> User:
     """Remove a user's second factor (a lost phone): they set one up again at their next
-    sign-in, if they need one. Their sessions end."""
+    sign-in, if they need one. Their sessions end. The CLI and the users page both call
+    this, so both refuse a user with nothing to reset and both write the audit entry.
+
+    A started but unconfirmed set-up is not reset: its page shows the key again."""
     user = accounts.get_user(session, email)
+    if not is_enrolled(user):
+        session.rollback()
+        raise NotEnrolled(user.email)
     now = clock()
     user.totp_secret, user.totp_confirmed_at, user.totp_last_step = None, None, None
     session.add(user)

@@ -249,6 +249,18 @@ SCREENS = [
         go(f"/users/{PEOPLE['officer'].email}/edit"),
         re.compile(re.escape(PEOPLE["officer"].email)),
     ),
+    Screen(
+        "reset-two-factor",
+        "admin",
+        go(f"/users/{PEOPLE['manager'].email}/reset-two-factor"),
+        "Reset two-factor sign-in",
+    ),
+    Screen(
+        "reset-two-factor-nothing-to-reset",
+        "admin",
+        go(f"/users/{PEOPLE['officer'].email}/reset-two-factor"),
+        "Reset two-factor sign-in",
+    ),
     Screen("forbidden", "viewer", go("/breaches", 403), "You do not have access to this page"),
     Screen(
         "forbidden-officer",

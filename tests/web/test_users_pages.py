@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.web.conftest import PASSWORD, Browser, People
-from workflow import accounts
+from workflow import accounts, two_factor
 from workflow.account_models import AuditEntry, User
 from workflow.errors import InvalidInput
 
@@ -211,7 +212,8 @@ def test_only_admins_manage_users(
     browser: Callable[[str | None], Browser], people: People, role: str, session: Session
 ) -> None:
     client = browser(getattr(people, role))
-    for url in ("/users", "/users/new", f"/users/{people.viewer}/edit"):
+    reset = f"/users/{people.manager}/reset-two-factor"
+    for url in ("/users", "/users/new", f"/users/{people.viewer}/edit", reset):
         assert client.get(url).status_code == 403, url
     token = client.csrf
     added = client.post("/users/new", data={"csrf_token": token, "email": NEW, "name": "X",
@@ -219,3 +221,88 @@ def test_only_admins_manage_users(
                         "password_confirm": NEW_PASSWORD})  # fmt: skip
     assert added.status_code == 403
     assert _find(session, NEW) is None
+    # A manager resetting another manager's second factor (or their own) is refused too.
+    assert client.post(reset, data={"csrf_token": token}).status_code == 403
+    assert _stored(session, people.manager).totp_confirmed_at is not None
+
+
+def test_an_admin_resets_a_managers_two_factor_sign_in_after_a_warning(
+    browser: Callable[[str | None], Browser], people: People, session: Session
+) -> None:
+    manager = browser(people.manager)  # signed in before the reset
+    assert manager.get("/breaches").status_code == 200
+    admin = browser(people.admin)
+    edit = admin.page(f"/users/{people.manager}/edit")
+    assert f'href="/users/{quote(people.manager)}/reset-two-factor"' in edit
+    confirm = admin.page(f"/users/{people.manager}/reset-two-factor")
+    assert "They will set up two-factor sign-in again the next time they sign in" in confirm
+    done = admin.submit(f"/users/{people.manager}/reset-two-factor", {}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/users?reset={people.manager}"
+    banner = admin.page(done.headers["location"])
+    assert "govuk-notification-banner--success" in banner
+    assert f"Two-factor sign-in was reset for {people.manager}" in banner
+    stored = _stored(session, people.manager)
+    assert (stored.totp_secret, stored.totp_confirmed_at) == (None, None)
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "two_factor_reset")).all()
+    session.commit()
+    assert [(a.actor, a.subject) for a in audit] == [(people.admin, people.manager)]
+    # Their sessions ended, and at their next sign-in they set up an app again.
+    gone = manager.get("/breaches", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/sign-in")
+    again = browser(None)
+    again.page("/sign-in")
+    signed = again.submit(
+        "/sign-in", {"email": people.manager, "password": PASSWORD}, follow_redirects=False
+    )
+    assert signed.headers["location"] == "/sign-in/set-up-two-factor"
+
+
+def test_a_user_without_two_factor_sign_in_has_nothing_to_reset(
+    browser: Callable[[str | None], Browser],
+    people: People,
+    session: Session,
+    clock: Callable[[], datetime],
+) -> None:
+    admin = browser(people.admin)
+    edit = admin.page(f"/users/{people.officer}/edit")
+    assert f"{people.officer} has not set up two-factor sign-in" in edit
+    assert "/reset-two-factor" not in edit
+    page = admin.page(f"/users/{people.officer}/reset-two-factor")
+    assert "so there is nothing to reset" in page and 'type="submit"' not in page.split("<main")[1]
+    refused = admin.submit(f"/users/{people.officer}/reset-two-factor", {})
+    assert refused.status_code == 409
+    assert refused.text.count("has not set up two-factor sign-in, so there is nothing") == 2
+    assert "<title>Error: " in refused.text
+    # The refusal is the service's, so `ehc users set --reset-two-factor` gives it too.
+    with pytest.raises(two_factor.NotEnrolled):
+        two_factor.reset(session=session, email=people.officer, actor="cli", clock=clock)
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "two_factor_reset")).all()
+    session.commit()
+    assert audit == []
+
+
+def test_an_officer_who_chose_two_factor_is_told_it_stays_their_choice(
+    browser: Callable[[str | None], Browser],
+    people: People,
+    session: Session,
+    clock: Callable[[], datetime],
+) -> None:
+    two_factor.enrol(session=session, email=people.officer, actor="test", clock=clock)
+    admin = browser(people.admin)
+    confirm = admin.page(f"/users/{people.officer}/reset-two-factor")
+    assert "They will sign in with their password only" in confirm
+    done = admin.submit(f"/users/{people.officer}/reset-two-factor", {})
+    assert done.status_code == 200 and "They will sign in with their password only" in done.text
+    assert _stored(session, people.officer).totp_confirmed_at is None
+
+
+def test_the_reset_needs_the_csrf_token(
+    browser: Callable[[str | None], Browser], people: People, session: Session
+) -> None:
+    admin = browser(people.admin)
+    admin.page(f"/users/{people.manager}/reset-two-factor")
+    for data in ({}, {"csrf_token": "forged"}):
+        response = admin.post(f"/users/{people.manager}/reset-two-factor", data=data)
+        assert response.status_code == 403
+    assert _stored(session, people.manager).totp_confirmed_at is not None

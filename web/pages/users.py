@@ -1,5 +1,6 @@
 """User accounts, for administrators: list, add, and change role, team, name,
-password or whether someone can sign in.
+password or whether someone can sign in; reset someone's two-factor sign-in (a lost
+phone), after a confirmation page.
 
 Every change goes through `workflow.accounts` (which writes the audit entry);
 edits carry the version the form was read at, so two administrators never
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from web import auth
 from web.deps import context, db, reading
 from web.templating import render
-from workflow import accounts, caseload, teams
+from workflow import accounts, caseload, teams, two_factor
 from workflow.account_models import ROLES, User
 from workflow.errors import ConcurrentUpdate, InvalidInput
 
@@ -59,6 +60,13 @@ def _field_errors(
     return errors
 
 
+def _asked_to_enrol(request: Request, user: User) -> bool:
+    """Whether, without a second factor, they must set one up at their next sign-in
+    (their role needs one, or the council asks it of everyone); else it is their choice."""
+    for_all = context(request).sign_in.two_factor_for_all
+    return for_all or user.role in accounts.SECOND_FACTOR_ROLES
+
+
 def _user(session: Session, email: str) -> User:
     try:
         found = accounts.find_user(session, email)
@@ -76,6 +84,7 @@ def users_list(
     who: Annotated[auth.Principal, Depends(ADMIN)],
     added: str | None = None,
     changed: str | None = None,
+    reset: str | None = None,
 ) -> Response:
     users = accounts.list_users(session)
     by_email = {u.email: u for u in users}
@@ -90,6 +99,10 @@ def users_list(
         # Only an address that is a user: the banner never repeats arbitrary text.
         added=added if added in by_email else None,
         changed=changed if changed in by_email else None,
+        reset=reset if reset in by_email else None,
+        asked_to_enrol=reset is not None
+        and reset in by_email
+        and _asked_to_enrol(request, by_email[reset]),
         held=held,
     )
 
@@ -168,6 +181,7 @@ def _edit_form(request: Request, user: User, status: int = 200, **values: object
     return render(
         request, "user_form.html", status_code=status, new=False, user=user, roles=ROLES,
         hints=ROLE_HINTS, team_choices=_team_choices(request, user.team), held=held,
+        enrolled=two_factor.is_enrolled(user), asked_to_enrol=_asked_to_enrol(request, user),
         **{"errors": {}, "values": stored, **values},
     )  # fmt: skip
 
@@ -233,3 +247,45 @@ def edit_user(
         field = "active" if "deactivate" in str(e) else "team" if "team" in str(e) else "name"
         return _edit_form(request, user, 400, errors={field: str(e)}, values=values)
     return RedirectResponse(f"/users?changed={user.email}", status_code=303)
+
+
+def _reset_page(request: Request, user: User, status: int = 200, refused: str = "") -> Response:
+    return render(
+        request, "user_two_factor_reset.html", status_code=status, user=user,
+        enrolled=two_factor.is_enrolled(user), asked_to_enrol=_asked_to_enrol(request, user),
+        errors={"reset": refused} if refused else {},
+    )  # fmt: skip
+
+
+@router.get("/users/{email}/reset-two-factor")
+def reset_two_factor_page(
+    request: Request,
+    email: str,
+    session: Annotated[Session, Depends(db)],
+    who: Annotated[auth.Principal, Depends(ADMIN)],
+) -> Response:
+    """The confirmation step: what a reset does, before the button that does it."""
+    user = _user(session, email)
+    session.commit()
+    return _reset_page(request, user)
+
+
+@router.post("/users/{email}/reset-two-factor", dependencies=[Depends(auth.check_csrf)])
+def reset_two_factor(
+    request: Request,
+    email: str,
+    session: Annotated[Session, Depends(db)],
+    who: Annotated[auth.Principal, Depends(ADMIN)],
+) -> Response:
+    user = _user(session, email)
+    try:
+        # The same function as `ehc users set --reset-two-factor`: it ends their
+        # sessions and writes the audit entry.
+        two_factor.reset(
+            session=session, email=user.email, actor=who.actor, clock=context(request).clock
+        )
+    except two_factor.NotEnrolled as e:
+        fresh = _user(session, email)
+        session.commit()
+        return _reset_page(request, fresh, e.http_status, refused=str(e))
+    return RedirectResponse(f"/users?reset={user.email}", status_code=303)
