@@ -10,7 +10,7 @@ import typer
 import bootstrap
 from cli.common import fail, parse_day, today, user_errors
 from cli.context import config, default_actor, session_scope
-from workflow import service
+from workflow import read_audit, service
 from workflow.clock import system_clock
 from workflow.law.calendar import govuk_date
 from workflow.law.machine import quoted, state_name
@@ -256,6 +256,14 @@ def show(
             settings=cfg.clock_settings(),
             working_days=cfg.working_days,
         )
+        assert view.case.id is not None
+        # The read audit (issue 23): both forms show the case's personal data (the JSON
+        # its child's date of birth). Written before anything is printed.
+        what = "case (ehc case show --json)" if as_json else "case (ehc case show)"
+        read_audit.record_read_now(
+            session, view.case.id, reader=default_actor(cfg), at=system_clock(), what=what
+        )
+        session.commit()
     doc = case_json(view)
     if as_json:
         typer.echo(json.dumps(doc, indent=1, default=str))

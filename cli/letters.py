@@ -15,6 +15,7 @@ from letters.config import load_council
 from letters.models import READY
 from letters.render import html_to_text, render_html, render_pdf
 from letters.samples import sample_context
+from workflow import read_audit
 from workflow.clock import system_clock
 
 app = typer.Typer(help="A case's statutory letters.", no_args_is_help=True)
@@ -68,7 +69,7 @@ def show(
     """Write a stored letter as HTML, PDF or plain text (the email body).
 
     Each copy is recorded (who, when): if the letter is later withdrawn, the case page
-    says it may have reached its reader."""
+    says it may have reached its reader. It is also a read of the case (the read audit)."""
     cfg = config()
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
@@ -87,13 +88,19 @@ def show(
         else:
             content = {"html": letter.html, "text": letter.text}[fmt]
         assert content is not None
+        reader, now = actor or default_actor(cfg), system_clock()
         letter_service.record_download(
-            session=session,
-            letter_id=letter_id,
-            actor=actor or default_actor(cfg),
-            how="cli",
-            clock=system_clock,
+            session=session, letter_id=letter_id, actor=reader, how="cli", clock=lambda: now
         )
+        # The read audit (issue 23), as the web records a download: one read a copy.
+        read_audit.record_read_now(
+            session,
+            letter.case_id,
+            reader=reader,
+            at=now,
+            what=f"letter {letter_id} ({fmt.upper()})",
+        )
+        session.commit()
     _write(content, output, fmt)
 
 

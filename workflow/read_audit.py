@@ -84,6 +84,22 @@ def case_ids(session: Session, references: Iterable[str]) -> list[int]:
     return ids
 
 
+def record_read_now(
+    session: Session,
+    case_id: int,
+    *,
+    reader: str,
+    at: dt.datetime,
+    what: str,
+    role: str = "",
+    how: str = "cli",
+) -> None:
+    """One read of one case, added to the session's transaction (the caller commits): for
+    the command line (`ehc case show`, `ehc letters show`). The CLI knows who runs it
+    (`EHC_ACTOR` or the login name) but not a role, so `role` stays empty there."""
+    write_reads(session, [Read(case_id, at, reader, role, what, how)])
+
+
 def record_reads_now(
     session: Session,
     references: Iterable[str],

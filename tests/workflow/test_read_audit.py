@@ -1,6 +1,7 @@
 """The read audit's recorder (workflow.read_audit, issue 23 item 5): reads are written in
 the background, in batches, on SQLite and PostgreSQL; a failing write is tried again
-without losing the rows or logging who read what; the rows are append-only."""
+without losing the rows or logging who read what; the rows are append-only. The command
+line's reads (`ehc export events`, `ehc case show`, `ehc letters show`) are recorded too."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from letters import service as letter_service
+from letters.models import READY
 from tests.cli.test_cli import run
+from tests.council import add_council
+from tests.web.conftest import OFFICER_NAME, TEAM
+from tests.web.test_cases import requested_case
 from tests.workflow.factories import record_all
 from workflow import read_audit
 from workflow.db import new_session
@@ -113,3 +119,50 @@ def test_the_events_export_records_a_read_of_each_case(
             assert (read.reader, read.role, read.what, read.how) == (
                 "cli.tester", "", "events export (JSONL)", "cli"
             )  # fmt: skip
+
+
+def _ready_letter(engine: Engine, clock: Clock) -> tuple[str, int, int]:
+    """A case with the family's details and a request: its acknowledgement is ready."""
+    add_council(engine, clock, officers={OFFICER_NAME: TEAM})
+    with new_session(engine) as s:
+        ref = requested_case(s, clock, ref="CLIREAD1")
+        [letter] = letter_service.list_letters(session=s, case_ref=ref)
+        assert letter.status == READY and letter.id is not None
+        s.commit()
+        return ref, letter.case_id, letter.id
+
+
+def test_ehc_case_show_records_a_read_each_time(db_url: str, engine: Engine, clock: Clock) -> None:
+    ref, case_id, _ = _ready_letter(engine, clock)
+    for args in ([], ["--json"]):
+        done = run("case", "show", ref, *args, db=db_url)
+        assert done.returncode == 0, done.stderr
+    refused = run("case", "show", "NO-SUCH-CASE", db=db_url)
+    assert refused.returncode == 2  # nothing shown, nothing recorded
+    with new_session(engine) as s:
+        reads = [(r.reader, r.role, r.what, r.how) for r in reversed(reads_of(s, case_id))]
+        assert read_audit.count_reads(s, case_id) == 2
+    assert reads == [
+        ("cli.tester", "", "case (ehc case show)", "cli"),
+        ("cli.tester", "", "case (ehc case show --json)", "cli"),
+    ]
+
+
+def test_ehc_letters_show_records_a_read_per_copy(
+    db_url: str, engine: Engine, clock: Clock, tmp_path: Path
+) -> None:
+    _, case_id, letter_id = _ready_letter(engine, clock)
+    pdf = tmp_path / "letter.pdf"
+    for args in (["--format", "pdf", "--output", str(pdf)], ["--format", "text"],
+                 ["--format", "html", "--actor", "a.officer@council.example"]):  # fmt: skip
+        done = run("letters", "show", str(letter_id), *args, db=db_url)
+        assert done.returncode == 0, done.stderr
+    # A PDF without a file to write it to is refused before any copy is made.
+    assert run("letters", "show", str(letter_id), "--format", "pdf", db=db_url).returncode == 2
+    with new_session(engine) as s:
+        reads = [(r.reader, r.what, r.how) for r in reversed(reads_of(s, case_id))]
+    assert reads == [
+        ("cli.tester", f"letter {letter_id} (PDF)", "cli"),
+        ("cli.tester", f"letter {letter_id} (TEXT)", "cli"),
+        ("a.officer@council.example", f"letter {letter_id} (HTML)", "cli"),
+    ]

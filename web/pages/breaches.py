@@ -300,6 +300,10 @@ def breaches_csv(
     if errors:
         return _page(request, query, errors, queue)
     items = queue.overdue if query.show == "overdue" else queue.items
+    # The read audit records the CSV, a copy that leaves the service, one read a case.
+    # The HTML page is not recorded: it shows references, deadlines, dates, teams and
+    # officers, no child's name or date of birth (tests/web/test_read_audit_pages.py
+    # fails if it starts to).
     record_reads_by_reference(request, who, session, (i.case for i in items), "breach queue (CSV)")
     return Response(
         render_csv(items),
