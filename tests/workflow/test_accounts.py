@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from tests.council import add_council
 from tests.wiring import projections
-from workflow import accounts, assignments
+from workflow import accounts, assignments, two_factor
 from workflow.account_models import ApiToken, AuditEntry, User, WebSession
 from workflow.db import new_session
 from workflow.errors import ConcurrentUpdate, InvalidInput
@@ -226,6 +226,28 @@ def test_cli_adds_users_from_stdin_and_prints_a_working_token(db_url: str) -> No
     assert bad.returncode == 2 and "Enter the team" in bad.stderr
     listed = _ehc("users", "list", db=db_url)
     assert "sam@council.example" in listed.stdout and "manager" in listed.stdout
+
+
+def test_cli_resets_two_factor_as_the_users_page_does(db_url: str) -> None:
+    """Both call `two_factor.reset`: the same refusal, the same audit entry."""
+    added = _ehc("users", "add", "mo@council.example", "--role", "manager", "--name", "Mo",
+                 "--password-stdin", db=db_url, stdin=PASSWORD + "\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    reset = ["users", "set", "mo@council.example", "--reset-two-factor"]
+    refused = _ehc(*reset, db=db_url)
+    assert refused.returncode == 2
+    assert "has not set up two-factor sign-in, so there is nothing to reset" in refused.stderr
+    engine = sa.create_engine(db_url)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        two_factor.enrol(session=session, email="mo@council.example", actor="t", clock=lambda: now)
+    done = _ehc(*reset, db=db_url)
+    assert done.returncode == 0, done.stderr
+    with Session(engine) as session:
+        assert not two_factor.is_enrolled(accounts.get_user(session, "mo@council.example"))
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == "two_factor_reset"))
+        assert [(a.actor, a.subject) for a in entries] == [("cli.admin", "mo@council.example")]
+    engine.dispose()
 
 
 def test_demo_users_print_passwords_that_sign_in(sqlite_url: str) -> None:
