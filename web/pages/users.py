@@ -89,6 +89,7 @@ def users_list(
     users = accounts.list_users(session)
     by_email = {u.email: u for u in users}
     left = by_email.get(changed or "")
+    reset_user = by_email.get(reset or "")
     # A deactivated officer's open cases wait in the unassigned queue: say how many.
     held = caseload.cases_held(session, left.name) if left and not left.active else 0
     session.commit()
@@ -99,10 +100,8 @@ def users_list(
         # Only an address that is a user: the banner never repeats arbitrary text.
         added=added if added in by_email else None,
         changed=changed if changed in by_email else None,
-        reset=reset if reset in by_email else None,
-        asked_to_enrol=reset is not None
-        and reset in by_email
-        and _asked_to_enrol(request, by_email[reset]),
+        reset=reset_user.email if reset_user else None,
+        asked_to_enrol=reset_user is not None and _asked_to_enrol(request, reset_user),
         held=held,
     )
 
