@@ -12,7 +12,9 @@ Every send carries the letter's stable `reference`. A second try at one letter (
 rate limit, an error on Notify's side, no answer, or a job that died mid-send) first asks
 Notify for that reference, and takes the notification found there instead of sending
 again: with the claim, a letter is never sent twice. `check_statuses` polls Notify for
-each sent letter until it is delivered or failed.
+each sent letter until it is delivered or failed, or until Notify answers that it no
+longer holds it (404 NoResultFound: its retention period, 7 days by default, is over):
+then the letter stays sent, marked `not-held`, and is not asked about again.
 
 Logs name dispatch and letter ids, Notify's ids and statuses: never an address, a
 name or a letter's text.
@@ -61,12 +63,11 @@ class _Unsendable(Exception):
     """This letter cannot be sent as it stands: failed, with the reason."""
 
 
-def _email_of(letter: Letter) -> str:
-    to = letter.context.get("to") or {}
-    email = to.get("email")
+def _email_of(session: Session, letter: Letter) -> str:
+    email = store.email_now(session=session, letter=letter)
     if not email:
         raise _Unsendable("No email address is recorded for the family")
-    return str(email)
+    return email
 
 
 def _send(
@@ -85,7 +86,7 @@ def _send(
             reference=dispatch.reference, pdf=pdf, postage=settings.postage
         )
         return str(answer["id"]), None
-    email = _email_of(letter)
+    email = _email_of(session, letter)
     case = session.get(Case, letter.case_id)
     assert case is not None
     title = CATALOGUE[letter.type].title
@@ -224,6 +225,12 @@ def _give_back(session: Session, dispatch_id: int, claimant: str) -> None:
         log.warning("Letter dispatch %s: its claim is left to time out", dispatch_id)
 
 
+def _not_held(e: NotifyError) -> bool:
+    """Notify's own answer that it has no such notification, not any 404 (a wrong base
+    URL answers 404 too, and must not end the checking of every letter)."""
+    return e.status_code == 404 and any(name == "NoResultFound" for name, _ in e.errors)
+
+
 def check_statuses(
     *, session: Session, notify: Notify, clock: Clock, every: timedelta = CHECK_EVERY
 ) -> CheckReport:
@@ -234,6 +241,15 @@ def check_statuses(
         try:
             found = notify.get_notification(dispatch.provider_id)
         except NotifyError as e:
+            if _not_held(e):
+                store.mark_not_held(session=session, dispatch_id=dispatch.id, clock=clock)
+                log.info(
+                    "Letter %s: Notify no longer holds %s (404 NoResultFound): not asked again",
+                    dispatch.letter_id,
+                    dispatch.provider_id,
+                )
+                checked += 1
+                continue
             log.warning(
                 "Letter %s: its status could not be read from Notify (%s %s); next run",
                 dispatch.letter_id,

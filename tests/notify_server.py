@@ -16,7 +16,9 @@ shapes of Notify's API (v2, as in alphagov/notifications-api: `app/v2/notificati
   address read from the envelope window (3 to 7 lines, a UK postcode last); a letter that
   fails is `validation-failed`, else `pending-virus-check` until a test moves it on;
 - GET /v2/notifications/{id} and GET /v2/notifications?reference=: the notification as
-  Notify serialises it, with the status as its API reports it for that type;
+  Notify serialises it, with the status as its API reports it for that type; one it
+  does not hold (never made, or dropped with `forget` as after Notify's retention
+  period) is 404 `NoResultFound`;
 - errors as Notify writes them: {"status_code": N, "errors": [{"error", "message"}]};
   `fail_next` makes the next requests answer 429 (`RateLimitError`) or 500, or take the
   request and then answer 500 (the answer lost on the way back).
@@ -137,6 +139,12 @@ class FakeNotify:
             found["status"] = status
             if status in ("delivered", "received") or "fail" in status:
                 found["completed_at"] = _now()
+
+    def forget(self, notification_id: str) -> None:
+        """Drop a notification, as Notify does after its retention period (7 days by
+        default): asked for by id it answers 404 NoResultFound, and no list holds it."""
+        with self.lock:
+            del self.notifications[notification_id]
 
     def sent(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The notifications made, oldest first (of `kind`: email or letter)."""

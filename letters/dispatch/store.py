@@ -8,6 +8,9 @@ at once never send one letter, and a result is committed as soon as it is known.
 A letter is queued only when it is ready, stands (not withdrawn), is for the family
 (an adviser's letter is still downloaded) and has a way to go (its recorded delivery,
 email or post). A letter withdrawn while still queued is never claimed.
+
+A failed letter can be sent again (`send_again`) once its cause is mended: queued anew,
+by the way the case's details give today, with a new reference for Notify.
 """
 
 from __future__ import annotations
@@ -32,9 +35,12 @@ from letters.models import (
     LetterDispatch,
     LetterWithdrawal,
 )
+from letters.recipients import delivery
 from letters.store import not_withdrawn
+from workflow.accounts import audit
 from workflow.clock import Clock
-from workflow.models import Case
+from workflow.errors import InvalidInput, NotFound
+from workflow.models import Case, CasePeople
 
 DISPATCHES: sa.Table = LetterDispatch.__table__  # type: ignore[attr-defined]
 LETTERS: sa.Table = Letter.__table__  # type: ignore[attr-defined]
@@ -63,6 +69,10 @@ FAILED_STATUSES = frozenset(
         "cancelled",
     }
 )
+# Our own provider status for a sent letter whose status Notify no longer holds (it
+# answered 404 NoResultFound: past its retention period, 7 days by default): never asked
+# again. Not one of Notify's statuses.
+NOT_HELD = "not-held"
 # What each final status means, in words for the case page (Notify's own descriptions).
 PROVIDER_STATUS_WORDS = {
     "permanent-failure": "the email address does not exist or the provider refused it",
@@ -78,6 +88,13 @@ def reference_for(letter_id: int) -> str:
     """The reference sent to Notify with a letter: stable, so a retry can find it there,
     and holding no personal data (Notify shows it on its dashboard)."""
     return f"ehc-letter-{letter_id}"
+
+
+def _again_reference(reference: str) -> str:
+    """A new reference for a letter sent again ("ehc-letter-7-again-2"): the earlier
+    send's notification, failed at Notify, must not be taken for this one by a retry."""
+    base, _, n = reference.partition("-again-")
+    return f"{base}-again-{int(n or 1) + 1}"
 
 
 def _wants_sending(letter: Letter) -> bool:
@@ -162,6 +179,118 @@ def queue_stragglers(*, session: Session, clock: Clock) -> list[LetterDispatch]:
         session.rollback()
         return []
     return made
+
+
+def _people(session: Session, case_id: int) -> dict[str, object]:
+    row = session.exec(select(CasePeople).where(col(CasePeople.case_id) == case_id)).first()
+    return row.model_dump() if row is not None else {}
+
+
+def email_now(*, session: Session, letter: Letter) -> str | None:
+    """The email address a family letter goes to: the one the case's details hold now
+    for its reader (so one corrected after a failure is used), else the letter's own."""
+    people = _people(session, letter.case_id)
+    now = people.get(f"{letter.recipient}_email")
+    made_with = (letter.context.get("to") or {}).get("email")
+    return str(now or made_with) if (now or made_with) else None
+
+
+def _same_address(a: object, b: object) -> bool:
+    def lines(text: object) -> list[str]:
+        return [part.strip().lower() for part in str(text or "").replace("\n", ",").split(",")]
+
+    return bool(a) and bool(b) and [p for p in lines(a) if p] == [p for p in lines(b) if p]
+
+
+def send_again(*, session: Session, letter_id: int, actor: str, clock: Clock) -> LetterDispatch:
+    """Queue a failed letter to be sent through Notify again, once its cause is mended
+    (an email address corrected on the case's details page): fresh tries, the first
+    now, by the way the case's details give today (email when that is the family's
+    preference, else post), with a new reference. Refuses a letter that has not failed,
+    is withdrawn or still has nowhere to go. Writes an audit entry. Flushes; does not
+    commit (the caller does).
+
+    By post the letter is printed as it was made, with the address on it then: a family
+    whose postal address has changed since needs it posted by hand (or by email)."""
+    dispatch = session.exec(
+        select(LetterDispatch)
+        .where(col(LetterDispatch.letter_id) == letter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    letter = session.get(Letter, letter_id)
+    if dispatch is None or letter is None:
+        raise NotFound(f"Letter {letter_id} was not sent through GOV.UK Notify")
+    withdrawn = session.execute(
+        sa.select(WITHDRAWALS.c.id).where(WITHDRAWALS.c.letter_id == letter_id)
+    ).first()
+    if withdrawn is not None:
+        raise InvalidInput(
+            "This letter was withdrawn (its event was corrected or voided): it cannot be sent again"
+        )
+    if dispatch.status != FAILED:
+        raise InvalidInput(
+            f"This letter is {dispatch.status} through GOV.UK Notify, not failed: only a "
+            "letter that did not reach the family can be sent again"
+        )
+    people = _people(session, letter.case_id)
+    channel = delivery(people)
+    if channel == "email":
+        to = people.get(f"{letter.recipient}_email")
+        if not to:
+            raise InvalidInput(
+                "This letter has no email address to send it to. Add one on the case's "
+                "details page first"
+            )
+    else:
+        to = people.get(f"{letter.recipient}_address")
+        if not to:
+            raise InvalidInput(
+                "This letter has no email address or postal address to send it to. Add one "
+                "on the case's details page first"
+            )
+        printed = (letter.context.get("to") or {}).get("address")
+        if not _same_address(printed, to):
+            raise InvalidInput(
+                "This letter has the family's postal address from when it was made, not "
+                "the one on the case's details page now. Download the PDF and post it by "
+                "hand, or send it by email"
+            )
+    now = clock()
+    session.execute(
+        sa.update(DISPATCHES)
+        .where(D.id == dispatch.id, D.status == FAILED)
+        .values(
+            status=QUEUED,
+            channel=channel,
+            reference=_again_reference(dispatch.reference),
+            attempts=0,
+            next_attempt_at=None,  # queued_at stays: the first marks when Notify went live
+            provider_id=None,
+            provider_status=None,
+            error=None,
+            sent_at=None,
+            completed_at=None,
+            checked_at=None,
+            claimed_by=None,
+            claimed_at=None,
+        )
+    )
+    case = session.get(Case, letter.case_id)
+    assert case is not None
+    audit(
+        session,
+        now,
+        actor,
+        "letter_sent_again",
+        case.reference,
+        letter=letter_id,
+        channel=channel,
+        failed_with=(dispatch.error or "")[:200],
+    )
+    session.flush()
+    session.refresh(dispatch)
+    return dispatch
 
 
 # -- the send job ------------------------------------------------------------------------
@@ -333,13 +462,18 @@ def mark_failed(
 
 
 def due_for_check(*, session: Session, clock: Clock, every: timedelta) -> list[LetterDispatch]:
-    """Sent letters whose final status is not known, not checked within `every`."""
+    """Sent letters whose final status is not known (and Notify still holds), not
+    checked within `every`."""
     now = clock()
     rows = list(
         session.exec(
             select(LetterDispatch)
             .where(
                 col(LetterDispatch.status) == SENT,
+                sa.or_(
+                    col(LetterDispatch.provider_status).is_(None),
+                    col(LetterDispatch.provider_status) != NOT_HELD,
+                ),
                 sa.or_(
                     col(LetterDispatch.checked_at).is_(None),
                     col(LetterDispatch.checked_at) <= now - every,
@@ -371,6 +505,18 @@ def record_status(*, session: Session, dispatch_id: int, provider_status: str, c
     )
     session.commit()
     return status
+
+
+def mark_not_held(*, session: Session, dispatch_id: int, clock: Clock) -> None:
+    """Notify no longer holds this sent letter's status (past its retention, or it never
+    had the id): it stays sent, as we did hand it over, and is not asked about again.
+    Commits."""
+    session.execute(
+        sa.update(DISPATCHES)
+        .where(D.id == dispatch_id, D.status == SENT)
+        .values(provider_status=NOT_HELD, checked_at=clock())
+    )
+    session.commit()
 
 
 # -- reading -------------------------------------------------------------------------------

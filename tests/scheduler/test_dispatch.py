@@ -36,9 +36,10 @@ from tests.notify_server import FakeNotify
 from tests.wiring import configured, council
 from tests.workflow.factories import ev
 from workflow import service
+from workflow.account_models import AuditEntry
 from workflow.config import Config
 from workflow.db import make_engine, new_session
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, NotFound
 from workflow.projection import Projection
 
 Clock = Callable[[], datetime]
@@ -663,3 +664,234 @@ def test_a_job_that_dies_mid_send_gives_the_letter_back_and_it_is_not_sent_twice
     assert len(notify.sent()) == 1
     (row,) = dispatches(session)
     assert (row.status, row.provider_id) == (SENT, notify.sent()[0]["id"])
+
+
+# -- sending a failed letter again, and statuses Notify no longer holds ------------------
+
+
+def fail_by_hand(session: Session, clock: Clock, letter_id: int) -> None:
+    """Claim every due dispatch and fail the one for `letter_id` (the rest go back)."""
+    after = 0
+    while claimed := store.claim_next(session=session, claimant="t", after=after, clock=clock):
+        assert claimed.id is not None
+        after = claimed.id
+        if claimed.letter_id == letter_id:
+            store.mark_failed(
+                session=session, dispatch_id=claimed.id, claimant="t", error="x", clock=clock
+            )
+        else:
+            store.release(session=session, dispatch_id=claimed.id, claimant="t", counted=False)
+
+
+def send_again(session: Session, clock: Clock, letter_id: int) -> LetterDispatch:
+    row = store.send_again(session=session, letter_id=letter_id, actor="officer@t", clock=clock)
+    session.commit()
+    return row
+
+
+def test_a_failed_email_letter_is_sent_again_to_the_corrected_address(
+    session: Session, notify: FakeNotify, moving: MovingClock
+) -> None:
+    config = notify_config(notify)
+    projections = bootstrap.projections(config)
+    wrong = {**BY_EMAIL, "parent_email": "jo.secretname@exmaple.com"}
+    open_case(session, moving, projections, people=wrong, events=REQUEST)
+    send(session, config, moving)
+    (first,) = notify.sent("email")
+    notify.set_status(first["id"], "permanent-failure")
+    check(session, config, moving)
+    (row,) = dispatches(session)
+    assert row.status == FAILED
+
+    service.update_case(
+        session=session,
+        case_ref="N1",
+        details={"parent_email": "jo.secretname@example.com"},
+        actor="t",
+        clock=moving,
+        projections=projections,
+    )
+    moving.advance(minutes=30)
+    again = send_again(session, moving, row.letter_id)
+    assert (again.status, again.channel, again.attempts) == (QUEUED, "email", 0)
+    assert again.reference == f"ehc-letter-{row.letter_id}-again-2"
+    assert (again.provider_id, again.provider_status, again.error, again.completed_at) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert again.queued_at == row.queued_at  # the first queueing still marks Notify's start
+    (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "letter_sent_again"))
+    assert (entry.actor, entry.subject, entry.at) == ("officer@t", "N1", moving.now)
+    assert entry.detail["letter"] == 1 and entry.detail["channel"] == "email"
+
+    assert send(session, config, moving) == dispatch.SendReport(sent=1)
+    first_again, second = notify.sent("email")
+    assert first_again["id"] == first["id"]
+    assert second["email_address"] == "jo.secretname@example.com"
+    assert second["reference"] == again.reference
+    notify.set_status(second["id"], "delivered")
+    check(session, config, moving)
+    (done,) = dispatches(session)
+    assert (done.status, done.provider_id) == (DELIVERED, second["id"])
+    with pytest.raises(InvalidInput, match="This letter is delivered through GOV.UK Notify"):
+        store.send_again(session=session, letter_id=1, actor="t", clock=moving)
+
+
+def test_a_letter_sent_again_and_retried_is_not_taken_for_its_failed_first_send(
+    session: Session, notify: FakeNotify, moving: MovingClock
+) -> None:
+    """A retry asks Notify for the reference first: the new send's reference finds
+    nothing, where the first one's would find the failed notification and stop there."""
+    config = notify_config(notify)
+    open_case(session, moving, bootstrap.projections(config), people=PEOPLE, events=REQUEST)
+    send(session, config, moving)
+    (first,) = notify.sent("letter")
+    notify.set_status(first["id"], "validation-failed")
+    check(session, config, moving)
+    assert [d.status for d in dispatches(session)] == [FAILED]
+
+    send_again(session, moving, 1)
+    notify.fail_next(500)
+    assert send(session, config, moving) == dispatch.SendReport(retrying=1)
+    moving.advance(minutes=1)
+    assert send(session, config, moving) == dispatch.SendReport(sent=1)
+    old, new = notify.sent("letter")
+    assert (old["reference"], new["reference"]) == ("ehc-letter-1", "ehc-letter-1-again-2")
+    (row,) = dispatches(session)
+    assert (row.status, row.provider_id, row.attempts) == (SENT, new["id"], 2)
+    # A third send gets a third reference.
+    notify.set_status(new["id"], "permanent-failure")
+    check(session, config, moving)
+    assert send_again(session, moving, 1).reference == "ehc-letter-1-again-3"
+
+
+def test_sending_again_refuses_a_letter_not_failed_withdrawn_or_with_nowhere_to_go(
+    session: Session, notify: FakeNotify, clock: Clock
+) -> None:
+    config = notify_config(notify)
+    projections = bootstrap.projections(config)
+    open_case(session, clock, projections, people=PEOPLE, events=TO_FINAL[:2])
+    with pytest.raises(InvalidInput, match="This letter is queued through GOV.UK Notify, not"):
+        store.send_again(session=session, letter_id=1, actor="t", clock=clock)
+    session.rollback()
+    with pytest.raises(NotFound, match="Letter 99 was not sent through GOV.UK Notify"):
+        store.send_again(session=session, letter_id=99, actor="t", clock=clock)
+    session.rollback()
+
+    fail_by_hand(session, clock, 2)
+    service.void_event(
+        session=session,
+        case_ref="N1",
+        sequence=2,
+        reason="recorded on the wrong case",
+        actor="t",
+        clock=clock,
+        projections=projections,
+    )
+    with pytest.raises(InvalidInput, match="This letter was withdrawn"):
+        store.send_again(session=session, letter_id=2, actor="t", clock=clock)
+    session.rollback()
+
+    fail_by_hand(session, clock, 1)
+    # The family moved: the letter prints the old address, so it is posted by hand.
+    service.update_case(
+        session=session,
+        case_ref="N1",
+        details={"parent_address": "3 New Street, Exampletown, EX2 3CD"},
+        actor="t",
+        clock=clock,
+        projections=projections,
+    )
+    with pytest.raises(InvalidInput, match="postal address from when it was made"):
+        store.send_again(session=session, letter_id=1, actor="t", clock=clock)
+    session.rollback()
+    service.update_case(
+        session=session,
+        case_ref="N1",
+        details={"parent_address": None},
+        actor="t",
+        clock=clock,
+        projections=projections,
+    )
+    with pytest.raises(
+        InvalidInput,
+        match="This letter has no email address or postal address to send it to. Add one on "
+        "the case's details page first",
+    ):
+        store.send_again(session=session, letter_id=1, actor="t", clock=clock)
+    session.rollback()
+    assert [d.status for d in dispatches(session)] == [FAILED, FAILED]
+    assert session.exec(select(AuditEntry)).all() == []
+
+    # Preferring email now, with an address: it goes by email.
+    service.update_case(
+        session=session,
+        case_ref="N1",
+        details={"communication": "email", "parent_email": "jo.secretname@example.com"},
+        actor="t",
+        clock=clock,
+        projections=projections,
+    )
+    assert send_again(session, clock, 1).channel == "email"
+    assert send(session, config, clock).sent == 1
+    (email,) = notify.sent("email")
+    assert email["email_address"] == "jo.secretname@example.com"
+
+
+def test_a_status_notify_no_longer_holds_stops_the_checking_and_the_letter_stays_sent(
+    session: Session, notify: FakeNotify, moving: MovingClock
+) -> None:
+    config = notify_config(notify)
+    open_case(session, moving, bootstrap.projections(config), people=PEOPLE, events=TO_FINAL[:2])
+    send(session, config, moving)
+    first, second = notify.sent("letter")
+    notify.forget(first["id"])  # past Notify's retention period
+    moving.advance(days=8)
+    assert check(session, config, moving) == dispatch.CheckReport(checked=2)
+    held, gone = sorted(dispatches(session), key=lambda d: d.provider_id != second["id"])
+    assert (gone.status, gone.provider_status, gone.checked_at) == (
+        SENT,
+        store.NOT_HELD,
+        moving.now,
+    )
+    assert gone.completed_at is None and gone.error is None
+    assert (held.status, held.provider_status) == (SENT, "pending-virus-check")
+
+    asked = len(notify.calls)
+    moving.advance(minutes=5)
+    check(session, config, moving)
+    assert [c.path for c in notify.calls[asked:]] == [f"/v2/notifications/{second['id']}"]
+
+
+def test_other_errors_reading_a_status_keep_it_to_be_asked_again(
+    session: Session, notify: FakeNotify, moving: MovingClock
+) -> None:
+    config = notify_config(notify)
+    open_case(session, moving, bootstrap.projections(config), people=PEOPLE, events=REQUEST)
+    send(session, config, moving)
+    (made,) = notify.sent("letter")
+    notify.fail_next(500)
+    assert check(session, config, moving) == dispatch.CheckReport()
+    (row,) = dispatches(session)
+    assert (row.status, row.provider_status) == (SENT, None)
+    # A 404 that is not Notify's own "no result" (a wrong base URL, a proxy's page) does
+    # not end the checking.
+    settings = NotifySettings.from_config(config)
+    assert settings is not None
+
+    class WrongUrl(NotifyClient):
+        def get_notification(self, notification_id: str) -> Any:
+            raise NotifyError(404, [("NotFound", "The requested URL was not found")])
+
+    assert (
+        dispatch.check_statuses(
+            session=session, notify=WrongUrl(settings), clock=moving, every=timedelta(0)
+        )
+        == dispatch.CheckReport()
+    )
+    (row,) = dispatches(session)
+    assert (row.status, row.provider_status) == (SENT, None)
+    notify.set_status(made["id"], "received")
+    assert check(session, config, moving) == dispatch.CheckReport(checked=1, delivered=1)

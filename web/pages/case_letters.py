@@ -9,6 +9,9 @@ Each download is recorded (`letters.service.record_download`, who and when), in 
 write of its own after the letter is read: if the letter is later withdrawn (its event
 corrected or voided), the case page says it may have reached the family and offers the
 correction letter, which an officer makes here.
+
+A letter GOV.UK Notify could not send or deliver can be sent again from here once its
+cause is mended (`letters.dispatch.store.send_again`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlmodel import Session
 
 from letters import service as letter_service
 from letters.contexts import Council
+from letters.dispatch import store as dispatch_store
 from letters.models import READY, Letter
 from letters.projection import LetterProjection
 from web import auth
@@ -122,6 +126,38 @@ def correction_letter(request: Request, ref: str, key: str, session: Db, who: Ca
             )
     return RedirectResponse(
         f"{case_path(view.case.reference)}?correction_letter={made[0].id}#letters",
+        status_code=303,
+    )
+
+
+@router.post("/cases/{ref:path}/letters/{key}/send-again", dependencies=[Depends(auth.check_csrf)])
+def send_again(request: Request, ref: str, key: str, session: Db, who: Casework) -> Response:
+    """Queue a failed letter to go through GOV.UK Notify again (the case page offers it
+    next to the letter)."""
+    with reading(request) as read:
+        view = read_case(request, read, who, ref)
+    if not key.isdigit():
+        raise HTTPException(status_code=404)
+    letter_id = int(key)
+    try:
+        letter = letter_service.get_letter(session=session, letter_id=letter_id)
+    except letter_service.LetterNotFound:
+        raise HTTPException(status_code=404) from None
+    if letter.case_id != view.case.id:
+        raise HTTPException(status_code=404)
+    try:
+        dispatch_store.send_again(
+            session=session, letter_id=letter_id, actor=who.actor, clock=context(request).clock
+        )
+        session.commit()
+    except WorkflowError as e:
+        session.rollback()
+        with reading(request) as read:
+            return case_page(
+                request, read, who, ref, status_code=400, errors={f"dispatch-{key}": str(e)}
+            )
+    return RedirectResponse(
+        f"{case_path(view.case.reference)}?sent_again={letter_id}#dispatch-{letter_id}",
         status_code=303,
     )
 

@@ -170,6 +170,9 @@ def _banner(request: Request, view: CaseView) -> str | None:
     made = request.query_params.get("correction_letter", "")
     if made.isdigit():
         return f"Correction letter {made} made"
+    again = request.query_params.get("sent_again", "")
+    if again.isdigit():
+        return f"Letter {again} queued to be sent again"
     if request.query_params.get("details") == "1":
         return "Details updated"
     if request.query_params.get("reassigned") == "1":
@@ -200,6 +203,8 @@ def _banner_note(
         return "The deadlines, windows and letters below follow the corrected history."
     if query.get("correction_letter"):
         return "It is in the letters below."
+    if query.get("sent_again"):
+        return "The scheduler sends it through GOV.UK Notify at its next run."
     return None
 
 
