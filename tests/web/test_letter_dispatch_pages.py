@@ -247,3 +247,133 @@ def test_a_decision_recorded_through_the_api_reaches_the_family_by_the_scheduler
     row = page[page.index('id="dispatch-2"') :]
     assert row.index("Delivered") < row.index("</span>")
     assert "Sent by email through GOV.UK Notify, delivered 20 November 2026 at 12:20pm" in row
+
+
+def test_a_failed_letter_is_sent_again_from_its_case_page_once_its_email_is_fixed(
+    session: Session,
+    clock: Clock,
+    config: Config,
+    notify: FakeNotify,
+    people: People,
+    browse: Callable[[str], Browser],
+) -> None:
+    record(session, clock, config, "WEB-N5", communication="email", parent_email="jo@exmaple.com")
+    run_job(session, config, clock)
+    first, _second = notify.sent("email")
+    notify.set_status(first["id"], "permanent-failure")
+    run_job(session, config, clock)
+
+    officer = browse(people.officer)
+    page = officer.page("/cases/WEB-N5")
+    action = 'action="/cases/WEB-N5/letters/1/send-again"'
+    assert page.count("/send-again") == 1 and action in page  # the failed letter only
+    assert "Once the cause is fixed (for example the family's email address" in page
+    dashboard = browse(people.manager).page("/")
+    assert 'href="/cases/WEB-N5#dispatch-1"' in dashboard
+    assert "send each again from its case page" in dashboard
+    admin_page = browse(people.admin).page("/delivery")
+    assert "1 letter did not reach the family" in admin_page
+    assert "Case WEB-N5: We have received" in admin_page
+    assert "letter 1): Notify: the email address does not exist" in admin_page
+
+    # Signed in and allowed, but without the form's token: refused.
+    assert officer.post("/cases/WEB-N5/letters/1/send-again", data={}).status_code == 403
+    south = browse(people.other_officer)
+    south.page("/")
+    assert south.submit("/cases/WEB-N5/letters/1/send-again", {}).status_code == 404
+    for email in (people.viewer, people.admin):
+        other = browse(email)
+        other.page("/")
+        assert other.submit("/cases/WEB-N5/letters/1/send-again", {}).status_code == 403
+    assert officer.submit("/cases/WEB-N5/letters/9/send-again", {}).status_code == 404
+
+    service.update_case(
+        session=session,
+        case_ref="WEB-N5",
+        details={"parent_email": "jo@example.com"},
+        actor="test",
+        clock=clock,
+        projections=bootstrap.projections(config),
+    )
+    response = officer.submit("/cases/WEB-N5/letters/1/send-again", {}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/cases/WEB-N5?sent_again=1#dispatch-1"
+    page = officer.page(response.headers["location"])
+    assert "Letter 1 queued to be sent again" in page
+    assert "The scheduler sends it through GOV.UK Notify at its next run." in page
+    assert "/send-again" not in page and "Not delivered" not in page
+    row = page[page.index('id="dispatch-1"') :]
+    assert row.index("To be sent by email through GOV.UK Notify") < row.index("</span>")
+
+    again = officer.submit("/cases/WEB-N5/letters/1/send-again", {})
+    assert again.status_code == 400
+    assert "This letter is queued through GOV.UK Notify, not failed" in again.text
+    assert 'href="#dispatch-1"' in again.text
+
+    run_job(session, config, clock)
+    resent = notify.sent("email")[-1]
+    assert (resent["email_address"], resent["reference"]) == (
+        "jo@example.com",
+        "ehc-letter-1-again-2",
+    )
+    assert "Sent by email through GOV.UK Notify" in officer.page("/cases/WEB-N5")
+
+
+def test_a_manager_sends_again_and_a_letter_with_nowhere_to_go_is_refused_in_words(
+    session: Session,
+    clock: Clock,
+    config: Config,
+    notify: FakeNotify,
+    people: People,
+    browse: Callable[[str], Browser],
+) -> None:
+    record(session, clock, config, "WEB-N6")
+    run_job(session, config, clock)
+    first, _second = notify.sent("letter")
+    notify.set_status(first["id"], "validation-failed")
+    run_job(session, config, clock)
+    service.update_case(
+        session=session,
+        case_ref="WEB-N6",
+        details={"parent_address": None},
+        actor="test",
+        clock=clock,
+        projections=bootstrap.projections(config),
+    )
+    manager = browse(people.manager)
+    manager.page("/cases/WEB-N6")
+    refused = manager.submit("/cases/WEB-N6/letters/1/send-again", {})
+    assert refused.status_code == 400
+    assert (
+        "This letter has no email address or postal address to send it to. Add one on the "
+        "case&#39;s details page first" in refused.text
+    )
+    service.update_case(
+        session=session,
+        case_ref="WEB-N6",
+        details={"parent_address": FAMILY["parent_address"]},
+        actor="test",
+        clock=clock,
+        projections=bootstrap.projections(config),
+    )
+    sent = manager.submit("/cases/WEB-N6/letters/1/send-again", {}, follow_redirects=False)
+    assert sent.status_code == 303
+
+
+def test_a_letter_whose_status_notify_no_longer_holds_says_so_on_its_case_page(
+    session: Session,
+    clock: Clock,
+    config: Config,
+    notify: FakeNotify,
+    people: People,
+    browse: Callable[[str], Browser],
+) -> None:
+    record(session, clock, config, "WEB-N7")
+    run_job(session, config, clock)
+    first, _second = notify.sent("letter")
+    notify.forget(first["id"])
+    run_job(session, config, clock)
+    page = browse(people.officer).page("/cases/WEB-N7")
+    row = page[page.index('id="dispatch-1"') :]
+    assert row.index("GOV.UK Notify no longer holds its delivery status") < row.index("</span>")
+    assert page.count("no longer holds") == 1
