@@ -1,4 +1,4 @@
-"""`ehc letters list|show|complete|preview`: a case's statutory letters."""
+"""`ehc letters list|show|complete|preview|send-again`: a case's statutory letters."""
 
 from __future__ import annotations
 
@@ -127,6 +127,29 @@ def complete(
         typer.echo(f"Letter {letter_id} is ready")
     else:
         typer.echo(f"Letter {letter_id} still needs: {', '.join(letter.missing or [])}")
+
+
+@app.command("send-again")
+def send_again(
+    letter_id: int = typer.Argument(..., help="The letter's id (from `ehc letters list`)"),
+    actor: str | None = typer.Option(None, "--actor", help="Who asks for it (audited)"),
+) -> None:
+    """Queue a letter GOV.UK Notify could not send or deliver to go again, once the cause
+    is fixed (for example the family's email address, with `ehc case update`). The
+    scheduler's next run sends it."""
+    from letters.dispatch import store as dispatch_store
+
+    cfg = config()
+    with user_errors(), session_scope(cfg) as session:
+        dispatch = dispatch_store.send_again(
+            session=session,
+            letter_id=letter_id,
+            actor=actor or default_actor(cfg),
+            clock=system_clock,
+        )
+        session.commit()
+        how = "by email" if dispatch.channel == "email" else "by post"
+    typer.echo(f"Letter {letter_id} is queued to be sent again {how} through GOV.UK Notify")
 
 
 @app.command("preview")

@@ -895,3 +895,25 @@ def test_other_errors_reading_a_status_keep_it_to_be_asked_again(
     assert (row.status, row.provider_status) == (SENT, None)
     notify.set_status(made["id"], "received")
     assert check(session, config, moving) == dispatch.CheckReport(checked=1, delivered=1)
+
+
+def test_ehc_letters_send_again_queues_a_failed_letter_or_says_why_not(
+    session: Session, db_url: str, notify: FakeNotify, clock: Clock
+) -> None:
+    from tests.cli.test_cli import run
+
+    config = notify_config(notify)
+    open_case(session, clock, bootstrap.projections(config), people=PEOPLE, events=REQUEST)
+    fail_by_hand(session, clock, 1)
+    done = run("letters", "send-again", "1", db=db_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Letter 1 is queued to be sent again by post through GOV.UK Notify\n"
+    (row,) = dispatches(session)
+    assert (row.status, row.reference) == (QUEUED, "ehc-letter-1-again-2")
+    (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "letter_sent_again"))
+    assert (entry.actor, entry.subject) == ("cli.tester", "N1")
+    session.commit()  # SQLite: the read ends before the next command writes
+
+    refused = run("letters", "send-again", "1", db=db_url)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("This letter is queued through GOV.UK Notify, not failed")
