@@ -257,7 +257,7 @@ def send_again(*, session: Session, letter_id: int, actor: str, clock: Clock) ->
                 "hand, or send it by email"
             )
     now = clock()
-    session.execute(
+    requeued = session.execute(
         sa.update(DISPATCHES)
         .where(D.id == dispatch.id, D.status == FAILED)
         .values(
@@ -275,7 +275,10 @@ def send_again(*, session: Session, letter_id: int, actor: str, clock: Clock) ->
             claimed_by=None,
             claimed_at=None,
         )
-    )
+        .returning(D.id)
+    ).scalar_one_or_none()
+    if requeued is None:  # SQLite takes no row lock: another request was first
+        raise InvalidInput("This letter is already queued to be sent again")
     case = session.get(Case, letter.case_id)
     assert case is not None
     audit(
