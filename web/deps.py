@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from web.context import WebContext
 from workflow import service
-from workflow.db import new_session
+from workflow.db import new_session, pinned_session
 from workflow.errors import ConcurrentUpdate
 
 
@@ -27,11 +27,8 @@ def context(request: Request) -> WebContext:
 def db(request: Request) -> Iterator[Session]:
     # GET and HEAD only read (they must not change anything), so they take no write lock.
     reading = request.method in ("GET", "HEAD")
-    session = new_session(context(request).engine, read_only=reading)
-    try:
+    with pinned_session(context(request).engine, read_only=reading) as session:
         yield session
-    finally:
-        session.close()
 
 
 @contextmanager
