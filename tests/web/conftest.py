@@ -43,8 +43,16 @@ def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app(engine: Engine, clock: Callable[[], datetime]) -> FastAPI:
-    return create_app(WebContext(engine=engine, projections=projections(), clock=clock))
+def app(engine: Engine, clock: Callable[[], datetime]) -> Iterator[FastAPI]:
+    made = create_app(WebContext(engine=engine, projections=projections(), clock=clock))
+    yield made
+    # A client used without its lifespan leaves the read audit's recorder running: stop it
+    # before the engine goes, or a write still under way hands its connection back to a
+    # disposed pool, which the garbage collector later finds open (a ResourceWarning,
+    # failing whichever test is running then).
+    recorder = getattr(made.state, "read_recorder", None)
+    if recorder is not None:
+        recorder.stop()
 
 
 @dataclass(frozen=True)
