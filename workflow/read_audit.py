@@ -7,7 +7,9 @@ case") and a subject access request includes them.
 A read must not wait for the write lock: on SQLite a GET that wrote its own row would queue
 behind every other writer. So readers hand their rows to a `ReadRecorder`, one per
 process, whose daemon thread writes them in batches, each batch in its own short
-transaction. The queue is bounded; a batch that fails is logged (counts and the error's
+transaction: it waits a moment (GATHER_SECONDS) after a read for more to come, since a
+transaction per read cost as much CPU as the case page itself under twenty users. The
+queue is bounded; a batch that fails is logged (counts and the error's
 type only, never who or which case) and tried again until it is written or the recorder
 is stopped. `flush()` waits for what is pending (tests, and `stop()` at shutdown).
 """
@@ -33,6 +35,7 @@ log = logging.getLogger("ehc.read_audit")
 
 MAX_PENDING = 10_000  # reads waiting to be written; past this a reader waits (then drops)
 BATCH = 500  # rows a transaction
+GATHER_SECONDS = 0.25  # after a read, how long the thread waits for more to write with it
 IDLE_SECONDS = 5.0  # the thread ends after this long with nothing to write (and restarts)
 FULL_WAIT_SECONDS = 5.0  # how long a reader waits for room in a full queue
 RETRY_SECONDS = (0.2, 1.0, 5.0)  # waits between failed writes (the last repeats)
@@ -139,7 +142,8 @@ class ReadRecorder:
 
     def __init__(self, engine: Engine, *, max_pending: int = MAX_PENDING) -> None:
         self._engine = engine
-        self._queue: queue.Queue[Read] = queue.Queue(maxsize=max_pending)
+        # None wakes the thread from gathering (`flush`): write what it has now.
+        self._queue: queue.Queue[Read | None] = queue.Queue(maxsize=max_pending)
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)
         self._pending = 0  # queued or being written
@@ -167,6 +171,13 @@ class ReadRecorder:
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every queued read is written; False if that took over `timeout`."""
+        with self._lock:
+            running = self._thread is not None
+        if running:
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass  # a full queue is written at once anyway (a whole batch)
         with self._done:
             return self._done.wait_for(lambda: self._pending == 0, timeout=timeout)
 
@@ -197,14 +208,27 @@ class ReadRecorder:
                         self._thread = None
                         return
                 continue
-            batch = [first]
-            while len(batch) < BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            if first is None:
+                continue
+            batch = self._gather(first)
             self._write(batch)
             self._finished(len(batch))
+
+    def _gather(self, first: Read) -> list[Read]:
+        """`first` and the reads that come within GATHER_SECONDS (or until a flush)."""
+        batch = [first]
+        until = time.monotonic() + (0 if self._stopping else GATHER_SECONDS)
+        while len(batch) < BATCH:
+            try:
+                wait = until - time.monotonic()
+                read = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if read is None:  # a flush: write what has come, without waiting
+                until = 0.0
+                continue
+            batch.append(read)
+        return batch
 
     def _write(self, batch: list[Read]) -> None:
         attempt = 0

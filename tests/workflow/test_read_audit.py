@@ -6,6 +6,7 @@ line's reads (`ehc export events`, `ehc case show`, `ehc letters show`) are reco
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +58,26 @@ def test_reads_are_written_in_the_background_and_flushed(
     assert recorder.stop()
     with new_session(engine) as s:
         assert count_reads(s, case_id) == 1201
+
+
+def test_reads_arriving_one_by_one_are_written_together(
+    engine: Engine, session: Session, clock: Clock
+) -> None:
+    """Twenty users' page views come one at a time: a transaction each cost as much as
+    the page itself, so the recorder gathers a moment's reads into one."""
+    case_id = _case(session, clock)
+    commits: list[int] = []
+    sa.event.listen(engine, "commit", lambda _conn: commits.append(1))
+    recorder = ReadRecorder(engine)
+    for i in range(30):
+        recorder.record(Read(case_id, clock(), f"user{i}@council.example", "officer",
+                             "case page", "web"))  # fmt: skip
+        time.sleep(0.002)  # a page view every few milliseconds, not all at once
+    assert recorder.flush(timeout=60)
+    assert recorder.stop()
+    with new_session(engine) as s:
+        assert count_reads(s, case_id) == 30
+    assert 1 <= len(commits) <= 2  # one, or two if the thread began writing at the first
 
 
 def test_a_failed_write_is_tried_again_and_logs_no_reader(
