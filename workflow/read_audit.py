@@ -149,12 +149,13 @@ class ReadRecorder:
         self._pending = 0  # queued or being written
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._closing = False
 
     def record(self, read: Read) -> None:
         """Queue a read; it is written within moments (never in the caller's thread)."""
         with self._lock:
             self._pending += 1
-            self._stopping = False
+            self._stopping = self._closing = False
         try:
             self._queue.put(read, timeout=FULL_WAIT_SECONDS)
         except queue.Full:
@@ -183,6 +184,10 @@ class ReadRecorder:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Write what is pending, then end the thread (the app's shutdown)."""
+        with self._lock:
+            # First: once the flush has written everything, the thread ends as soon as the
+            # queue is empty, instead of waiting IDLE_SECONDS for more (every shutdown).
+            self._closing = True
         flushed = self.flush(timeout)
         with self._lock:
             self._stopping = True
@@ -201,7 +206,7 @@ class ReadRecorder:
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=0.1 if self._stopping else IDLE_SECONDS)
+                first = self._queue.get(timeout=0.1 if self._closing else IDLE_SECONDS)
             except queue.Empty:
                 with self._lock:
                     if self._queue.empty():
@@ -217,7 +222,7 @@ class ReadRecorder:
     def _gather(self, first: Read) -> list[Read]:
         """`first` and the reads that come within GATHER_SECONDS (or until a flush)."""
         batch = [first]
-        until = time.monotonic() + (0 if self._stopping else GATHER_SECONDS)
+        until = time.monotonic() + (0 if self._closing else GATHER_SECONDS)
         while len(batch) < BATCH:
             try:
                 wait = until - time.monotonic()

@@ -80,6 +80,21 @@ def test_reads_arriving_one_by_one_are_written_together(
     assert 1 <= len(commits) <= 2  # one, or two if the thread began writing at the first
 
 
+def test_stopping_ends_the_thread_at_once(engine: Engine, session: Session, clock: Clock) -> None:
+    """An app's shutdown (every web test's) does not wait IDLE_SECONDS for more reads."""
+    case_id = _case(session, clock)
+    recorder = ReadRecorder(engine)
+    recorder.record(Read(case_id, clock(), "a@council.example", "officer", "case page", "web"))
+    thread = recorder._thread  # noqa: SLF001
+    assert thread is not None and read_audit.IDLE_SECONDS > 1
+    # The read is still being written: the thread goes back to waiting for more as soon
+    # as it is, before `stop` can say it is stopping.
+    assert recorder.stop(timeout=1.0)
+    assert not thread.is_alive()
+    with new_session(engine) as s:
+        assert count_reads(s, case_id) == 1
+
+
 def test_a_failed_write_is_tried_again_and_logs_no_reader(
     engine: Engine,
     session: Session,
