@@ -135,16 +135,9 @@ def send_again(request: Request, ref: str, key: str, session: Db, who: Casework)
     """Queue a failed letter to go through GOV.UK Notify again (the case page offers it
     next to the letter)."""
     with reading(request) as read:
-        view = read_case(request, read, who, ref)
-    if not key.isdigit():
-        raise HTTPException(status_code=404)
-    letter_id = int(key)
-    try:
-        letter = letter_service.get_letter(session=session, letter_id=letter_id)
-    except letter_service.LetterNotFound:
-        raise HTTPException(status_code=404) from None
-    if letter.case_id != view.case.id:
-        raise HTTPException(status_code=404)
+        letter = _letter(request, read, who, ref, key)  # only a ready letter is ever sent
+    assert letter.id is not None
+    letter_id = letter.id
     try:
         dispatch_store.send_again(
             session=session, letter_id=letter_id, actor=who.actor, clock=context(request).clock
@@ -157,7 +150,7 @@ def send_again(request: Request, ref: str, key: str, session: Db, who: Casework)
                 request, read, who, ref, status_code=400, errors={f"dispatch-{key}": str(e)}
             )
     return RedirectResponse(
-        f"{case_path(view.case.reference)}?sent_again={letter_id}#dispatch-{letter_id}",
+        f"{case_path(ref)}?sent_again={letter_id}#dispatch-{letter_id}",
         status_code=303,
     )
 
