@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -49,18 +48,17 @@ class Queue:
         return [i for i in self.items if i.status == "overdue"]
 
 
-Key = tuple[Hashable, date, Filters]
+Key = tuple[int, date, Filters]  # (queue version, as of, filters)
 
 
 class QueueCache:
-    def __init__(self, version: Callable[[Session], Hashable]) -> None:
-        self._version = version
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: OrderedDict[Key, Queue] = OrderedDict()
         self._reading: dict[Key, threading.Lock] = {}
 
     def queue(self, session: Session, as_of: date, filters: Filters) -> Queue:
-        key = (self._version(session), as_of, filters)
+        key = (queue_version(session), as_of, filters)
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None:
@@ -99,7 +97,7 @@ def _cache_for(engine: Engine) -> QueueCache:
     with _caches_lock:
         cache = _caches.get(engine)
         if cache is None:
-            cache = _caches[engine] = QueueCache(queue_version)
+            cache = _caches[engine] = QueueCache()
         return cache
 
 
