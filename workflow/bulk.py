@@ -21,6 +21,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -172,20 +173,37 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str,
     names = list(rows[0])
     raw = [[row[name] for row in rows] for name in names]
     _check_lengths(table, names, raw, rows)
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    quoted = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql":
-        data = _copy_data(table, dialect, names, raw)
-        _copy(connection, table, f"COPY {quoted} ({columns}) FROM STDIN", data, rows)
+        data = "".join([f"{line}\n" for line in _copy_lines(table, dialect, names, raw)])
+        _copy(connection, table, _copy_statement(dialect, table, names), data, rows)
         return
     values = [
-        _convert(_processor(table.c[name].type, dialect), column)
+        _convert(table.c[name].type, dialect, column)
         for name, column in zip(names, raw, strict=True)
     ]
-    params = list(zip(*values, strict=True))
-    marks = ", ".join("?" * len(names)) if dialect.paramstyle == "qmark" else None
-    if marks is None:
+    _executemany(connection, table, names, list(zip(*values, strict=True)), rows)
+
+
+def _copy_statement(dialect: sa.Dialect, table: sa.Table, names: Sequence[str]) -> str:
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    return f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+
+
+def _executemany(
+    connection: sa.Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    params: list[tuple[Any, ...]],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """SQLite: the rows' bound values into `table`; a refused row raises `RowRefused`
+    with `rows[i]`, the row as the caller knows it."""
+    dialect = connection.dialect
+    if dialect.paramstyle != "qmark":
         raise NotImplementedError(f"bulk insert on {dialect.name} ({dialect.paramstyle})")
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    quoted = dialect.identifier_preparer.format_table(table)
+    marks = ", ".join("?" * len(names))
     driver: Any = connection.connection.dbapi_connection
     # New rows take rowids past the largest (the database's own, or `new_ids`).
     largest = driver.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
@@ -210,12 +228,93 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str,
         ) from e
 
 
-def _copy_data(
+# -- rows made ready in another process ------------------------------------------------
+
+CASE_ID = "case_id"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rows of one table made ready for the driver in another process (an import's
+    workers, `workflow.import_workers`): checked and converted as `insert_rows` would,
+    all but their case id, known only when they are written (`insert_prepared`).
+
+    `rows`: on SQLite a tuple of bound values a row, on PostgreSQL a line of COPY text
+    (without its newline); `counts`: how many rows each case has, in the cases' order.
+    """
+
+    names: tuple[str, ...]  # the columns after the case id
+    rows: list[Any]
+    counts: list[int]
+
+
+def prepare_rows(
+    table: sa.Table, dialect: sa.Dialect, per_case: Sequence[Sequence[dict[str, Any]]]
+) -> Prepared:
+    """Each case's rows of `table` (dicts whose first key is `case_id`, its value a
+    stand-in), checked and converted. Too-long text raises `RowRefused`."""
+    flat = [row for rows in per_case for row in rows]
+    counts = [len(rows) for rows in per_case]
+    if not flat:
+        return Prepared((), [], counts)
+    names = [name for name in flat[0] if name != CASE_ID]
+    raw = [[row[name] for row in flat] for name in names]
+    _check_lengths(table, names, raw, flat)
+    if dialect.name == "postgresql":
+        return Prepared(tuple(names), _copy_lines(table, dialect, names, raw), counts)
+    values = [
+        _convert(table.c[name].type, dialect, column)
+        for name, column in zip(names, raw, strict=True)
+    ]
+    return Prepared(tuple(names), list(zip(*values, strict=True)), counts)
+
+
+def insert_prepared(
+    session: Session, table: sa.Table, prepared: Prepared, case_ids: Sequence[int]
+) -> None:
+    """Insert prepared rows, each case's with its id (`case_ids`, in the cases' order).
+    A refused row raises `RowRefused` with its case id and, on an event, its sequence."""
+    if not prepared.rows:
+        return
+    connection = session.connection()
+    owners = [
+        case_id for case_id, count in zip(case_ids, prepared.counts, strict=True)
+        for _ in range(count)
+    ]  # fmt: skip
+    names = (CASE_ID, *prepared.names)
+    if connection.dialect.name == "postgresql":
+        data = "".join([f"{o}\t{line}\n" for o, line in zip(owners, prepared.rows, strict=True)])
+        found = _PreparedRows(names, owners, prepared.rows, copy_text=True)
+        _copy(connection, table, _copy_statement(connection.dialect, table, names), data, found)
+        return
+    params = [(o, *values) for o, values in zip(owners, prepared.rows, strict=True)]
+    _executemany(connection, table, names, params, _PreparedRows(names, owners, prepared.rows))
+
+
+class _PreparedRows(Sequence[dict[str, Any]]):
+    """Prepared rows as dicts, made only for the one a refusal names."""
+
+    def __init__(
+        self, names: tuple[str, ...], owners: list[int], rows: list[Any], *, copy_text: bool = False
+    ) -> None:
+        self._names, self._owners, self._rows, self._copy_text = names, owners, rows, copy_text
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        values = self._rows[index]
+        if self._copy_text:  # COPY text: whole numbers (an event's sequence) as numbers
+            values = [int(v) if v.isdigit() else v for v in values.split("\t")]
+        return dict(zip(self._names, (self._owners[index], *values), strict=True))
+
+
+def _copy_lines(
     table: sa.Table, dialect: sa.Dialect, names: list[str], columns: list[list[Any]]
-) -> str:
-    """The rows in COPY's text format, one line each, built a column at a time (each
-    distinct value formatted once): about half the CPU of psycopg's `write_row` a row
-    at a time (0.31 s against 0.60 s for 70,000 event rows). Values are bound as
+) -> list[str]:
+    """The rows in COPY's text format, a line each (no newline), built a column at a time
+    (each distinct value formatted once): about half the CPU of psycopg's `write_row` a
+    row at a time (0.31 s against 0.60 s for 70,000 event rows). Values are bound as
     SQLAlchemy binds them (a JSON column through the dialect's JSON serializer, as its
     own bind processor does)."""
     serialise = getattr(dialect, "_json_serializer", None) or json.dumps
@@ -227,7 +326,7 @@ def _copy_data(
             texts.append([_NULL if v is None and null else _escape(serialise(v)) for v in column])
         else:
             texts.append(_column_text(_processor(column_type, dialect), column))
-    return "".join([f"{line}\n" for line in map("\t".join, zip(*texts, strict=True))])
+    return list(map("\t".join, zip(*texts, strict=True)))
 
 
 def _column_text(processor: Processor | None, column: list[Any]) -> list[str]:
@@ -334,18 +433,19 @@ def _processor(column_type: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> Pr
     return processor
 
 
-def _convert(processor: Processor | None, column: list[Any]) -> list[Any]:
+def _convert(
+    column_type: sa.types.TypeEngine[Any], dialect: sa.Dialect, column: list[Any]
+) -> list[Any]:
     """One column's values as the driver takes them; repeated values are converted once."""
+    processor = _processor(column_type, dialect)
     if processor is None:
         return column
+    if isinstance(column_type, sa.JSON):  # dicts: unhashable, each converted
+        return [processor(value) for value in column]
     seen: dict[Any, Any] = {}
     out = []
     for value in column:
-        try:
-            converted = seen.get(value, _MISSING)
-        except TypeError:  # unhashable (a JSON dict): convert it every time
-            out.append(processor(value))
-            continue
+        converted = seen.get(value, _MISSING)
         if converted is _MISSING:
             converted = seen[value] = processor(value)
         out.append(converted)

@@ -94,11 +94,16 @@ class ImportCase:
         return [e for e in events if e.index not in self.voids]
 
 
-def parse_import_lines(lines: Iterable[str], *, today: date) -> dict[str, ImportCase]:
-    """Check every line of a JSONL import; the first bad one raises, naming its line."""
+def parse_import_lines(
+    lines: Iterable[str], *, today: date, first_line: int = 1
+) -> dict[str, ImportCase]:
+    """Check every line of a JSONL import; the first bad one raises, naming its line.
+
+    `first_line`: the number of the first of `lines` in its file (a part of a file).
+    """
     cases: dict[str, ImportCase] = {}
     checked: dict[str, str] = {}  # each reference as given, checked once (a case has many lines)
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_line):
         where = f"Line {number}"
         if not line.strip():
             continue
@@ -316,15 +321,23 @@ class CreatedPeople:
 
 
 def resolve_assignments(
-    *, session: Session, cases: list[ImportCase], create_missing: bool, clock: Clock
+    *,
+    session: Session,
+    cases: list[ImportCase],
+    create_missing: bool,
+    clock: Clock,
+    made: CreatedPeople | None = None,
+    found: dict[tuple[str, str, str | None], str] | None = None,
 ) -> CreatedPeople:
     """Each case's team and officer as stored (`workflow.teams`): the team's and the
     account's own spelling. An unknown one raises `InvalidInput` naming its line, unless
     `create_missing`, which makes the team, or an officer account that cannot sign in
     until an administrator activates it (`accounts.add_pending_officer`). Nothing is
-    committed: a later bad line takes them back with the rest of the import."""
-    made = CreatedPeople()
-    found: dict[tuple[str, str, str | None], str] = {}  # each name is looked up once
+    committed: a later bad line takes them back with the rest of the import.
+
+    `made` and `found` carry on from an earlier call, for a file resolved in parts."""
+    made = CreatedPeople() if made is None else made
+    found = {} if found is None else found  # each name is looked up once
     for entry in cases:
         for name in ("team", "officer"):
             given = entry.fields.get(name)
@@ -395,7 +408,7 @@ def _import_batch(
     `ids` is filled with the batch's case ids (reference -> id) as they become known.
     """
     now = clock()
-    existing = _lock_cases(session, [entry.ref for entry in batch])
+    existing = lock_cases(session, [entry.ref for entry in batch])
     existing_ids = [c.id for c in existing.values() if c.id is not None]
     stored_by_case = _stored_events_by_case(session, existing_ids)
     last = last_sequences(session, existing_ids)  # voided events keep their numbers
@@ -639,25 +652,35 @@ def _refused(
     ref = row.get("reference") or by_id.get(row.get("case_id", -1))
     entry = next((e for e in batch if e.ref == ref), None)
     if entry is None:  # the database did not say which row (a key checked at the end)
-        refs = ", ".join(e.ref for e in batch[:3]) + (" ..." if len(batch) > 3 else "")
-        return InvalidInput(
-            f"The database refused the import (cases {refs}: {refused}). Nothing was imported"
-        )
+        return unplaced_refusal(refused, [e.ref for e in batch])
     # A new case's events are numbered as its lines (1, 2, 3 ...); else its first line.
     line = entry.events[0][0]
     if refused.table == StoredEvent.__tablename__ and entry.events[0][1].index == 1:
         line = next((n for n, e in entry.events if e.index == row.get("sequence")), line)
-    where = f"Line {line} (case {entry.ref})"
+    return refusal_error(refused, entry.ref, line)
+
+
+def unplaced_refusal(refused: bulk.RowRefused, refs: list[str]) -> WorkflowError:
+    """A refusal the database did not place on a row, naming the first cases written."""
+    named = ", ".join(refs[:3]) + (" ..." if len(refs) > 3 else "")
+    return InvalidInput(
+        f"The database refused the import (cases {named}: {refused}). Nothing was imported"
+    )
+
+
+def refusal_error(refused: bulk.RowRefused, ref: str, line: int) -> WorkflowError:
+    """What the database refused of case `ref`, as the error naming `line` of the file."""
+    where = f"Line {line} (case {ref})"
     column = refused.column or "a value"
     if refused.kind == bulk.DUPLICATE and refused.table == Case.__tablename__:
-        err: WorkflowError = ConcurrentUpdate(entry.ref)
+        err: WorkflowError = ConcurrentUpdate(ref)
         err.args = (
             f"{where}: the case was opened by someone else while this file was being "
             "imported. Nothing was imported: look at the case, then import the file again",
         )
         return err
     if refused.kind == bulk.DUPLICATE:
-        err = ConcurrentUpdate(entry.ref)
+        err = ConcurrentUpdate(ref)
         err.args = (
             f"{where}: someone else recorded on the case while this file was being "
             "imported. Nothing was imported: look at the case, then import the file again",
@@ -689,7 +712,8 @@ def _name_line(err: WorkflowError, entry: ImportCase, new_events: list[Event]) -
     return err
 
 
-def _lock_cases(session: Session, refs: list[str]) -> dict[str, Case]:
+def lock_cases(session: Session, refs: list[str]) -> dict[str, Case]:
+    """The stored cases of these references, locked for the import's transaction."""
     found: dict[str, Case] = {}
     for chunk in bulk.chunks(refs, 500):
         statement = select(Case).where(col(Case.reference).in_(chunk)).with_for_update()

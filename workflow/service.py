@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from workflow import bulk, deadline_refresh, importing
+from workflow import bulk, deadline_refresh, import_workers, importing
 from workflow import people as letter_people
 from workflow.case_writes import (
     CASE_FIELDS,
@@ -242,6 +242,31 @@ def import_events(
     raises a `WorkflowError` naming the line.
     """
     settings = settings or Settings()
+    lines = list(lines)
+    url = session.get_bind().engine.url
+    workers = 0 if project_events else import_workers.worker_count(url, len(lines))
+    if workers:
+        with refusals_roll_back(session, case_ref="in the import"):
+            imported = import_workers.write_cases(
+                session=session,
+                lines=lines,
+                actor=actor,
+                clock=clock,
+                settings=settings,
+                working_days=working_days,
+                create_missing=create_missing,
+                workers=workers,
+            )
+        if imported is not None:
+            commit(session, case_ref="in the import")
+            return ImportSummary(
+                events=imported.events,
+                cases_created=imported.cases_created,
+                cases_updated=0,
+                teams_created=tuple(imported.made.teams),
+                officers_created=tuple(imported.made.officers),
+            )
+        session.rollback()  # the file takes the one-process path, which reads it again
     incoming = importing.parse_import_lines(lines, today=today_in_england(clock))
     if not incoming:
         return ImportSummary(0, 0, 0)

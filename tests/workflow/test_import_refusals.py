@@ -48,12 +48,12 @@ def test_a_case_the_look_up_missed_is_refused_by_the_database_naming_its_line(
 ) -> None:
     record_all(session=session, case_ref="C3", events=ASSESSMENT[:2], clock=clock)
     before = _counts(engine)
-    look_up = importing._lock_cases  # noqa: SLF001
+    look_up = importing.lock_cases
 
     def missing_c3(session: Session, refs: list[str]) -> dict[str, Case]:
         return {ref: case for ref, case in look_up(session, refs).items() if ref != "C3"}
 
-    monkeypatch.setattr(importing, "_lock_cases", missing_c3)
+    monkeypatch.setattr(importing, "lock_cases", missing_c3)
     with pytest.raises(ConcurrentUpdate) as caught:
         import_all(session=session, lines=_file(["C1", "C2", "C3", "C4"]), clock=clock)
     message = str(caught.value)
@@ -69,7 +69,7 @@ def test_a_case_another_import_opens_meanwhile_fails_the_copy_naming_its_line(
     looked for it and before it writes; the COPY of the cases hits the unique reference."""
     engine = make_engine(postgres_url)
     other = make_engine(postgres_url)
-    look_up = importing._lock_cases  # noqa: SLF001
+    look_up = importing.lock_cases
 
     def then_another_opens_c2(session: Session, refs: list[str]) -> dict[str, Case]:
         found = look_up(session, refs)
@@ -79,7 +79,7 @@ def test_a_case_another_import_opens_meanwhile_fails_the_copy_naming_its_line(
 
     try:
         with new_session(engine) as session:
-            monkeypatch.setattr(importing, "_lock_cases", then_another_opens_c2)
+            monkeypatch.setattr(importing, "lock_cases", then_another_opens_c2)
             with pytest.raises(ConcurrentUpdate) as caught:
                 import_all(session=session, lines=_file(["C1", "C2", "C3"]), clock=clock)
             monkeypatch.undo()
