@@ -323,7 +323,13 @@ def _copy_lines(
         column_type = table.c[name].type
         if isinstance(column_type, sa.JSON):
             null = column_type.none_as_null  # else None is JSON's null, as SQLAlchemy writes it
-            texts.append([_NULL if v is None and null else _escape(serialise(v)) for v in column])
+            empty = _escape(serialise({}))  # most events have no fields of their own
+            texts.append(
+                [
+                    _NULL if v is None and null else empty if v == {} else _escape(serialise(v))
+                    for v in column
+                ]
+            )
         else:
             texts.append(_column_text(_processor(column_type, dialect), column))
     return list(map("\t".join, zip(*texts, strict=True)))

@@ -23,9 +23,15 @@ class WorkingDays:
     def __init__(self, extra_holidays: Iterable[date] = ()) -> None:
         self._bank = holidays.country_holidays("GB", subdiv="ENG")
         self._extra = frozenset(extra_holidays)
+        # Each day looked up once: `holidays` converts and checks its key on every look-up
+        # (about 20 us), and a national import or refresh asks about the same days often.
+        self._known: dict[date, bool] = {}
 
     def is_holiday(self, day: date) -> bool:
-        return day in self._extra or day in self._bank
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = day in self._extra or day in self._bank
+        return known
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self.is_holiday(day)
