@@ -194,7 +194,7 @@ def queue_version(session: Session) -> int:
 
 
 @contextmanager
-def version_moved_once(session: Session) -> Iterator[None]:
+def version_moved_once(session: Session | sa.Connection) -> Iterator[None]:
     """Around a bulk write of many cases' rows, in the caller's transaction: the version
     moves once, not once a row.
 
@@ -207,7 +207,7 @@ def version_moved_once(session: Session) -> Iterator[None]:
     A rollback brings them back with the rest. PostgreSQL's triggers already move the
     version once a transaction: nothing to do there.
     """
-    connection = session.connection()
+    connection = session if isinstance(session, sa.Connection) else session.connection()
     if connection.dialect.name != "sqlite":
         yield
         return

@@ -48,7 +48,7 @@ from workflow.corrections import (
     last_sequences,
     refused_without,
 )
-from workflow.deadline_store import write_deadlines
+from workflow.deadline_store import version_moved_once, write_deadlines
 from workflow.errors import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -318,15 +318,17 @@ def refresh_all_deadlines(
             sa.select(col(Case.id), col(Case.reference)).order_by(col(Case.id)).with_for_update()
         )
     ]
-    session.execute(sa.delete(StoredDeadline))
-    session.execute(sa.delete(FACTS))
     connection = session.connection()
     workers = deadline_refresh.worker_count(connection.engine.url, len(cases))
-    for deadlines, facts in deadline_refresh.replayed(
-        connection, cases, settings, working_days, workers=workers, per_pass=REFRESH_CASES_PER_PASS
-    ):
-        bulk.insert_rows(session, StoredDeadline.__table__, deadlines)  # type: ignore[attr-defined]
-        bulk.insert_rows(session, FACTS, facts)
+    with version_moved_once(session):  # every row is rewritten
+        session.execute(sa.delete(StoredDeadline))
+        session.execute(sa.delete(FACTS))
+        for deadlines, facts in deadline_refresh.replayed(
+            connection, cases, settings, working_days, workers=workers,
+            per_pass=REFRESH_CASES_PER_PASS,
+        ):  # fmt: skip
+            bulk.insert_rows(session, StoredDeadline.__table__, deadlines)  # type: ignore[attr-defined]
+            bulk.insert_rows(session, FACTS, facts)
     commit(session, case_ref="all cases")
     return len(cases)
 

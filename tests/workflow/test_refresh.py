@@ -69,3 +69,42 @@ def test_refresh_after_a_settings_change_equals_importing_with_it(
     assert _deadlines(refreshed) == before
     refreshed.dispose()
     expected.dispose()
+
+
+def _version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT version FROM queue_version")).scalar_one())
+
+
+def test_a_refresh_moves_the_queue_version_and_its_triggers_stay(db_url: str, clock) -> None:
+    """On SQLite the refresh sets the version's row triggers aside in its transaction."""
+    engine = _imported(db_url, clock, Settings())
+    version = _version(engine)
+    with new_session(engine) as session:
+        service.refresh_all_deadlines(session=session, clock=clock, settings=Settings())
+    refreshed = _version(engine)
+    assert refreshed > version
+    with engine.begin() as conn:  # a change after it still moves the version
+        conn.execute(sa.text("UPDATE deadlines SET due = due WHERE position = 0"))
+    assert _version(engine) > refreshed
+    engine.dispose()
+
+
+def test_a_refresh_that_fails_keeps_the_triggers(
+    db_url: str, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _imported(db_url, clock, Settings())
+    before = _deadlines(engine)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the replay failed")
+
+    monkeypatch.setattr(service.deadline_refresh, "replayed", broken)
+    with new_session(engine) as session, pytest.raises(RuntimeError):
+        service.refresh_all_deadlines(session=session, clock=clock, settings=Settings())
+    assert _deadlines(engine) == before
+    version = _version(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE deadlines SET due = due WHERE position = 0"))
+    assert _version(engine) > version
+    engine.dispose()
