@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -270,7 +271,12 @@ def import_events(
     incoming = importing.parse_import_lines(lines, today=today_in_england(clock))
     if not incoming:
         return ImportSummary(0, 0, 0)
-    with refusals_roll_back(session, case_ref=", ".join(sorted(incoming))[:200]):
+    # A large file's rows move the queue version once (SQLite: not once a row).
+    many = len(lines) >= import_workers.PARALLEL_FROM
+    with (
+        refusals_roll_back(session, case_ref=", ".join(sorted(incoming))[:200]),
+        version_moved_once(session) if many else nullcontext(),
+    ):
         written = importing.write_cases(
             session=session,
             cases=list(incoming.values()),
