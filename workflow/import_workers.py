@@ -34,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from workflow import bulk, deadline_store, importing
+from workflow import bulk, deadline_refresh, deadline_store, importing
 from workflow import people as letter_people
 from workflow.case_writes import CASE_FIELDS, check_reference, fields_json, replay
 from workflow.clock import Clock, today_in_england
@@ -114,6 +114,22 @@ def prepare_run(
 ) -> PreparedRun | None:
     """Read, check and replay a run of lines (the first numbered `first_line` in its
     file) as new cases, and make their rows; None if the run needs the one-process path."""
+    with deadline_refresh.no_cycle_collection():  # as the refresh's workers
+        return _prepare_run(
+            first_line, lines, today, now, actor, settings, working_days, dialect_name
+        )
+
+
+def _prepare_run(
+    first_line: int,
+    lines: list[str],
+    today: date,
+    now: datetime,
+    actor: str,
+    settings: Settings,
+    working_days: WorkingDays | None,
+    dialect_name: str,
+) -> PreparedRun | None:
     try:
         cases = list(
             importing.parse_import_lines(lines, today=today, first_line=first_line).values()
