@@ -52,6 +52,8 @@ PEOPLE = "people"  # optional import key: the people on a case (workflow.people.
 SEQUENCE = "sequence"
 VOIDED = "voided"
 VOID_KEYS = frozenset({"reason", "by", "at", "replaced_by"})
+# The keys of a line that are not the event's own.
+_LINE_KEYS = ("case", *CASE_FIELDS, PEOPLE, SEQUENCE, VOIDED)
 
 MAX_NAME = 100  # the `event_voids.voided_by` column
 # Cases replayed and written together by an import (bounds its memory).
@@ -104,9 +106,9 @@ def parse_import_lines(
     cases: dict[str, ImportCase] = {}
     checked: dict[str, str] = {}  # each reference as given, checked once (a case has many lines)
     for number, line in enumerate(lines, start=first_line):
-        where = f"Line {number}"
-        if not line.strip():
+        if not line or line.isspace():  # a blank line (without copying each line)
             continue
+        where = f"Line {number}"
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as e:
@@ -134,7 +136,7 @@ def parse_import_lines(
             raw,
             index=index,
             where=where,
-            extra_fields=("case", *CASE_FIELDS, PEOPLE, SEQUENCE, VOIDED),
+            extra_fields=_LINE_KEYS,
         )
         check_not_future(event, today=today, where=where)
         entry.events.append((number, event))
