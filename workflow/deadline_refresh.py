@@ -114,12 +114,21 @@ def no_cycle_collection() -> Iterator[None]:
 
 def worker_count(url: sa.URL, cases: int) -> int:
     """How many worker processes to replay `cases` cases with (0: replay here)."""
-    memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-    if memory or cases < PARALLEL_FROM:
+    if in_memory(url) or cases < PARALLEL_FROM:
         return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min(MAX_WORKERS, cores or 1)
+    workers = min(MAX_WORKERS, cores())
     return workers if workers > 1 else 0
+
+
+def in_memory(url: sa.URL) -> bool:
+    """An in-memory SQLite database: one connection, that no other process can open."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return usable or 1
 
 
 def replayed(

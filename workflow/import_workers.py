@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,7 +35,7 @@ from sqlmodel import Session
 
 from workflow import bulk, deadline_refresh, deadline_store, importing
 from workflow import people as letter_people
-from workflow.case_writes import CASE_FIELDS, check_reference, fields_json, replay
+from workflow.case_writes import CASE_FIELDS, check_reference, replay
 from workflow.clock import Clock, today_in_england
 from workflow.errors import WorkflowError
 from workflow.law.calendar import WorkingDays
@@ -86,12 +85,11 @@ def worker_count(url: sa.URL, lines: int) -> int:
     this process writes the rows itself, about as much work as a worker's, so it keeps a
     core: one fewer (on two cores one worker, which doubles the import)."""
     sqlite = url.get_backend_name() == "sqlite"
-    memory = sqlite and url.database in (None, "", ":memory:")
-    if memory or lines < PARALLEL_FROM:
+    if deadline_refresh.in_memory(url) or lines < PARALLEL_FROM:
         return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min(MAX_WORKERS, (cores or 1) - (1 if sqlite else 0))
-    return workers if workers > 1 or sqlite else 0
+    workers = min(MAX_WORKERS, deadline_refresh.cores() - (1 if sqlite else 0))
+    # PostgreSQL's one process would be the importing process's only helper: no gain.
+    return workers if workers >= (1 if sqlite else 2) else 0
 
 
 # -- in a worker ------------------------------------------------------------------------
@@ -115,72 +113,42 @@ def prepare_run(
     """Read, check and replay a run of lines (the first numbered `first_line` in its
     file) as new cases, and make their rows; None if the run needs the one-process path."""
     with deadline_refresh.no_cycle_collection():  # as the refresh's workers
-        return _prepare_run(
-            first_line, lines, today, now, actor, settings, working_days, dialect_name
-        )
-
-
-def _prepare_run(
-    first_line: int,
-    lines: list[str],
-    today: date,
-    now: datetime,
-    actor: str,
-    settings: Settings,
-    working_days: WorkingDays | None,
-    dialect_name: str,
-) -> PreparedRun | None:
-    try:
-        cases = list(
-            importing.parse_import_lines(lines, today=today, first_line=first_line).values()
-        )
-        dialect = sa.make_url(f"{dialect_name}://").get_dialect()()
-        done: list[PreparedCase] = []
-        events, deadlines, facts = [], [], []
-        for entry in cases:
-            if entry.numbered:  # numbers and voids: the one-process path
-                raise _OneProcess
-            check_reference(entry.ref)  # a new case's full reference syntax
-            history = [event for _line, event in entry.events]
-            evaluation = replay(
-                entry.ref, history, new=history, settings=settings, working_days=working_days
+        try:
+            cases = list(
+                importing.parse_import_lines(lines, today=today, first_line=first_line).values()
             )
-            events.append(
-                [
-                    {
-                        "case_id": 0,
-                        "sequence": e.index,
-                        "type": e.type.value,
-                        "date": e.date,
-                        "fields": fields_json(e),
-                        "note": e.note,
-                        "actor": e.actor,
-                        "recorded_at": now,
-                        "recorded_by": actor,
-                    }
-                    for e in history
-                ]
-            )
-            deadlines.append(deadline_store.deadline_rows(0, evaluation))
-            facts.append(fact_rows(0, case_spans(moments(history))))
-            done.append(
-                PreparedCase(
-                    ref=entry.ref,
-                    state=evaluation.state,
-                    fields=entry.fields,
-                    field_lines=entry.field_lines,
-                    people=entry.people,
-                    lines=[line for line, _event in entry.events],
+            dialect = sa.make_url(f"{dialect_name}://").get_dialect()()
+            done: list[PreparedCase] = []
+            events, deadlines, facts = [], [], []
+            for entry in cases:
+                if entry.numbered:  # numbers and voids: the one-process path
+                    raise _OneProcess
+                check_reference(entry.ref)  # a new case's full reference syntax
+                history = [event for _line, event in entry.events]
+                evaluation = replay(
+                    entry.ref, history, new=history, settings=settings, working_days=working_days
                 )
+                events.append(importing.event_rows(0, history, now=now, actor=actor))
+                deadlines.append(deadline_store.deadline_rows(0, evaluation))
+                facts.append(fact_rows(0, case_spans(moments(history))))
+                done.append(
+                    PreparedCase(
+                        ref=entry.ref,
+                        state=evaluation.state,
+                        fields=entry.fields,
+                        field_lines=entry.field_lines,
+                        people=entry.people,
+                        lines=[line for line, _event in entry.events],
+                    )
+                )
+            return PreparedRun(
+                cases=done,
+                events=bulk.prepare_rows(StoredEvent.__table__, dialect, events),  # type: ignore[attr-defined]
+                deadlines=bulk.prepare_rows(StoredDeadline.__table__, dialect, deadlines),  # type: ignore[attr-defined]
+                facts=bulk.prepare_rows(FACTS, dialect, facts),
             )
-        return PreparedRun(
-            cases=done,
-            events=bulk.prepare_rows(StoredEvent.__table__, dialect, events),  # type: ignore[attr-defined]
-            deadlines=bulk.prepare_rows(StoredDeadline.__table__, dialect, deadlines),  # type: ignore[attr-defined]
-            facts=bulk.prepare_rows(FACTS, dialect, facts),
-        )
-    except (WorkflowError, bulk.RowRefused, _OneProcess):
-        return None
+        except (WorkflowError, bulk.RowRefused, _OneProcess):
+            return None
 
 
 # -- in the importing process -----------------------------------------------------------

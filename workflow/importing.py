@@ -520,30 +520,37 @@ def _write_run(
         for entry, case, _events, evaluation in plans
         if case is None
     ]
-    event_rows: list[dict[str, Any]] = []
+    new_rows: list[dict[str, Any]] = []
     deadline_rows_all: list[dict[str, Any]] = []
     for entry, _case, new_events, evaluation in plans:
         case_id = ids[entry.ref]
-        event_rows.extend(
-            {
-                "case_id": case_id,
-                "sequence": e.index,
-                "type": e.type.value,
-                "date": e.date,
-                "fields": fields_json(e),
-                "note": e.note,
-                "actor": e.actor,
-                "recorded_at": now,
-                "recorded_by": actor,
-            }
-            for e in new_events
-        )
+        new_rows.extend(event_rows(case_id, new_events, now=now, actor=actor))
         deadline_rows_all.extend(deadline_rows(case_id, evaluation))
     writer.insert(Case.__table__, new_cases)  # type: ignore[attr-defined]
-    writer.insert(StoredEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    writer.insert(StoredEvent.__table__, new_rows)  # type: ignore[attr-defined]
     writer.insert(StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
     facts = [row for entry, *_ in plans for row in fact_rows(ids[entry.ref], spans[entry.ref])]
     writer.insert(FACTS, facts)
+
+
+def event_rows(
+    case_id: int, events: list[Event], *, now: datetime, actor: str
+) -> list[dict[str, Any]]:
+    """The stored rows of a case's imported events, recorded `now` by `actor`."""
+    return [
+        {
+            "case_id": case_id,
+            "sequence": e.index,
+            "type": e.type.value,
+            "date": e.date,
+            "fields": fields_json(e),
+            "note": e.note,
+            "actor": e.actor,
+            "recorded_at": now,
+            "recorded_by": actor,
+        }
+        for e in events
+    ]
 
 
 def _import_people(
