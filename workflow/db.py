@@ -100,8 +100,21 @@ def new_session(engine: Engine, *, read_only: bool = False) -> Session:
     another writer holds the lock, instead of waiting for it: use them for reading.
     """
     # expire_on_commit=False: rows stay readable after the service commits.
-    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    bind = engine.execution_options(**_reading(engine)) if read_only else engine
     return Session(bind, expire_on_commit=False)
+
+
+def _reading(engine: Engine) -> dict[str, Any]:
+    """The execution options of a read-only session.
+
+    On PostgreSQL each statement runs in its own transaction (autocommit): under READ
+    COMMITTED a statement reads its own snapshot inside a transaction too, so a reader
+    sees the same, without a BEGIN and a COMMIT round trip for each of the ten or so
+    transactions a web page reads in (psycopg's autocommit is the client's own setting).
+    """
+    if engine.dialect.name == "postgresql":
+        return {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    return {READ_ONLY: True}
 
 
 @contextmanager
@@ -112,14 +125,7 @@ def pinned_session(engine: Engine, *, read_only: bool = False) -> Iterator[Sessi
     trip that was a tenth of a case page's time at national scale."""
     connection = engine.connect()
     if read_only:
-        options: dict[str, Any] = {READ_ONLY: True}
-        if engine.dialect.name == "postgresql":
-            # Each statement in its own transaction: under READ COMMITTED each statement
-            # reads its own snapshot inside a transaction too, so a reader sees the same;
-            # it spares each service's BEGIN and COMMIT, two round trips of the ten or so
-            # transactions a page reads in (psycopg's autocommit is the client's own).
-            options["isolation_level"] = "AUTOCOMMIT"
-        connection.execution_options(**options)
+        connection.execution_options(**_reading(engine))
     session = Session(connection, expire_on_commit=False)
     try:
         yield session

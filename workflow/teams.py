@@ -180,6 +180,16 @@ def holders(session: Session, *, team: str | None = None) -> list[User]:
     return sorted(session.exec(query), key=lambda u: (team_key(u.name), u.email))
 
 
+def holder_choices(session: Session) -> list[tuple[str, str, str | None]]:
+    """(email, name, team) of each active account that can hold a case, by name: what
+    a manager chooses from on a case page (the columns only, not the accounts)."""
+    query = sa.select(col(User.email), col(User.name), col(User.team)).where(
+        col(User.active).is_(True), col(User.role).in_(HOLDERS)
+    )
+    rows = [(email, name, team) for email, name, team in session.execute(query)]
+    return sorted(rows, key=lambda row: (team_key(row[1]), row[0]))
+
+
 def _matching(users: Iterable[User], given: str) -> list[User]:
     wanted = team_key(given)
     by_email = [u for u in users if u.email == wanted]

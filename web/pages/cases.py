@@ -383,11 +383,13 @@ def _move_choices(session: Session, who: auth.Principal, view: CaseView) -> dict
     with the case's own chosen (officers by email, which no two accounts share)."""
     if who.user.role != "manager":
         return {}
-    holders = teams.holders(session)
-    current = next((u.email for u in holders if u.name == view.case.officer), "")
+    holders = teams.holder_choices(session)
+    current = next((email for email, name, _team in holders if name == view.case.officer), "")
     return {
         "move_teams": [(t, t) for t in teams.team_names(session)],
-        "move_officers": [(u.email, f"{u.name} ({u.team})" if u.team else u.name) for u in holders],
+        "move_officers": [
+            (email, f"{name} ({team})" if team else name) for email, name, team in holders
+        ],
         "move_officer": current,
     }
 
