@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
+from workflow import bulk
 from workflow.case_writes import END_OF_TIME, stored_to_event
 from workflow.corrections import effective
 from workflow.db import READ_ONLY, make_engine
@@ -31,14 +32,15 @@ from workflow.deadline_store import deadline_rows
 from workflow.law.calendar import WorkingDays
 from workflow.law.deadlines import Settings, evaluate
 from workflow.law.events import Event
-from workflow.models import StoredEvent
-from workflow.timeliness import case_spans, fact_rows, moments
+from workflow.models import StoredDeadline, StoredEvent
+from workflow.timeliness import FACTS, case_spans, fact_rows, moments
 
 CASES_PER_PASS = 2_000
 PARALLEL_FROM = 20_000  # cases: below this, starting the workers costs more than it saves
 MAX_WORKERS = 4
 
 Rows = list[dict[str, Any]]
+Replayed = tuple[bulk.Prepared, bulk.Prepared]  # a pass's deadlines and facts
 Pass = list[tuple[int, str]]  # (case id, reference), consecutive ids
 
 _worker_engine: sa.Engine | None = None
@@ -65,20 +67,26 @@ def replay_pass(
     cases: Pass,
     settings: Settings,
     working_days: WorkingDays | None,
-) -> tuple[Rows, Rows]:
-    """The deadline rows and fact rows of a pass of cases."""
+) -> Replayed:
+    """The deadline rows and fact rows of a pass of cases, converted for the driver
+    (`bulk.prepare_rows`): in a worker, so that the refresh's own process, which has
+    the rows' inserts to do, only writes them (`bulk.insert_prepared`)."""
     histories: dict[int, list[Event]] = {case_id: [] for case_id, _ref in cases}
     for row in connection.execute(_events_statement(cases[0][0], cases[-1][0])):
         # A row has the fields `stored_to_event` reads from a StoredEvent.
         histories[row.case_id].append(stored_to_event(row))  # type: ignore[arg-type]
-    deadlines: Rows = []
-    facts: Rows = []
+    deadlines: list[Rows] = []
+    facts: list[Rows] = []
     for case_id, ref in cases:
         history = histories[case_id]
         evaluation = evaluate(ref, history, END_OF_TIME, settings, working_days)
-        deadlines.extend(deadline_rows(case_id, evaluation))
-        facts.extend(fact_rows(case_id, case_spans(moments(history))))
-    return deadlines, facts
+        deadlines.append(deadline_rows(case_id, evaluation))
+        facts.append(fact_rows(case_id, case_spans(moments(history))))
+    dialect = connection.dialect
+    return (
+        bulk.prepare_rows(StoredDeadline.__table__, dialect, deadlines),  # type: ignore[attr-defined]
+        bulk.prepare_rows(FACTS, dialect, facts),
+    )
 
 
 def _start_worker(url: str) -> None:
@@ -88,7 +96,7 @@ def _start_worker(url: str) -> None:
 
 def _replay_in_worker(
     cases: Pass, settings: Settings, working_days: WorkingDays | None
-) -> tuple[Rows, Rows]:
+) -> Replayed:
     assert _worker_engine is not None
     # A plain reader: on SQLite it takes no write lock (the refresh holds it).
     with (
@@ -139,12 +147,15 @@ def replayed(
     *,
     workers: int,
     per_pass: int = CASES_PER_PASS,
-) -> Iterator[tuple[Rows, Rows]]:
-    """Each pass's rows, in the order of the cases."""
+) -> Iterator[tuple[list[int], Replayed]]:
+    """Each pass's case ids and rows, in the order of the cases."""
     passes = [list(cases[i : i + per_pass]) for i in range(0, len(cases), per_pass)]
     if workers == 0:
         for one in passes:
-            yield replay_pass(connection, one, settings, working_days)
+            yield (
+                [case_id for case_id, _ref in one],
+                replay_pass(connection, one, settings, working_days),
+            )
         return
     url = connection.engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("spawn")  # no copy of this process's connections
@@ -152,15 +163,17 @@ def replayed(
         workers, mp_context=context, initializer=_start_worker, initargs=(url,)
     ) as pool:
         # A few passes ahead of the writing, so memory does not grow with the cases.
-        pending: deque[Future[tuple[Rows, Rows]]] = deque()
+        pending: deque[tuple[Pass, Future[Replayed]]] = deque()
         ahead = iter(passes)
         for one in ahead:
-            pending.append(pool.submit(_replay_in_worker, one, settings, working_days))
+            pending.append((one, pool.submit(_replay_in_worker, one, settings, working_days)))
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            done = pending.popleft().result()
+            one, done = pending.popleft()
             following = next(ahead, None)
             if following is not None:
-                pending.append(pool.submit(_replay_in_worker, following, settings, working_days))
-            yield done
+                pending.append(
+                    (following, pool.submit(_replay_in_worker, following, settings, working_days))
+                )
+            yield [case_id for case_id, _ref in one], done.result()

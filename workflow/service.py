@@ -329,12 +329,12 @@ def refresh_all_deadlines(
     with version_moved_once(session):  # every row is rewritten
         session.execute(sa.delete(StoredDeadline))
         session.execute(sa.delete(FACTS))
-        for deadlines, facts in deadline_refresh.replayed(
+        for ids, (deadlines, facts) in deadline_refresh.replayed(
             connection, cases, settings, working_days, workers=workers,
             per_pass=REFRESH_CASES_PER_PASS,
         ):  # fmt: skip
-            bulk.insert_rows(session, StoredDeadline.__table__, deadlines)  # type: ignore[attr-defined]
-            bulk.insert_rows(session, FACTS, facts)
+            bulk.insert_prepared(session, StoredDeadline.__table__, deadlines, ids)  # type: ignore[attr-defined]
+            bulk.insert_prepared(session, FACTS, facts, ids)
     commit(session, case_ref="all cases")
     return len(cases)
 
