@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from workflow import bulk, deadline_refresh, deadline_store, importing
 from workflow import people as letter_people
-from workflow.case_writes import CASE_FIELDS, check_reference, replay
+from workflow.case_writes import check_reference, replay
 from workflow.clock import Clock, today_in_england
 from workflow.errors import WorkflowError
 from workflow.law.calendar import WorkingDays
@@ -208,10 +208,7 @@ def write_cases(
     seen: set[str] = set()
     events = 0
     try:
-        with (
-            deadline_store.version_moved_once(session),
-            contextlib.closing(_prepared(runs(lines), workers, options)) as prepared,
-        ):
+        with contextlib.closing(_prepared(runs(lines), workers, options)) as prepared:
             for run in prepared:
                 if run is None:
                     return None
@@ -250,17 +247,9 @@ def _write_run(
     ids: list[int],
     now: datetime,
 ) -> None:
-    """A run's new cases (at version 1, in their replayed state), then their rows."""
+    """A run's new cases, then their rows."""
     rows = [
-        {
-            "id": case_id,
-            "reference": case.ref,
-            "state": case.state,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-            **{name: entry.fields.get(name) for name in CASE_FIELDS},
-        }
+        importing.case_row(case_id, entry, case.state, now)
         for case_id, case, entry in zip(ids, run.cases, entries, strict=True)
     ]
     bulk.insert_rows(session, Case.__table__, rows)  # type: ignore[attr-defined]

@@ -507,16 +507,8 @@ def _write_run(
     """Hand a run of replayed cases' rows to the writer: new cases, events, deadlines and
     timeliness facts."""
     # New cases go in with their replayed state, at version 1 (one change: the import).
-    new_cases: list[dict[str, Any]] = [
-        {
-            "id": ids[entry.ref],
-            "reference": entry.ref,
-            "state": evaluation.state,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-            **{name: entry.fields.get(name) for name in CASE_FIELDS},
-        }
+    new_cases = [
+        case_row(ids[entry.ref], entry, evaluation.state, now)
         for entry, case, _events, evaluation in plans
         if case is None
     ]
@@ -531,6 +523,20 @@ def _write_run(
     writer.insert(StoredDeadline.__table__, deadline_rows_all)  # type: ignore[attr-defined]
     facts = [row for entry, *_ in plans for row in fact_rows(ids[entry.ref], spans[entry.ref])]
     writer.insert(FACTS, facts)
+
+
+def case_row(case_id: int, entry: ImportCase, state: str, now: datetime) -> dict[str, Any]:
+    """The row of a case the import opens: in its replayed state, at version 1 (one
+    change: the import)."""
+    return {
+        "id": case_id,
+        "reference": entry.ref,
+        "state": state,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        **{name: entry.fields.get(name) for name in CASE_FIELDS},
+    }
 
 
 def event_rows(

@@ -246,8 +246,13 @@ def import_events(
     lines = list(lines)
     url = session.get_bind().engine.url
     workers = 0 if project_events else import_workers.worker_count(url, len(lines))
+    # A large file's rows move the queue version once (on SQLite, not once a row).
+    many = len(lines) >= import_workers.PARALLEL_FROM
     if workers:
-        with refusals_roll_back(session, case_ref="in the import"):
+        with (
+            refusals_roll_back(session, case_ref="in the import"),
+            version_moved_once(session),
+        ):
             imported = import_workers.write_cases(
                 session=session,
                 lines=lines,
@@ -271,8 +276,6 @@ def import_events(
     incoming = importing.parse_import_lines(lines, today=today_in_england(clock))
     if not incoming:
         return ImportSummary(0, 0, 0)
-    # A large file's rows move the queue version once (SQLite: not once a row).
-    many = len(lines) >= import_workers.PARALLEL_FROM
     with (
         refusals_roll_back(session, case_ref=", ".join(sorted(incoming))[:200]),
         version_moved_once(session) if many else nullcontext(),

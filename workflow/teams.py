@@ -172,9 +172,13 @@ def resolve_team(session: Session, given: Any, *, where: str | None = None) -> s
     return team.name
 
 
+# The accounts that can hold a case: active officers and managers.
+_CAN_HOLD = (col(User.active).is_(True), col(User.role).in_(HOLDERS))
+
+
 def holders(session: Session, *, team: str | None = None) -> list[User]:
     """The active accounts that can hold a case (of `team`, when given), by name."""
-    query = select(User).where(col(User.active).is_(True), col(User.role).in_(HOLDERS))
+    query = select(User).where(*_CAN_HOLD)
     if team is not None:
         query = query.where(User.team == team)
     return sorted(session.exec(query), key=lambda u: (team_key(u.name), u.email))
@@ -183,9 +187,7 @@ def holders(session: Session, *, team: str | None = None) -> list[User]:
 def holder_choices(session: Session) -> list[tuple[str, str, str | None]]:
     """(email, name, team) of each active account that can hold a case, by name: what
     a manager chooses from on a case page (the columns only, not the accounts)."""
-    query = sa.select(col(User.email), col(User.name), col(User.team)).where(
-        col(User.active).is_(True), col(User.role).in_(HOLDERS)
-    )
+    query = sa.select(col(User.email), col(User.name), col(User.team)).where(*_CAN_HOLD)
     rows = [(email, name, team) for email, name, team in session.execute(query)]
     return sorted(rows, key=lambda row: (team_key(row[1]), row[0]))
 
